@@ -1,0 +1,35 @@
+import type { Purgatory } from '../purgatory.js';
+import type { ReentryWaiters } from '../waiters.js';
+import { buildOpenApi } from './openapi.js';
+import type { Router } from './router.js';
+
+export interface HealthDeps {
+  purgatory: Purgatory;
+  waiters: ReentryWaiters;
+  version: string;
+  /** Extra sections (Slack, GitHub) reported by later wiring. */
+  checks?: Record<string, () => unknown>;
+}
+
+/** `/healthz` and `/v1/openapi.json`: unauthenticated. */
+export function registerHealthRoutes(router: Router, { purgatory, waiters, version, checks = {} }: HealthDeps): void {
+  let openapi: unknown;
+  router
+    .add('GET', '/healthz', () => {
+      let store: { ok: boolean; tokens?: Record<string, number>; error?: string };
+      try {
+        store = { ok: true, tokens: purgatory.counts() };
+      } catch (err) {
+        store = { ok: false, error: (err as Error).message };
+      }
+      const extra = Object.fromEntries(Object.entries(checks).map(([k, fn]) => [k, fn()]));
+      return {
+        status: store.ok ? 200 : 503,
+        body: { status: store.ok ? 'ok' : 'unhealthy', version, store, waiters: waiters.count(), ...extra },
+      };
+    })
+    .add('GET', '/v1/openapi.json', () => {
+      openapi ??= buildOpenApi(version);
+      return { status: 200, body: openapi };
+    });
+}

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { Reentry, Token, TokenInput } from '../domain/token.js';
+import { CancelBody, ListQuery, ResolveBody } from './tokens-routes.js';
+
+const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+const TokenList = z.object({ tokens: z.array(Token), next_cursor: z.string().nullable() });
+const Settled = z.object({ token: Token, reentry: Reentry });
+
+function schema(s: z.ZodType, io: 'input' | 'output') {
+  return z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: STATUS_TEXT[c], ...json('Error') }]));
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Invalid JSON, or a field that does not match the schema; `issues` names each path',
+  401: 'Missing or unknown bearer token',
+  403: 'The token belongs to another runner, or the call needs the admin token',
+  404: 'No token with that id',
+  409: 'Same id with different content, or the token is no longer pending',
+  413: 'Body larger than 1 MiB',
+  415: 'Body is not application/json',
+};
+
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+
+/** The OpenAPI 3.1 description of the agent API, generated from the same zod schemas that validate requests. */
+export function buildOpenApi(version: string) {
+  const listParams = Object.entries(schema(ListQuery, 'input').properties ?? {}).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: s,
+  }));
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'rodizio agent API',
+      version,
+      description:
+        'Agents hand rodizio a semaphore token when they need a person; rodizio returns a reentry once somebody answers. ' +
+        'Authenticate with `Authorization: Bearer <runner secret>`. Times without an offset are read as UTC.',
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        TokenInput: schema(TokenInput, 'input'),
+        Token: schema(Token, 'output'),
+        TokenList: schema(TokenList, 'output'),
+        Reentry: schema(Reentry, 'output'),
+        ResolveBody: schema(ResolveBody, 'input'),
+        CancelBody: schema(CancelBody, 'input'),
+        Settled: schema(Settled, 'output'),
+        Error: schema(ErrorBody, 'output'),
+      },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/healthz': {
+        get: { summary: 'Liveness and store health', security: [], responses: { '200': { description: 'Healthy' } } },
+      },
+      '/v1/tokens': {
+        post: {
+          summary: 'Hand rodizio a semaphore token (idempotent on id)',
+          requestBody: { required: true, ...json('TokenInput') },
+          responses: {
+            '201': { description: 'Stored', ...json('Token') },
+            '200': { description: 'Same id and content as a stored token: the stored token', ...json('Token') },
+            ...errors(400, 401, 403, 409, 413, 415),
+          },
+        },
+        get: {
+          summary: 'List tokens, newest first',
+          parameters: listParams,
+          responses: { '200': { description: 'A page of tokens', ...json('TokenList') }, ...errors(400, 401, 403) },
+        },
+      },
+      '/v1/tokens/{id}': {
+        get: {
+          summary: 'Read one token: the 14 interoperable keys plus extensions and state',
+          parameters: [idParam],
+          responses: { '200': { description: 'The token', ...json('Token') }, ...errors(401, 403, 404) },
+        },
+      },
+      '/v1/tokens/{id}/cancel': {
+        post: {
+          summary: 'Cancel a pending token',
+          parameters: [idParam],
+          requestBody: { required: false, ...json('CancelBody') },
+          responses: {
+            '200': { description: 'Cancelled', ...json('Settled') },
+            ...errors(400, 401, 403, 404, 409, 413, 415),
+          },
+        },
+      },
+      '/v1/tokens/{id}/resolve': {
+        post: {
+          summary: 'Answer a token (admin token only); the first answer wins',
+          parameters: [idParam],
+          requestBody: { required: true, ...json('ResolveBody') },
+          responses: {
+            '200': { description: 'Resolved by this call', ...json('Settled') },
+            ...errors(400, 401, 403, 404, 409, 413, 415),
+          },
+        },
+      },
+      '/v1/tokens/{id}/reentry': {
+        get: {
+          summary: 'Long-poll for the reentry',
+          parameters: [
+            idParam,
+            { name: 'wait', in: 'query', required: false, schema: { type: 'number', minimum: 0, maximum: 60 } },
+          ],
+          responses: {
+            '200': { description: 'The token left pending: its reentry', ...json('Reentry') },
+            '204': { description: 'Still pending when the wait ended' },
+            ...errors(400, 401, 403, 404),
+          },
+        },
+      },
+      '/v1/tokens/{id}/events': {
+        get: {
+          summary: "The token's audit trail",
+          parameters: [idParam],
+          responses: { '200': { description: 'Events, oldest first' }, ...errors(401, 403, 404) },
+        },
+      },
+    },
+  };
+}

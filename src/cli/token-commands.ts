@@ -1,0 +1,196 @@
+import { userInfo } from 'node:os';
+import { TokenStatus } from '../domain/token.js';
+import { openPurgatory } from '../main.js';
+import { parseDuration } from '../time.js';
+import { type Command, JSON_OPTION, UsageError } from './command.js';
+import { describeToken, TOKEN_HEADERS, table, tokenRow } from './format.js';
+
+function defaultActor(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'cli';
+  }
+}
+
+function answerText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export const listCommand: Command = {
+  name: 'list',
+  summary: 'List tokens, newest first',
+  usage: 'rodizio list [--status pending|resolved|cancelled|expired] [--project P] [--runner R] [--limit N] [--json]',
+  options: {
+    status: { type: 'string' },
+    project: { type: 'string' },
+    runner: { type: 'string' },
+    limit: { type: 'string' },
+    ...JSON_OPTION,
+  },
+  positionals: 0,
+  run({ values, io, config }) {
+    const status = values.status === undefined ? undefined : TokenStatus.safeParse(values.status);
+    if (status && !status.success) throw new UsageError(`--status must be one of ${TokenStatus.options.join(', ')}`);
+    const limit = values.limit === undefined ? 50 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1 to 10000');
+    const { purgatory, close } = openPurgatory(config(), io.clock);
+    try {
+      const { tokens } = purgatory.list({
+        status: status?.data,
+        project: values.project as string | undefined,
+        runner: values.runner as string | undefined,
+        limit,
+      });
+      if (values.json) io.stdout(`${JSON.stringify(tokens, null, 2)}\n`);
+      else if (tokens.length === 0) io.stdout('no tokens\n');
+      else
+        io.stdout(
+          `${table(
+            TOKEN_HEADERS,
+            tokens.map((t) => tokenRow(t, io.clock.now())),
+          )}\n`,
+        );
+      return 0;
+    } finally {
+      close();
+    }
+  },
+};
+
+export const showCommand: Command = {
+  name: 'show',
+  summary: 'Show one token with its history',
+  usage: 'rodizio show <token-id> [--json]',
+  options: { ...JSON_OPTION },
+  positionals: 1,
+  run({ positionals, values, io, config }) {
+    const { purgatory, close } = openPurgatory(config(), io.clock);
+    try {
+      const token = purgatory.get(positionals[0] as string);
+      const history = purgatory.history(token.id);
+      if (values.json) io.stdout(`${JSON.stringify({ ...token, history }, null, 2)}\n`);
+      else io.stdout(`${describeToken(token, history)}\n`);
+      return 0;
+    } finally {
+      close();
+    }
+  },
+};
+
+export const resolveCommand: Command = {
+  name: 'resolve',
+  summary: 'Answer a pending token (the first answer wins)',
+  usage: 'rodizio resolve <token-id> (--input <text> | --json-input <json>) [--by <name>] [--json]',
+  details: '--input sends the text as a string; --json-input sends any JSON value (an object for schema forms).',
+  options: { input: { type: 'string' }, 'json-input': { type: 'string' }, by: { type: 'string' }, ...JSON_OPTION },
+  positionals: 1,
+  run({ positionals, values, io, config }) {
+    const text = values.input as string | undefined;
+    const json = values['json-input'] as string | undefined;
+    if ((text === undefined) === (json === undefined))
+      throw new UsageError('give exactly one of --input or --json-input');
+    let humanInput: unknown = text;
+    if (json !== undefined) {
+      try {
+        humanInput = JSON.parse(json);
+      } catch (err) {
+        throw new UsageError(`--json-input is not valid JSON: ${(err as Error).message}`);
+      }
+    }
+    const { purgatory, close } = openPurgatory(config(), io.clock);
+    try {
+      const by = (values.by as string | undefined) ?? defaultActor();
+      const result = purgatory.resolve(positionals[0] as string, { humanInput, by, byName: by, via: 'cli' });
+      if (values.json) io.stdout(`${JSON.stringify({ changed: result.changed, reentry: result.reentry }, null, 2)}\n`);
+      if (!result.changed) {
+        const t = result.token;
+        io.stderr(
+          `${t.id} is already ${t.status}${t.answered_by ? ` by ${t.answered_by_name ?? t.answered_by}` : ''}` +
+            `${t.human_input !== null ? ` — ${answerText(t.human_input)}` : ''}; nothing changed\n`,
+        );
+        return 1;
+      }
+      if (!values.json) io.stdout(`resolved ${result.token.id} with ${answerText(humanInput)}\n`);
+      return 0;
+    } finally {
+      close();
+    }
+  },
+};
+
+export const cancelCommand: Command = {
+  name: 'cancel',
+  summary: 'Cancel a pending token; the agent gets a reentry with outcome "cancelled"',
+  usage: 'rodizio cancel <token-id> [--reason <text>] [--by <name>] [--json]',
+  options: { reason: { type: 'string' }, by: { type: 'string' }, ...JSON_OPTION },
+  positionals: 1,
+  run({ positionals, values, io, config }) {
+    const { purgatory, close } = openPurgatory(config(), io.clock);
+    try {
+      const result = purgatory.cancel(positionals[0] as string, {
+        actor: (values.by as string | undefined) ?? defaultActor(),
+        via: 'cli',
+        reason: values.reason as string | undefined,
+      });
+      if (values.json) io.stdout(`${JSON.stringify({ changed: result.changed, token: result.token }, null, 2)}\n`);
+      if (!result.changed) {
+        io.stderr(`${result.token.id} is already ${result.token.status}; nothing changed\n`);
+        return 1;
+      }
+      if (!values.json) io.stdout(`cancelled ${result.token.id}\n`);
+      return 0;
+    } finally {
+      close();
+    }
+  },
+};
+
+export const voidCommand: Command = {
+  name: 'void',
+  summary: 'Expire every pending token whose deadline has passed, whatever its policy',
+  usage: 'rodizio void [--json]',
+  options: { ...JSON_OPTION },
+  positionals: 0,
+  run({ values, io, config }) {
+    const { purgatory, close } = openPurgatory(config(), io.clock);
+    try {
+      const expired: string[] = [];
+      for (;;) {
+        const due = purgatory.due(500);
+        if (due.length === 0) break;
+        for (const t of due) {
+          if (purgatory.expire(t.id, { actor: defaultActor(), via: 'cli' }).changed) expired.push(t.id);
+        }
+      }
+      if (values.json) io.stdout(`${JSON.stringify({ expired }, null, 2)}\n`);
+      else io.stdout(expired.length ? `expired ${expired.length}: ${expired.join(' ')}\n` : 'no overdue tokens\n');
+      return 0;
+    } finally {
+      close();
+    }
+  },
+};
+
+export const gcCommand: Command = {
+  name: 'gc',
+  summary: 'Delete answered, cancelled and expired tokens older than a retention (audit rows go with them)',
+  usage: 'rodizio gc [--older-than 30d] [--json]',
+  details: 'Durations: 90s, 12h, 30d, 2w. Run "rodizio export" first to archive the audit log.',
+  options: { 'older-than': { type: 'string' }, ...JSON_OPTION },
+  positionals: 0,
+  run({ values, io, config }) {
+    const text = (values['older-than'] as string | undefined) ?? '30d';
+    const retention = parseDuration(text);
+    if (retention === undefined) throw new UsageError(`--older-than "${text}" is not a duration such as 30d or 12h`);
+    const { purgatory, close } = openPurgatory(config(), io.clock);
+    try {
+      const deleted = purgatory.gc(retention);
+      if (values.json) io.stdout(`${JSON.stringify({ deleted })}\n`);
+      else io.stdout(`deleted ${deleted} token${deleted === 1 ? '' : 's'} closed more than ${text} ago\n`);
+      return 0;
+    } finally {
+      close();
+    }
+  },
+};

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { Answerers, Delivery } from './domain/token.js';
+import { ConfigError } from './errors.js';
+
+const Name = z.string().regex(/^[\w.-]{1,100}$/, 'may hold letters, digits, ".", "_" and "-" only');
+
+/** Per-project routing in the RODIZIO_CONFIG file. */
+export const ProjectRoute = z.strictObject({
+  /** Channel id (or name) for this project's cards; falls back to SLACK_CHANNEL. */
+  channel: z.string().min(1).optional(),
+  /** Channel for deadline escalations and phase escalations; falls back to SLACK_ESCALATION_CHANNEL. */
+  escalation_channel: z.string().min(1).optional(),
+  /** Who may answer this project's tokens when a token does not say. */
+  answerers: Answerers.optional(),
+  /** The GitHub repository (`owner/repo`) the project's issue numbers refer to. */
+  repo: z
+    .string()
+    .regex(/^[\w.-]+\/[\w.-]+$/, 'must look like owner/repo')
+    .optional(),
+  /** Who to mention on escalations: a Slack user (U…), user group (S…) or a name from escalation_targets. */
+  oncall: z.string().min(1).optional(),
+});
+export type ProjectRoute = z.infer<typeof ProjectRoute>;
+
+/** Per-runner defaults in the RODIZIO_CONFIG file. */
+export const RunnerDefaults = z.strictObject({
+  delivery: Delivery.optional(),
+});
+
+/** The optional JSON file named by RODIZIO_CONFIG: routing and policies. */
+export const FileConfig = z.strictObject({
+  $schema: z.string().optional(),
+  projects: z.record(Name, ProjectRoute).default({}),
+  runners: z.record(Name, RunnerDefaults).default({}),
+  /** Names used in a token's `escalation` field mapped to a Slack user (U…), user group (S…) or channel (C…). */
+  escalation_targets: z.record(z.string().min(1), z.string().regex(/^[UWSCG][A-Z0-9]{2,}$/)).default({}),
+});
+export type FileConfig = z.infer<typeof FileConfig>;
+
+const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Parses `runner:secret,runner2:secret2`. */
+const ApiTokens = z
+  .string()
+  .default('')
+  .transform((text, ctx) => {
+    const map = new Map<string, string>();
+    for (const [i, entry] of text
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)
+      .entries()) {
+      const at = entry.indexOf(':');
+      const runner = entry.slice(0, at);
+      const secret = entry.slice(at + 1);
+      if (at <= 0 || secret.length === 0) {
+        ctx.addIssue({ code: 'custom', message: `entry ${i + 1} must look like runner:secret` });
+        continue;
+      }
+      if (!/^[\w.-]{1,100}$/.test(runner)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `runner name "${runner}" may hold letters, digits, ".", "_" and "-" only`,
+        });
+        continue;
+      }
+      if (map.has(runner)) ctx.addIssue({ code: 'custom', message: `runner "${runner}" is listed twice` });
+      map.set(runner, secret);
+    }
+    return map;
+  });
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  RODIZIO_DB: z.string().min(1).default('./data/rodizio.db'),
+  RODIZIO_API_TOKENS: ApiTokens,
+  RODIZIO_ADMIN_TOKEN: z.string().min(1).optional(),
+  RODIZIO_CONFIG: z.string().min(1).optional(),
+  LOG_LEVEL: LogLevel.default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dbPath: string;
+  /** runner name → bearer secret */
+  apiTokens: Map<string, string>;
+  adminToken: string | undefined;
+  configFile: string | undefined;
+  logLevel: z.infer<typeof LogLevel>;
+  file: FileConfig;
+}
+
+/** Reads and validates the RODIZIO_CONFIG file. */
+export function loadFileConfig(path: string): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`RODIZIO_CONFIG: cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`RODIZIO_CONFIG: ${path} is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = FileConfig.safeParse(json);
+  if (!parsed.success) {
+    throw new ConfigError(`RODIZIO_CONFIG: ${path} is invalid:\n${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Builds the configuration from environment variables (and the RODIZIO_CONFIG file they name).
+ * Throws ConfigError naming each bad variable; empty strings count as unset.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = Env.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dbPath: e.RODIZIO_DB,
+    apiTokens: e.RODIZIO_API_TOKENS,
+    adminToken: e.RODIZIO_ADMIN_TOKEN,
+    configFile: e.RODIZIO_CONFIG,
+    logLevel: e.LOG_LEVEL,
+    file: e.RODIZIO_CONFIG ? loadFileConfig(e.RODIZIO_CONFIG) : FileConfig.parse({}),
+  };
+}

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import type { FieldIssue } from '../errors.js';
+
+const FieldName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,49}$/, 'field names are identifiers of up to 50 characters');
+
+/** One field of a form answer: a small, Slack-renderable subset of JSON Schema. */
+export const AnswerField = z
+  .strictObject({
+    type: z.enum(['string', 'number', 'integer', 'boolean']),
+    title: z.string().min(1).max(150).optional(),
+    description: z.string().max(150).optional(),
+    enum: z.array(z.string().min(1).max(75)).min(1).max(100).optional(),
+    minimum: z.number().optional(),
+    maximum: z.number().optional(),
+    minLength: z.int().min(0).max(3000).optional(),
+    maxLength: z.int().min(1).max(3000).optional(),
+    multiline: z.boolean().optional(),
+  })
+  .refine((f) => f.enum === undefined || f.type === 'string', { message: 'enum is only allowed on string fields' });
+export type AnswerField = z.infer<typeof AnswerField>;
+
+/**
+ * The shape of a structured answer, written as JSON Schema (`type: object`, `properties`, `required`) so an
+ * agent can send what its own model library emits, limited to what a Slack modal can ask for.
+ */
+export const AnswerSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    type: z.literal('object').default('object'),
+    title: z.string().max(24).optional(),
+    description: z.string().max(2000).optional(),
+    properties: z.record(FieldName, AnswerField),
+    required: z.array(z.string()).default([]),
+    additionalProperties: z.boolean().optional(),
+  })
+  .superRefine((s, ctx) => {
+    const names = Object.keys(s.properties);
+    if (names.length === 0) ctx.addIssue({ code: 'custom', path: ['properties'], message: 'needs at least one field' });
+    if (names.length > 20) ctx.addIssue({ code: 'custom', path: ['properties'], message: 'at most 20 fields' });
+    for (const [i, name] of s.required.entries()) {
+      if (!names.includes(name)) {
+        ctx.addIssue({ code: 'custom', path: ['required', i], message: `"${name}" is not a property` });
+      }
+    }
+  });
+export type AnswerSchema = z.infer<typeof AnswerSchema>;
+
+export type AnswerValue = Record<string, string | number | boolean>;
+
+function fieldValidator(field: AnswerField): z.ZodType {
+  switch (field.type) {
+    case 'string': {
+      if (field.enum) return z.enum(field.enum as [string, ...string[]]);
+      let s = z.string();
+      if (field.minLength !== undefined) s = s.min(field.minLength);
+      if (field.maxLength !== undefined) s = s.max(field.maxLength);
+      return s;
+    }
+    case 'boolean':
+      return z.boolean();
+    case 'number':
+    case 'integer': {
+      let n = field.type === 'integer' ? z.int() : z.number();
+      if (field.minimum !== undefined) n = n.min(field.minimum);
+      if (field.maximum !== undefined) n = n.max(field.maximum);
+      return n;
+    }
+  }
+}
+
+/** Validates an already-typed answer (from the API or a parsed form) against the schema. */
+export function validateAnswer(
+  schema: AnswerSchema,
+  value: unknown,
+): { ok: true; value: AnswerValue } | { ok: false; issues: FieldIssue[] } {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, field] of Object.entries(schema.properties)) {
+    const v = fieldValidator(field);
+    shape[name] = schema.required.includes(name) ? v : v.optional();
+  }
+  const result = z.strictObject(shape).safeParse(value);
+  if (result.success) return { ok: true, value: result.data as AnswerValue };
+  return {
+    ok: false,
+    issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  };
+}
+
+/**
+ * Turns the strings a form delivers into typed values (numbers, booleans), dropping empty optional fields,
+ * then validates. Errors are keyed by field name so a modal can show them inline.
+ */
+export function parseFormAnswer(
+  schema: AnswerSchema,
+  raw: Record<string, string | undefined>,
+): { ok: true; value: AnswerValue } | { ok: false; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const typed: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(schema.properties)) {
+    const text = raw[name]?.trim();
+    if (text === undefined || text === '') {
+      if (schema.required.includes(name)) errors[name] = 'This field is required.';
+      continue;
+    }
+    if (field.type === 'number' || field.type === 'integer') {
+      const n = Number(text);
+      if (!Number.isFinite(n)) errors[name] = 'Enter a number.';
+      else typed[name] = n;
+    } else if (field.type === 'boolean') {
+      if (text === 'true' || text === 'false') typed[name] = text === 'true';
+      else errors[name] = 'Choose yes or no.';
+    } else {
+      typed[name] = raw[name];
+    }
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const checked = validateAnswer(schema, typed);
+  if (checked.ok) return checked;
+  for (const issue of checked.issues) {
+    const field = issue.path.split('.')[0] ?? '';
+    errors[field] ??= humanize(issue.message);
+  }
+  return { ok: false, errors };
+}
+
+function humanize(message: string): string {
+  const m = message.replace(/^Invalid input: /, '');
+  return m.charAt(0).toUpperCase() + m.slice(1);
+}

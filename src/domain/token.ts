@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import { parseIsoTime } from '../time.js';
+import { AnswerSchema } from './answer-schema.js';
+
+/** Why an agent stopped; the six reasons of the interoperable format. */
+export const Reason = z.enum([
+  'approval_needed',
+  'context_required',
+  'sensitive_action',
+  'ambiguous_choice',
+  'resource_decision',
+  'error_recovery',
+]);
+export type Reason = z.infer<typeof Reason>;
+
+export const Severity = z.enum(['info', 'warning', 'critical']);
+export type Severity = z.infer<typeof Severity>;
+
+export const TokenStatus = z.enum(['pending', 'resolved', 'cancelled', 'expired']);
+export type TokenStatus = z.infer<typeof TokenStatus>;
+
+export const TokenKind = z.enum(['semaphore', 'phase_escalation']);
+export type TokenKind = z.infer<typeof TokenKind>;
+
+/** How a human answer reached rodizio. */
+export const AnswerVia = z.enum(['button', 'form', 'thread', 'cli', 'api', 'slash_command', 'deadline', 'phase']);
+export type AnswerVia = z.infer<typeof AnswerVia>;
+
+export const IsoTime = z.string().refine((s) => parseIsoTime(s) !== undefined, {
+  message: 'must be an ISO 8601 time such as 2025-01-01T12:00:00 (a time without an offset is read as UTC)',
+});
+
+/** Standard base64 (not URL-safe), padded; the empty string is allowed. */
+export const Base64 = z
+  .string()
+  .regex(
+    /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
+    'must be standard base64 (A-Z a-z 0-9 + /, padded with =)',
+  );
+
+export const TokenId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'may hold letters, digits, ".", "_", ":" and "-" only');
+
+export const GithubIssueRef = z.string().regex(/^[A-Za-z0-9][\w.-]*\/[\w.-]+#\d+$/, 'must look like owner/repo#123');
+
+const SlackId = z.string().regex(/^[A-Z][A-Z0-9]{2,}$/, 'must be a Slack id such as U0123ABCD or S0123ABCD');
+
+/** Where the reentry goes besides long-poll, which always works. */
+export const Delivery = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('webhook'), url: z.url({ protocol: /^https?$/ }) }),
+  z.strictObject({
+    type: z.literal('tmux'),
+    session: z.string().regex(/^[\w.@-]{1,100}$/, 'must be a tmux session name'),
+  }),
+  z.strictObject({ type: z.literal('file'), dir: z.string().min(1).max(1024) }),
+  z.strictObject({ type: z.literal('reply_file'), path: z.string().min(1).max(1024) }),
+]);
+export type Delivery = z.infer<typeof Delivery>;
+
+/** Who may answer: Slack user ids and user-group ids. Empty lists mean "anyone in the channel". */
+export const Answerers = z.strictObject({
+  users: z.array(SlackId).max(200).default([]),
+  groups: z.array(SlackId).max(50).default([]),
+});
+export type Answerers = z.infer<typeof Answerers>;
+
+/** `escalate` (default), `expire`, or `resolve:<option>` to answer automatically at the deadline. */
+export const ExpiryPolicy = z.union([z.literal('escalate'), z.literal('expire'), z.string().regex(/^resolve:.+$/s)], {
+  error: 'must be "escalate", "expire" or "resolve:<option>"',
+});
+export type ExpiryPolicy = z.infer<typeof ExpiryPolicy>;
+
+const nullableTime = IsoTime.nullable().optional();
+const mustBeNull = z.null({ error: 'must be null or absent when a token is created' }).optional();
+
+/**
+ * A token as an agent sends it: the 14 keys of the interoperable format (snake_case, as the Python
+ * implementation emits them) plus rodizio's optional extensions. Unknown keys are rejected so typos surface.
+ */
+export const TokenInput = z
+  .strictObject({
+    id: TokenId.optional(),
+    reason: Reason,
+    frozen_state: Base64.default(''),
+    original_event: z.json().default(null),
+    required_type: z.string().max(200).nullable().default(null),
+    deadline: IsoTime.nullable().default(null),
+    escalation: z.string().max(200).nullable().default(null),
+    prompt: z.string().max(20_000).default(''),
+    options: z.array(z.string().min(1).max(2000)).max(100).default([]),
+    severity: Severity.default('info'),
+    created_at: nullableTime,
+    resolved_at: mustBeNull,
+    cancelled_at: mustBeNull,
+    voided_at: mustBeNull,
+    // rodizio extensions
+    kind: TokenKind.default('semaphore'),
+    project: z
+      .string()
+      .regex(/^[\w.-]{1,100}$/, 'may hold letters, digits, ".", "_" and "-" only')
+      .nullable()
+      .default(null),
+    github_issue: GithubIssueRef.nullable().default(null),
+    runner: z.string().min(1).max(100).optional(),
+    delivery: Delivery.nullable().default(null),
+    slack_channel: z.string().min(1).max(100).nullable().default(null),
+    answerers: Answerers.nullable().default(null),
+    answer_schema: AnswerSchema.nullable().default(null),
+    expiry_policy: ExpiryPolicy.default('escalate'),
+    requested_by: z.string().min(1).max(100).nullable().default(null),
+    required_approvals: z.int().min(1).max(10).default(1),
+    destructive_options: z.array(z.string().min(1).max(2000)).max(100).default([]),
+    thread_resolves: z.boolean().nullable().default(null),
+  })
+  .superRefine((t, ctx) => {
+    const auto = t.expiry_policy.startsWith('resolve:') ? t.expiry_policy.slice('resolve:'.length) : undefined;
+    if (auto !== undefined && t.options.length > 0 && !t.options.includes(auto)) {
+      ctx.addIssue({ code: 'custom', path: ['expiry_policy'], message: `"${auto}" is not one of the options` });
+    }
+    for (const [i, option] of t.destructive_options.entries()) {
+      if (!t.options.includes(option)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['destructive_options', i],
+          message: `"${option}" is not one of the options`,
+        });
+      }
+    }
+    if (new Set(t.options).size !== t.options.length) {
+      ctx.addIssue({ code: 'custom', path: ['options'], message: 'options must be distinct' });
+    }
+  });
+export type TokenInput = z.input<typeof TokenInput>;
+export type ParsedTokenInput = z.output<typeof TokenInput>;
+
+/** A note a person left in the card's thread; carried in the reentry. */
+export const Note = z.object({
+  by: z.string(),
+  by_name: z.string().nullable(),
+  text: z.string(),
+  at: z.string(),
+});
+export type Note = z.infer<typeof Note>;
+
+/** A token as rodizio returns it: the 14 interoperable keys, the extensions, and its state. */
+export const Token = z.object({
+  id: z.string(),
+  reason: Reason,
+  frozen_state: z.string(),
+  original_event: z.json(),
+  required_type: z.string().nullable(),
+  deadline: z.string().nullable(),
+  escalation: z.string().nullable(),
+  prompt: z.string(),
+  options: z.array(z.string()),
+  severity: Severity,
+  created_at: z.string(),
+  resolved_at: z.string().nullable(),
+  cancelled_at: z.string().nullable(),
+  voided_at: z.string().nullable(),
+  kind: TokenKind,
+  project: z.string().nullable(),
+  github_issue: z.string().nullable(),
+  runner: z.string(),
+  delivery: Delivery.nullable(),
+  slack_channel: z.string().nullable(),
+  answerers: Answerers.nullable(),
+  answer_schema: AnswerSchema.nullable(),
+  expiry_policy: ExpiryPolicy,
+  requested_by: z.string().nullable(),
+  required_approvals: z.int(),
+  destructive_options: z.array(z.string()),
+  thread_resolves: z.boolean().nullable(),
+  status: TokenStatus,
+  human_input: z.json().nullable(),
+  answered_by: z.string().nullable(),
+  answered_by_name: z.string().nullable(),
+  answered_via: AnswerVia.nullable(),
+  slack: z.object({ channel: z.string(), ts: z.string() }).nullable(),
+});
+export type Token = z.infer<typeof Token>;
+
+export const Outcome = z.enum(['resolved', 'expired', 'cancelled']);
+export type Outcome = z.infer<typeof Outcome>;
+
+/** The green card: what the waiting agent resumes with. The token id is the receiver's idempotency key. */
+export const Reentry = z.object({
+  token_id: z.string(),
+  frozen_state: z.string(),
+  human_input: z.json().nullable(),
+  original_event: z.json(),
+  outcome: Outcome,
+  answered_by: z.string().nullable(),
+  answered_by_name: z.string().nullable(),
+  answered_at: z.string(),
+  via: AnswerVia.nullable(),
+  notes: z.array(Note),
+});
+export type Reentry = z.infer<typeof Reentry>;
+
+/** The 14 keys of the interoperable format, in the order the Python implementation emits them. */
+export const WIRE_KEYS = [
+  'id',
+  'reason',
+  'frozen_state',
+  'original_event',
+  'required_type',
+  'deadline',
+  'escalation',
+  'prompt',
+  'options',
+  'severity',
+  'created_at',
+  'resolved_at',
+  'cancelled_at',
+  'voided_at',
+] as const;

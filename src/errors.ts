@@ -1,0 +1,102 @@
+/** Field-level problem reported with a 400, in the shape `{ path, message }`. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** Base error: every error rodizio raises on purpose carries a stable string `code`. */
+export class RodizioError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RodizioError';
+    this.code = code;
+  }
+}
+
+/** The input does not match the schema; `issues` name the offending fields. */
+export class ValidationError extends RodizioError {
+  readonly issues: FieldIssue[];
+
+  constructor(message: string, issues: FieldIssue[] = [], options?: { cause?: unknown }) {
+    super('invalid_request', message, options);
+    this.name = 'ValidationError';
+    this.issues = issues;
+  }
+}
+
+export class NotFoundError extends RodizioError {
+  constructor(message: string) {
+    super('not_found', message);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class UnauthorizedError extends RodizioError {
+  constructor(message = 'missing or unknown bearer token') {
+    super('unauthorized', message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+export class ForbiddenError extends RodizioError {
+  constructor(message: string) {
+    super('forbidden', message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+/** Same id, different content: the caller reused an id for a different request. */
+export class ConflictError extends RodizioError {
+  constructor(message: string) {
+    super('conflict', message);
+    this.name = 'ConflictError';
+  }
+}
+
+/** The token has left `pending`; `token` is its recorded state so callers can see the answer that won. */
+export class NotPendingError<T = unknown> extends RodizioError {
+  readonly status: string;
+  readonly token: T;
+
+  constructor(tokenId: string, status: string, token: T) {
+    super('not_pending', `token ${tokenId} is ${status}, not pending`);
+    this.name = 'NotPendingError';
+    this.status = status;
+    this.token = token;
+  }
+}
+
+export class PayloadTooLargeError extends RodizioError {
+  constructor(limit: number) {
+    super('payload_too_large', `request body is larger than ${limit} bytes`);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+export class UnsupportedMediaTypeError extends RodizioError {
+  constructor(got: string | undefined) {
+    super('unsupported_media_type', `expected Content-Type application/json, got ${got ?? 'none'}`);
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+/** The database was written by a newer rodizio than this one. */
+export class SchemaTooNewError extends RodizioError {
+  constructor(found: number, known: number, file: string) {
+    super(
+      'schema_too_new',
+      `database ${file} is at schema version ${found}, but this rodizio only knows up to ${known}: upgrade rodizio or point RODIZIO_DB elsewhere`,
+    );
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+/** Start-up configuration is invalid; the message names the variable. */
+export class ConfigError extends RodizioError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_config', message, options);
+    this.name = 'ConfigError';
+  }
+}

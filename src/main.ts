@@ -1,0 +1,116 @@
+import type { Server } from 'node:http';
+import { createAuthenticator } from './api/auth.js';
+import { registerHealthRoutes } from './api/health-routes.js';
+import { createRouter } from './api/router.js';
+import { createRequestListener, createServer, listen, type Mount } from './api/server.js';
+import { registerTokenRoutes } from './api/tokens-routes.js';
+import { type Clock, systemClock } from './clock.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { JobKind } from './outbox/worker.js';
+import { createOutboxWorker, type OutboxWorker } from './outbox/worker.js';
+import { packageVersion } from './package-info.js';
+import { createPurgatory, type EffectPlanner, type Purgatory } from './purgatory.js';
+import { createChangeWatcher } from './store/change-watcher.js';
+import { type Db, openDatabase } from './store/database.js';
+import { createReentryWaiters, type ReentryWaiters } from './waiters.js';
+
+/** The planners that turn state changes into outbox jobs: the same set in the server and the CLI. */
+export function buildPlanners(_config: Config): EffectPlanner[] {
+  return [];
+}
+
+/** Opens the purgatory on the configured database, as the CLI verbs do while a server may be running. */
+export function openPurgatory(
+  config: Config,
+  clock: Clock = systemClock,
+): { db: Db; purgatory: Purgatory; close(): void } {
+  const db = openDatabase(config.dbPath);
+  const purgatory = createPurgatory({ db, clock, planners: buildPlanners(config) });
+  return { db, purgatory, close: () => db.close() };
+}
+
+export interface BridgeOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/**
+ * The composition root: opens the purgatory, wires the API, outbox worker and change watcher, and returns a
+ * bridge ready to `start()`. Nothing here reads the environment; the CLI passes a loaded Config.
+ */
+export function createBridge({ config, logger, clock = systemClock }: BridgeOptions): Bridge {
+  const { db, purgatory } = openPurgatory(config, clock);
+  const kinds: Record<string, JobKind> = {};
+  const mounts: Mount[] = [];
+
+  const watcher = createChangeWatcher({ db, logger });
+  const waiters = createReentryWaiters(purgatory, watcher);
+  const worker = createOutboxWorker({
+    outbox: purgatory.stores.outbox,
+    clock,
+    logger: logger.child({ component: 'outbox' }),
+    kinds,
+    onDead: (job, error) =>
+      purgatory.stores.events.append({
+        tokenId: job.token_id,
+        type: 'outbox_dead',
+        atMs: clock.now(),
+        data: { job_id: job.id, kind: job.kind, error },
+      }),
+  });
+  purgatory.onOutbox(() => worker.wake());
+  watcher.onChange(() => worker.wake());
+
+  const router = createRouter();
+  const auth = createAuthenticator(config.apiTokens, config.adminToken);
+  registerHealthRoutes(router, { purgatory, waiters, version: packageVersion() });
+  registerTokenRoutes(router, { purgatory, waiters, auth });
+  const server: Server = createServer(createRequestListener({ router, logger, mounts }));
+  // Long-polls hold a request for up to 60 s; keep Node's request timeout comfortably above that.
+  server.requestTimeout = 90_000;
+
+  let port = config.port;
+
+  return {
+    db,
+    purgatory,
+    waiters,
+    worker,
+    server,
+    get port() {
+      return port;
+    },
+
+    async start(): Promise<number> {
+      watcher.start();
+      worker.start();
+      port = await listen(server, config.port, config.host);
+      return port;
+    },
+
+    async stop(): Promise<void> {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      watcher.stop();
+      await worker.stop();
+      db.close();
+    },
+  };
+}
+
+export interface Bridge {
+  db: Db;
+  purgatory: Purgatory;
+  waiters: ReentryWaiters;
+  worker: OutboxWorker;
+  server: Server;
+  readonly port: number;
+  /** Listens on the configured port (0 picks a free one) and returns it. */
+  start(): Promise<number>;
+  /** Closes the server and its connections, finishes in-flight jobs and closes the database. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,385 @@
+import { EventEmitter } from 'node:events';
+import type { Clock } from './clock.js';
+import { validateAnswer } from './domain/answer-schema.js';
+import {
+  type AnswerVia,
+  type Outcome,
+  type ParsedTokenInput,
+  type Reentry,
+  type Token,
+  TokenInput,
+  type TokenStatus,
+} from './domain/token.js';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.js';
+import { generateTokenId } from './ids.js';
+import { contentHash } from './json.js';
+import type { Db } from './store/database.js';
+import { createEventStore, type EventType } from './store/events.js';
+import { createNoteStore } from './store/notes.js';
+import { createOutboxStore, type NewJob } from './store/outbox.js';
+import { createTokenStore, rowToToken, type TokenExt, type TokenRow } from './store/tokens.js';
+import { formatIsoTime, parseIsoTime } from './time.js';
+import { zodIssues } from './validation.js';
+
+/** Who is acting through the API or CLI. */
+export interface Actor {
+  runner: string;
+  admin: boolean;
+}
+
+/** A committed state change, handed to effect planners so they can enqueue side effects in the same transaction. */
+export type Change =
+  | { type: 'created'; token: Token }
+  | { type: 'settled'; token: Token; outcome: Outcome }
+  | { type: 'updated'; token: Token; what: string };
+
+/** Turns a change into outbox jobs (Slack posts, reentry deliveries, GitHub calls). Must not do I/O. */
+export type EffectPlanner = (change: Change) => NewJob[];
+
+export interface Answer {
+  humanInput: unknown;
+  by: string;
+  byName?: string | null;
+  via: AnswerVia;
+}
+
+export interface SettleResult {
+  /** True when this call moved the token out of pending; false when it had already left. */
+  changed: boolean;
+  token: Token;
+  reentry: Reentry;
+}
+
+export interface ListResult {
+  tokens: Token[];
+  next_cursor: string | null;
+}
+
+export interface PurgatoryOptions {
+  db: Db;
+  clock: Clock;
+  planners?: EffectPlanner[];
+}
+
+const OUTCOME_OF: Record<Exclude<TokenStatus, 'pending'>, Outcome> = {
+  resolved: 'resolved',
+  cancelled: 'cancelled',
+  expired: 'expired',
+};
+
+/**
+ * The lifecycle of semaphore tokens. Every state change is one SQLite transaction: a compare-and-set on
+ * `status = 'pending'`, an audit event, and the outbox rows for its side effects.
+ */
+export function createPurgatory({ db, clock, planners = [] }: PurgatoryOptions) {
+  const tokens = createTokenStore(db);
+  const events = createEventStore(db);
+  const outbox = createOutboxStore(db);
+  const notes = createNoteStore(db);
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+
+  function plan(change: Change, nowMs: number): number {
+    let n = 0;
+    for (const planner of planners) {
+      for (const job of planner(change)) {
+        outbox.enqueue({ tokenId: change.token.id, ...job }, nowMs);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  function mustGet(id: string): TokenRow {
+    const row = tokens.get(id);
+    if (!row) throw new NotFoundError(`no token with id ${id}`);
+    return row;
+  }
+
+  function reentryOf(row: TokenRow): Reentry | undefined {
+    if (row.status === 'pending') return undefined;
+    const token = rowToToken(row);
+    return {
+      token_id: token.id,
+      frozen_state: token.frozen_state,
+      human_input: token.human_input,
+      original_event: token.original_event,
+      outcome: OUTCOME_OF[row.status as Exclude<TokenStatus, 'pending'>],
+      answered_by: token.answered_by,
+      answered_by_name: token.answered_by_name,
+      answered_at: token.resolved_at ?? token.cancelled_at ?? token.voided_at ?? formatIsoTime(row.closed_ms ?? 0),
+      via: token.answered_via,
+      notes: notes.forToken(row.id).map((n) => ({
+        by: n.author,
+        by_name: n.author_name,
+        text: n.text,
+        at: formatIsoTime(n.at_ms),
+      })),
+    };
+  }
+
+  const settleTx = db.transaction(
+    (
+      id: string,
+      status: Exclude<TokenStatus, 'pending'>,
+      answer: { humanInput: unknown; by: string | null; byName: string | null; via: AnswerVia | null },
+      eventType: EventType,
+      eventData: Record<string, unknown>,
+    ): SettleResult => {
+      const row = mustGet(id);
+      if (row.status !== 'pending') {
+        return { changed: false, token: rowToToken(row), reentry: reentryOf(row) as Reentry };
+      }
+      const nowMs = clock.now();
+      const changed = tokens.settle({
+        id,
+        status,
+        at: formatIsoTime(nowMs),
+        atMs: nowMs,
+        humanInput: answer.humanInput,
+        by: answer.by,
+        byName: answer.byName,
+        via: answer.via,
+      });
+      const after = mustGet(id);
+      if (!changed) return { changed: false, token: rowToToken(after), reentry: reentryOf(after) as Reentry };
+      events.append({ tokenId: id, type: eventType, atMs: nowMs, actor: answer.by, data: eventData });
+      const token = rowToToken(after);
+      plan({ type: 'settled', token, outcome: OUTCOME_OF[status] }, nowMs);
+      return { changed: true, token, reentry: reentryOf(after) as Reentry };
+    },
+  );
+
+  function settle(...args: Parameters<typeof settleTx>): SettleResult {
+    const result = settleTx(...args);
+    if (result.changed) {
+      bus.emit('settled', result.token.id);
+      bus.emit('outbox');
+    }
+    return result;
+  }
+
+  const createTx = db.transaction((input: ParsedTokenInput, runner: string): { token: Token; created: boolean } => {
+    const id = input.id ?? freshId();
+    const { id: _id, runner: _runner, ...content } = input;
+    const hash = contentHash({ ...content, id, runner });
+    const existing = tokens.get(id);
+    if (existing) {
+      if (existing.content_hash === hash) return { token: rowToToken(existing), created: false };
+      throw new ConflictError(`token ${id} already exists with different content; use a new id`);
+    }
+    const nowMs = clock.now();
+    const ext: TokenExt = {
+      delivery: input.delivery,
+      slack_channel: input.slack_channel,
+      answerers: input.answerers,
+      answer_schema: input.answer_schema,
+      expiry_policy: input.expiry_policy,
+      requested_by: input.requested_by,
+      required_approvals: input.required_approvals,
+      destructive_options: input.destructive_options,
+      thread_resolves: input.thread_resolves,
+    };
+    tokens.insert({
+      id,
+      kind: input.kind,
+      reason: input.reason,
+      prompt: input.prompt,
+      options: JSON.stringify(input.options),
+      severity: input.severity,
+      frozen_state: input.frozen_state,
+      original_event: JSON.stringify(input.original_event),
+      required_type: input.required_type,
+      deadline: input.deadline,
+      deadline_ms: input.deadline === null ? null : (parseIsoTime(input.deadline) ?? null),
+      escalation: input.escalation,
+      created_at: input.created_at ?? formatIsoTime(nowMs),
+      received_ms: nowMs,
+      runner,
+      project: input.project,
+      github_issue: input.github_issue,
+      ext: JSON.stringify(ext),
+      content_hash: hash,
+    });
+    const token = rowToToken(mustGet(id));
+    events.append({
+      tokenId: id,
+      type: 'ejected',
+      atMs: nowMs,
+      actor: runner,
+      data: { reason: token.reason, severity: token.severity },
+    });
+    plan({ type: 'created', token }, nowMs);
+    return { token, created: true };
+  });
+
+  function freshId(): string {
+    for (;;) {
+      const id = generateTokenId();
+      if (!tokens.get(id)) return id;
+    }
+  }
+
+  return {
+    /**
+     * Stores a token. Idempotent on `id`: the same id with the same content returns the stored token with
+     * `created: false`; the same id with different content is a ConflictError.
+     */
+    create(raw: unknown, actor: Actor): { token: Token; created: boolean } {
+      const parsed = TokenInput.safeParse(raw);
+      if (!parsed.success) throw new ValidationError('the token is invalid', zodIssues(parsed.error));
+      const input = parsed.data;
+      if (!actor.admin && input.runner !== undefined && input.runner !== actor.runner) {
+        throw new ForbiddenError(`runner "${actor.runner}" cannot create tokens for runner "${input.runner}"`);
+      }
+      const runner = actor.admin ? (input.runner ?? actor.runner) : actor.runner;
+      const result = createTx(input, runner);
+      if (result.created) bus.emit('outbox');
+      return result;
+    },
+
+    /** The token, or NotFoundError. */
+    get(id: string): Token {
+      return rowToToken(mustGet(id));
+    },
+
+    find(id: string): Token | undefined {
+      const row = tokens.get(id);
+      return row ? rowToToken(row) : undefined;
+    },
+
+    list(filter: {
+      status?: TokenStatus;
+      project?: string;
+      runner?: string;
+      limit?: number;
+      cursor?: string;
+    }): ListResult {
+      const limit = filter.limit ?? 50;
+      let before: number | undefined;
+      if (filter.cursor !== undefined) {
+        before = Number(filter.cursor);
+        if (!Number.isSafeInteger(before) || before < 1) {
+          throw new ValidationError('the cursor is invalid', [
+            { path: 'cursor', message: 'use next_cursor from a previous page' },
+          ]);
+        }
+      }
+      const rows = tokens.list({ ...filter, before, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        tokens: page.map(rowToToken),
+        next_cursor: rows.length > limit && last ? String(last.seq) : null,
+      };
+    },
+
+    /** Records the first answer; later calls change nothing and get the recorded answer back. */
+    resolve(id: string, answer: Answer): SettleResult {
+      const row = mustGet(id);
+      const schema = rowToToken(row).answer_schema;
+      if (row.status === 'pending' && schema) {
+        const checked = validateAnswer(schema, answer.humanInput);
+        if (!checked.ok) {
+          throw new ValidationError(
+            'human_input does not match the token answer_schema',
+            checked.issues.map((i) => ({ path: `human_input${i.path ? `.${i.path}` : ''}`, message: i.message })),
+          );
+        }
+      }
+      return settle(
+        id,
+        'resolved',
+        { humanInput: answer.humanInput, by: answer.by, byName: answer.byName ?? null, via: answer.via },
+        'resolved',
+        { via: answer.via, human_input: answer.humanInput },
+      );
+    },
+
+    cancel(id: string, by: { actor: string; via: AnswerVia; reason?: string }): SettleResult {
+      return settle(
+        id,
+        'cancelled',
+        { humanInput: null, by: by.actor, byName: null, via: by.via },
+        'cancelled',
+        by.reason ? { reason: by.reason } : {},
+      );
+    },
+
+    /** Voids a pending token (`voided_at`); the agent receives a reentry with outcome `expired`. */
+    expire(id: string, by: { actor: string; via: AnswerVia | null }): SettleResult {
+      return settle(id, 'expired', { humanInput: null, by: by.actor, byName: null, via: by.via }, 'expired', {});
+    },
+
+    /** Pending tokens whose deadline has passed. */
+    due(limit = 500): Token[] {
+      return tokens.due(clock.now(), limit).map(rowToToken);
+    },
+
+    /** The reentry of a token that has left pending; undefined while it is pending. */
+    reentry(id: string): Reentry | undefined {
+      return reentryOf(mustGet(id));
+    },
+
+    /**
+     * Deletes terminal tokens that left pending more than `retentionMs` ago, in batches. Their audit events,
+     * notes and outbox rows go with them (export the log first to keep it); one `gc` event records the run.
+     */
+    gc(retentionMs: number, batchSize = 500): number {
+      const cutoff = clock.now() - retentionMs;
+      let deleted = 0;
+      const batch = db.transaction((ids: string[]) => {
+        for (const id of ids) {
+          events.removeForToken(id);
+          notes.removeForToken(id);
+          outbox.removeForToken(id);
+          tokens.remove(id);
+        }
+      });
+      for (;;) {
+        const ids = tokens.collectable(cutoff, batchSize);
+        if (ids.length === 0) break;
+        batch(ids);
+        deleted += ids.length;
+        if (ids.length < batchSize) break;
+      }
+      events.append({
+        tokenId: null,
+        type: 'gc',
+        atMs: clock.now(),
+        data: { deleted, closed_before: formatIsoTime(cutoff) },
+      });
+      return deleted;
+    },
+
+    /** The audit trail of one token, oldest first. */
+    history(id: string) {
+      return events.forToken(id).map((e) => ({
+        type: e.type,
+        at: formatIsoTime(e.at_ms),
+        actor: e.actor,
+        data: JSON.parse(e.data) as Record<string, unknown>,
+      }));
+    },
+
+    counts(): Record<string, number> {
+      return tokens.countByStatus();
+    },
+
+    /** Called with the id of every token this process moves out of pending. */
+    onSettled(listener: (tokenId: string) => void): () => void {
+      bus.on('settled', listener);
+      return () => bus.off('settled', listener);
+    },
+
+    /** Called whenever this process enqueues outbox jobs. */
+    onOutbox(listener: () => void): () => void {
+      bus.on('outbox', listener);
+      return () => bus.off('outbox', listener);
+    },
+
+    stores: { tokens, events, outbox, notes },
+  };
+}
+
+export type Purgatory = ReturnType<typeof createPurgatory>;

@@ -1,0 +1,131 @@
+import type { Db } from './database.js';
+
+export interface OutboxRow {
+  id: number;
+  token_id: string | null;
+  kind: string;
+  lane: string;
+  payload: string;
+  status: 'pending' | 'done' | 'dead';
+  attempts: number;
+  run_at_ms: number;
+  leased_until_ms: number | null;
+  created_ms: number;
+  updated_ms: number;
+  last_error: string | null;
+}
+
+export interface NewJob {
+  kind: string;
+  tokenId?: string | null;
+  /** Jobs sharing a lane run one at a time in the order they were enqueued (default: the token id). */
+  lane?: string;
+  payload?: Record<string, unknown>;
+  runAtMs?: number;
+}
+
+/** SQL for the outbox: side effects recorded in the same transaction as the state change that causes them. */
+export function createOutboxStore(db: Db) {
+  const insert = db.prepare<[string | null, string, string, string, number, number, number]>(
+    `INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  // The head of each lane that is due and not leased by a live worker.
+  const due = db.prepare<[number, number, number], OutboxRow>(`
+    SELECT o.* FROM outbox o
+    WHERE o.status = 'pending' AND o.run_at_ms <= ? AND (o.leased_until_ms IS NULL OR o.leased_until_ms <= ?)
+      AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.lane = o.lane AND p.status = 'pending' AND p.id < o.id)
+    ORDER BY o.run_at_ms, o.id LIMIT ?`);
+  const nextRunAt = db.prepare<[], { at: number | null }>(
+    `SELECT min(max(run_at_ms, coalesce(leased_until_ms, 0))) AS at FROM outbox WHERE status = 'pending'`,
+  );
+  const lease = db.prepare<[number, number, number, number]>(
+    `UPDATE outbox SET leased_until_ms = ?, updated_ms = ?
+     WHERE id = ? AND status = 'pending' AND (leased_until_ms IS NULL OR leased_until_ms <= ?)`,
+  );
+  const complete = db.prepare<[number, number]>(
+    `UPDATE outbox SET status = 'done', attempts = attempts + 1, leased_until_ms = NULL, updated_ms = ?, last_error = NULL WHERE id = ?`,
+  );
+  const reschedule = db.prepare<[number, number, string | null, number, number]>(
+    `UPDATE outbox SET run_at_ms = ?, attempts = attempts + ?, last_error = ?, leased_until_ms = NULL, updated_ms = ?
+     WHERE id = ?`,
+  );
+  const kill = db.prepare<[string, number, number]>(
+    `UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, leased_until_ms = NULL, updated_ms = ?
+     WHERE id = ?`,
+  );
+  const revive = db.prepare<[number, number, number]>(
+    `UPDATE outbox SET status = 'pending', attempts = 0, run_at_ms = ?, updated_ms = ?, leased_until_ms = NULL
+     WHERE id = ? AND status = 'dead'`,
+  );
+  const byId = db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE id = ?');
+  const removeForToken = db.prepare<[string]>('DELETE FROM outbox WHERE token_id = ?');
+
+  return {
+    enqueue(job: NewJob, nowMs: number): number {
+      const lane = job.lane ?? job.tokenId ?? job.kind;
+      const result = insert.run(
+        job.tokenId ?? null,
+        job.kind,
+        lane,
+        JSON.stringify(job.payload ?? {}),
+        job.runAtMs ?? nowMs,
+        nowMs,
+        nowMs,
+      );
+      return Number(result.lastInsertRowid);
+    },
+    get(id: number): OutboxRow | undefined {
+      return byId.get(id);
+    },
+    due(nowMs: number, limit: number): OutboxRow[] {
+      return due.all(nowMs, nowMs, limit);
+    },
+    /** When the next pending job becomes runnable; undefined when there is none. */
+    nextRunAt(): number | undefined {
+      return nextRunAt.get()?.at ?? undefined;
+    },
+    /** Takes a job for `leaseMs`; false if another worker holds it. */
+    lease(id: number, nowMs: number, leaseMs: number): boolean {
+      return lease.run(nowMs + leaseMs, nowMs, id, nowMs).changes === 1;
+    },
+    complete(id: number, nowMs: number): void {
+      complete.run(nowMs, id);
+    },
+    /** Runs the job again at `runAtMs`; `countAttempt` is false for waits that are not failures (429, pacing). */
+    reschedule(id: number, runAtMs: number, error: string | null, nowMs: number, countAttempt: boolean): void {
+      reschedule.run(runAtMs, countAttempt ? 1 : 0, error, nowMs, id);
+    },
+    kill(id: number, error: string, nowMs: number): void {
+      kill.run(error, nowMs, id);
+    },
+    revive(id: number, nowMs: number): boolean {
+      return revive.run(nowMs, nowMs, id).changes === 1;
+    },
+    /** Jobs for the operator's view, newest first. */
+    list(filter: { status?: string; kind?: string; tokenId?: string; limit: number }): OutboxRow[] {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (filter.status) {
+        where.push('status = ?');
+        params.push(filter.status);
+      }
+      if (filter.kind) {
+        where.push('kind LIKE ?');
+        params.push(`${filter.kind}%`);
+      }
+      if (filter.tokenId) {
+        where.push('token_id = ?');
+        params.push(filter.tokenId);
+      }
+      params.push(filter.limit);
+      const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+      return db.prepare<(string | number)[], OutboxRow>(sql).all(...params);
+    },
+    removeForToken(tokenId: string): void {
+      removeForToken.run(tokenId);
+    },
+  };
+}
+
+export type OutboxStore = ReturnType<typeof createOutboxStore>;

@@ -1,0 +1,254 @@
+import type { Statement } from 'better-sqlite3';
+import type { Token, TokenStatus } from '../domain/token.js';
+import type { Db } from './database.js';
+
+/** A row of `tokens` as SQLite returns it. */
+export interface TokenRow {
+  seq: number;
+  id: string;
+  kind: string;
+  status: string;
+  reason: string;
+  prompt: string;
+  options: string;
+  severity: string;
+  frozen_state: string;
+  original_event: string;
+  required_type: string | null;
+  deadline: string | null;
+  deadline_ms: number | null;
+  escalation: string | null;
+  created_at: string;
+  received_ms: number;
+  resolved_at: string | null;
+  cancelled_at: string | null;
+  voided_at: string | null;
+  closed_ms: number | null;
+  runner: string;
+  project: string | null;
+  github_issue: string | null;
+  ext: string;
+  content_hash: string;
+  human_input: string | null;
+  answered_by: string | null;
+  answered_by_name: string | null;
+  answered_via: string | null;
+  slack_channel_id: string | null;
+  slack_ts: string | null;
+}
+
+export type NewTokenRow = Omit<
+  TokenRow,
+  | 'seq'
+  | 'status'
+  | 'resolved_at'
+  | 'cancelled_at'
+  | 'voided_at'
+  | 'closed_ms'
+  | 'human_input'
+  | 'answered_by'
+  | 'answered_by_name'
+  | 'answered_via'
+  | 'slack_channel_id'
+  | 'slack_ts'
+>;
+
+/** Extensions kept in the `ext` JSON column rather than in columns of their own. */
+export type TokenExt = Pick<
+  Token,
+  | 'delivery'
+  | 'slack_channel'
+  | 'answerers'
+  | 'answer_schema'
+  | 'expiry_policy'
+  | 'requested_by'
+  | 'required_approvals'
+  | 'destructive_options'
+  | 'thread_resolves'
+>;
+
+export interface ListFilter {
+  status?: TokenStatus;
+  project?: string;
+  runner?: string;
+  /** Return tokens older than this `seq` (the cursor of the previous page). */
+  before?: number;
+  limit: number;
+}
+
+export interface Settlement {
+  id: string;
+  status: Exclude<TokenStatus, 'pending'>;
+  at: string;
+  atMs: number;
+  humanInput: unknown;
+  by: string | null;
+  byName: string | null;
+  via: string | null;
+}
+
+/** SQL for the `tokens` table. Every statement is prepared once; values are always bound parameters. */
+export function createTokenStore(db: Db) {
+  const insert = db.prepare<NewTokenRow>(`
+    INSERT INTO tokens (id, kind, status, reason, prompt, options, severity, frozen_state, original_event,
+      required_type, deadline, deadline_ms, escalation, created_at, received_ms, runner, project, github_issue,
+      ext, content_hash)
+    VALUES (@id, @kind, 'pending', @reason, @prompt, @options, @severity, @frozen_state, @original_event,
+      @required_type, @deadline, @deadline_ms, @escalation, @created_at, @received_ms, @runner, @project,
+      @github_issue, @ext, @content_hash)`);
+  const byId = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id = ?');
+  const settle = db.prepare<
+    [
+      string,
+      string | null,
+      string | null,
+      string | null,
+      number,
+      string | null,
+      string | null,
+      string | null,
+      string | null,
+      string,
+    ]
+  >(`
+    UPDATE tokens SET status = ?,
+      resolved_at = ?, cancelled_at = ?, voided_at = ?, closed_ms = ?,
+      human_input = ?, answered_by = ?, answered_by_name = ?, answered_via = ?
+    WHERE id = ? AND status = 'pending'`);
+  const due = db.prepare<[number, number], TokenRow>(`
+    SELECT * FROM tokens WHERE status = 'pending' AND deadline_ms IS NOT NULL AND deadline_ms <= ?
+    ORDER BY deadline_ms LIMIT ?`);
+  const setSlack = db.prepare<[string, string, string]>(
+    'UPDATE tokens SET slack_channel_id = ?, slack_ts = ? WHERE id = ?',
+  );
+  const gcBatch = db.prepare<[number, number], { id: string }>(
+    `SELECT id FROM tokens WHERE status <> 'pending' AND closed_ms < ? ORDER BY closed_ms LIMIT ?`,
+  );
+  const remove = db.prepare<[string]>('DELETE FROM tokens WHERE id = ?');
+  // At most 16 shapes (four optional filters), so the cache stays tiny.
+  const listCache = new Map<string, Statement<(string | number)[], TokenRow>>();
+  const counts = db.prepare<[], { status: string; n: number }>(
+    'SELECT status, count(*) AS n FROM tokens GROUP BY status',
+  );
+
+  return {
+    insert(row: NewTokenRow): void {
+      insert.run(row);
+    },
+
+    get(id: string): TokenRow | undefined {
+      return byId.get(id);
+    },
+
+    /** Newest first. The caller asks for one extra row to know whether there is a next page. */
+    list(filter: ListFilter): TokenRow[] {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (filter.status) {
+        where.push('status = ?');
+        params.push(filter.status);
+      }
+      if (filter.project) {
+        where.push('project = ?');
+        params.push(filter.project);
+      }
+      if (filter.runner) {
+        where.push('runner = ?');
+        params.push(filter.runner);
+      }
+      if (filter.before !== undefined) {
+        where.push('seq < ?');
+        params.push(filter.before);
+      }
+      const sql = `SELECT * FROM tokens ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+      params.push(filter.limit);
+      let stmt = listCache.get(sql);
+      if (!stmt) {
+        stmt = db.prepare<(string | number)[], TokenRow>(sql);
+        listCache.set(sql, stmt);
+      }
+      return stmt.all(...params);
+    },
+
+    /** Compare-and-set out of `pending`: returns false when another answer got there first. */
+    settle(s: Settlement): boolean {
+      const result = settle.run(
+        s.status,
+        s.status === 'resolved' ? s.at : null,
+        s.status === 'cancelled' ? s.at : null,
+        s.status === 'expired' ? s.at : null,
+        s.atMs,
+        s.humanInput === undefined ? null : JSON.stringify(s.humanInput),
+        s.by,
+        s.byName,
+        s.via,
+        s.id,
+      );
+      return result.changes === 1;
+    },
+
+    /** Pending tokens whose deadline is at or before `nowMs`, earliest first. */
+    due(nowMs: number, limit: number): TokenRow[] {
+      return due.all(nowMs, limit);
+    },
+
+    setSlackMessage(id: string, channel: string, ts: string): void {
+      setSlack.run(channel, ts, id);
+    },
+
+    /** Terminal tokens that left pending before `beforeMs`, oldest first. */
+    collectable(beforeMs: number, limit: number): string[] {
+      return gcBatch.all(beforeMs, limit).map((r) => r.id);
+    },
+
+    remove(id: string): void {
+      remove.run(id);
+    },
+
+    countByStatus(): Record<string, number> {
+      return Object.fromEntries(counts.all().map((r) => [r.status, r.n]));
+    },
+  };
+}
+
+export type TokenStore = ReturnType<typeof createTokenStore>;
+
+/** Turns a stored row into the token rodizio returns: the 14 wire keys, the extensions, and its state. */
+export function rowToToken(row: TokenRow): Token {
+  const ext = JSON.parse(row.ext) as TokenExt;
+  return {
+    id: row.id,
+    reason: row.reason as Token['reason'],
+    frozen_state: row.frozen_state,
+    original_event: JSON.parse(row.original_event),
+    required_type: row.required_type,
+    deadline: row.deadline,
+    escalation: row.escalation,
+    prompt: row.prompt,
+    options: JSON.parse(row.options) as string[],
+    severity: row.severity as Token['severity'],
+    created_at: row.created_at,
+    resolved_at: row.resolved_at,
+    cancelled_at: row.cancelled_at,
+    voided_at: row.voided_at,
+    kind: row.kind as Token['kind'],
+    project: row.project,
+    github_issue: row.github_issue,
+    runner: row.runner,
+    delivery: ext.delivery ?? null,
+    slack_channel: ext.slack_channel ?? null,
+    answerers: ext.answerers ?? null,
+    answer_schema: ext.answer_schema ?? null,
+    expiry_policy: ext.expiry_policy ?? 'escalate',
+    requested_by: ext.requested_by ?? null,
+    required_approvals: ext.required_approvals ?? 1,
+    destructive_options: ext.destructive_options ?? [],
+    thread_resolves: ext.thread_resolves ?? null,
+    status: row.status as Token['status'],
+    human_input: row.human_input === null ? null : JSON.parse(row.human_input),
+    answered_by: row.answered_by,
+    answered_by_name: row.answered_by_name,
+    answered_via: row.answered_via as Token['answered_via'],
+    slack: row.slack_channel_id && row.slack_ts ? { channel: row.slack_channel_id, ts: row.slack_ts } : null,
+  };
+}
