@@ -93,6 +93,11 @@ export interface Config {
   file: FileConfig;
 }
 
+/** One line per problem, each starting with the variable (or file key) it concerns. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `  ${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('\n');
+}
+
 /** Reads and validates the RODIZIO_CONFIG file. */
 export function loadFileConfig(path: string): FileConfig {
   let text: string;
@@ -109,7 +114,7 @@ export function loadFileConfig(path: string): FileConfig {
   }
   const parsed = FileConfig.safeParse(json);
   if (!parsed.success) {
-    throw new ConfigError(`RODIZIO_CONFIG: ${path} is invalid:\n${z.prettifyError(parsed.error)}`);
+    throw new ConfigError(`RODIZIO_CONFIG: ${path} is invalid:\n${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }
@@ -122,7 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = Env.safeParse(cleaned);
   if (!parsed.success) {
-    throw new ConfigError(`invalid configuration:\n${z.prettifyError(parsed.error)}`);
+    throw new ConfigError(`invalid configuration:\n${describeIssues(parsed.error)}`);
   }
   const e = parsed.data;
   return {

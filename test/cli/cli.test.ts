@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { openPurgatory } from '../../src/main.js';
+import { openDatabase } from '../../src/store/database.js';
+import { PYTHON_TOKEN } from '../helpers/bridge.js';
+import { cli } from '../helpers/cli.js';
+import { storeSnapshot } from '../helpers/store.js';
+import { tempDbPath } from '../helpers/temp.js';
+
+/** A database holding a few tokens, created through the purgatory as the API would. */
+function seeded(clock = new ManualClock('2026-01-01T00:00:00Z')) {
+  const env = { RODIZIO_DB: tempDbPath(), LOG_LEVEL: 'silent' };
+  const { purgatory, close } = openPurgatory(loadConfig(env), clock);
+  purgatory.create(PYTHON_TOKEN, { runner: 'ci', admin: false });
+  purgatory.create(
+    {
+      id: 'sem-late',
+      reason: 'context_required',
+      prompt: 'Which region?',
+      deadline: '2025-12-31T00:00:00',
+      project: 'web',
+    },
+    { runner: 'ci', admin: false },
+  );
+  purgatory.create({ id: 'sem-done', reason: 'error_recovery', prompt: 'Retry?' }, { runner: 'ops', admin: false });
+  purgatory.resolve('sem-done', { humanInput: 'retry', by: 'alice', via: 'cli' });
+  close();
+  return { env, clock };
+}
+
+function snapshot(env: { RODIZIO_DB: string }) {
+  const db = openDatabase(env.RODIZIO_DB);
+  try {
+    return storeSnapshot(db);
+  } finally {
+    db.close();
+  }
+}
+
+describe('rodizio CLI', () => {
+  it('prints an overview and per-verb help', async () => {
+    const overview = await cli(['--help'], {});
+    expect(overview.code).toBe(0);
+    for (const verb of ['serve', 'list', 'show', 'resolve', 'cancel', 'void', 'gc', 'migrate']) {
+      expect(overview.stdout).toContain(`  ${verb}`);
+      const help = await cli([verb, '--help'], {});
+      expect(help.code, verb).toBe(0);
+      expect(help.stdout, verb).toContain(`Usage: rodizio ${verb}`);
+    }
+  });
+
+  it('lists tokens as a table and as JSON', async () => {
+    const { env, clock } = seeded();
+    clock.advance(3 * 3_600_000);
+    const table = await cli(['list'], env, clock);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+STATUS\s+REASON\s+SEVERITY\s+PROJECT\s+RUNNER\s+AGE\s+PROMPT$/);
+    expect(lines[1]).toMatch(/^sem-done\s+resolved\s+error_recovery/);
+    expect(lines[2]).toMatch(/^sem-late\s+pending\s+context_required\s+info\s+web\s+ci\s+3h\s+Which region\?$/);
+    const pending = await cli(['list', '--status', 'pending', '--json'], env, clock);
+    expect(JSON.parse(pending.stdout).map((t: { id: string }) => t.id)).toEqual(['sem-late', 'sem-restored']);
+  });
+
+  it('shows one token with its history', async () => {
+    const { env } = seeded();
+    const out = await cli(['show', 'sem-done'], env);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('sem-done  RESOLVED  error_recovery');
+    expect(out.stdout).toMatch(/answer:\s+retry/);
+    expect(out.stdout).toMatch(/history:\n.*ejected.*\n.*resolved\s+by alice/);
+    const json = JSON.parse((await cli(['show', 'sem-restored', '--json'], env)).stdout);
+    expect(json).toMatchObject({
+      id: 'sem-restored',
+      frozen_state: 'dGVzdCBzdGF0ZQ==',
+      history: [{ type: 'ejected' }],
+    });
+  });
+
+  it('resolves with text or JSON; a second answer changes nothing and exits 1', async () => {
+    const { env } = seeded();
+    const first = await cli(['resolve', 'sem-restored', '--input', 'A', '--by', 'bob'], env);
+    expect(first).toMatchObject({ code: 0, stdout: 'resolved sem-restored with A\n' });
+    const before = snapshot(env);
+    const second = await cli(['resolve', 'sem-restored', '--json-input', '{"x":1}'], env);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('already resolved by bob — A');
+    expect(snapshot(env)).toEqual(before);
+    const json = await cli(['resolve', 'sem-late', '--json-input', '{"region":"eu"}', '--json'], env);
+    expect(JSON.parse(json.stdout).reentry).toMatchObject({
+      human_input: { region: 'eu' },
+      via: 'cli',
+      outcome: 'resolved',
+    });
+  });
+
+  it('cancels, voids overdue tokens, and collects old ones', async () => {
+    const { env, clock } = seeded();
+    expect((await cli(['cancel', 'sem-restored', '--reason', 'obsolete'], env, clock)).stdout).toBe(
+      'cancelled sem-restored\n',
+    );
+    const voided = await cli(['void'], env, clock);
+    expect(voided.stdout).toBe('expired 1: sem-late\n');
+    expect((await cli(['void'], env, clock)).stdout).toBe('no overdue tokens\n');
+    const late = JSON.parse((await cli(['show', 'sem-late', '--json'], env, clock)).stdout);
+    expect(late).toMatchObject({ status: 'expired', voided_at: '2026-01-01T00:00:00.000+00:00' });
+
+    expect((await cli(['gc', '--older-than', '1d'], env, clock)).stdout).toBe(
+      'deleted 0 tokens closed more than 1d ago\n',
+    );
+    clock.advance(2 * 86_400_000);
+    expect((await cli(['gc', '--older-than', '1d', '--json'], env, clock)).stdout).toBe('{"deleted":3}\n');
+    expect((await cli(['list', '--json'], env, clock)).stdout).toBe('[]\n');
+  });
+
+  it('migrates and reports the schema version', async () => {
+    const env = { RODIZIO_DB: tempDbPath() };
+    expect((await cli(['migrate'], env)).stdout).toMatch(/schema 0 → \d+/);
+    expect((await cli(['migrate'], env)).stdout).toMatch(/is at schema version \d+/);
+  });
+
+  describe('bad input: usage errors exit 2, failures exit 1, the store is unchanged', () => {
+    const cases: [string, string[], number, RegExp][] = [
+      ['no command', [], 2, /Usage: rodizio <command>/],
+      ['an unknown command', ['frobnicate'], 2, /unknown command "frobnicate"/],
+      ['an unknown option', ['list', '--colour'], 2, /Unknown option '--colour'/],
+      ['a bad status', ['list', '--status', 'open'], 2, /--status must be one of/],
+      ['a bad limit', ['list', '--limit', 'lots'], 2, /--limit must be/],
+      ['show without id', ['show'], 2, /expected 1 argument/],
+      ['show of an unknown token', ['show', 'sem-nope'], 1, /no token with id sem-nope/],
+      ['resolve without input', ['resolve', 'sem-restored'], 2, /exactly one of --input or --json-input/],
+      ['resolve with both inputs', ['resolve', 'sem-restored', '--input', 'a', '--json-input', '1'], 2, /exactly one/],
+      ['resolve with bad JSON', ['resolve', 'sem-restored', '--json-input', '{oops'], 2, /not valid JSON/],
+      ['resolve of an unknown token', ['resolve', 'sem-nope', '--input', 'A'], 1, /no token with id sem-nope/],
+      ['cancel of an unknown token', ['cancel', 'sem-nope'], 1, /no token with id sem-nope/],
+      ['cancel of a closed token', ['cancel', 'sem-done'], 1, /already resolved; nothing changed/],
+      ['gc with a bad duration', ['gc', '--older-than', 'forever'], 2, /not a duration/],
+      ['void with an argument', ['void', 'now'], 2, /expected 0 argument/],
+    ];
+    for (const [name, argv, code, message] of cases) {
+      it(name, async () => {
+        const { env } = seeded();
+        const before = snapshot(env);
+        const out = await cli(argv, env);
+        expect(out.code).toBe(code);
+        expect(out.stderr + out.stdout).toMatch(message);
+        expect(snapshot(env)).toEqual(before);
+      });
+    }
+
+    it('an invalid environment variable is named', async () => {
+      const out = await cli(['list'], { RODIZIO_DB: tempDbPath(), LOG_LEVEL: 'loud' });
+      expect(out.code).toBe(1);
+      expect(out.stderr).toMatch(/LOG_LEVEL/);
+    });
+
+    it('a schema answer that does not fit', async () => {
+      const { env } = seeded();
+      const { purgatory, close } = openPurgatory(loadConfig(env));
+      purgatory.create(
+        {
+          id: 'sem-form',
+          reason: 'resource_decision',
+          answer_schema: { properties: { n: { type: 'integer' } }, required: ['n'] },
+        },
+        { runner: 'ci', admin: false },
+      );
+      close();
+      const before = snapshot(env);
+      const out = await cli(['resolve', 'sem-form', '--json-input', '{"n":"three"}'], env);
+      expect(out.code).toBe(1);
+      expect(out.stderr).toMatch(/human_input\.n: Invalid input: expected number, received string/);
+      expect(snapshot(env)).toEqual(before);
+    });
+  });
+});

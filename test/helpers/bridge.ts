@@ -1,0 +1,97 @@
+import { afterEach } from 'vitest';
+import type { Clock } from '../../src/clock.js';
+import { type Config, FileConfig } from '../../src/config.js';
+import type { TokenInput } from '../../src/domain/token.js';
+import { type Bridge, createBridge } from '../../src/main.js';
+import { captureLogger } from './logs.js';
+import { tempDbPath } from './temp.js';
+
+export const RUNNER_SECRET = 'ci-secret-0123456789';
+export const OTHER_SECRET = 'other-secret-0123456789';
+export const ADMIN_SECRET = 'admin-secret-0123456789';
+
+const running: Bridge[] = [];
+
+afterEach(async () => {
+  for (const b of running.splice(0)) await b.stop().catch(() => {});
+});
+
+/** A config for tests: temp database, port 0, runners `ci` and `other`, an admin token. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    dbPath: tempDbPath(),
+    apiTokens: new Map([
+      ['ci', RUNNER_SECRET],
+      ['other', OTHER_SECRET],
+    ]),
+    adminToken: ADMIN_SECRET,
+    configFile: undefined,
+    logLevel: 'debug',
+    file: FileConfig.parse({}),
+    ...overrides,
+  };
+}
+
+export interface TestBridge {
+  bridge: Bridge;
+  url: string;
+  logs: ReturnType<typeof captureLogger>;
+  /** fetch against the bridge; `token` defaults to the `ci` runner's secret, `null` sends none. */
+  call(
+    method: string,
+    path: string,
+    options?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in tests
+  ): Promise<{ status: number; json: any; headers: Headers }>;
+}
+
+/** Starts a real bridge on a free loopback port; it is stopped after the test. */
+export async function startTestBridge(options: { config?: Partial<Config>; clock?: Clock } = {}): Promise<TestBridge> {
+  const logs = captureLogger();
+  const bridge = createBridge({ config: testConfig(options.config), logger: logs.logger, clock: options.clock });
+  running.push(bridge);
+  const port = await bridge.start();
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    bridge,
+    url,
+    logs,
+    async call(method, path, { token = RUNNER_SECRET, body, rawBody, headers = {} } = {}) {
+      const h: Record<string, string> = { ...headers };
+      if (token !== null) h.authorization = `Bearer ${token}`;
+      let payload: string | undefined = rawBody;
+      if (body !== undefined) {
+        payload = JSON.stringify(body);
+        h['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(`${url}${path}`, { method, headers: h, body: payload });
+      const text = await res.text();
+      // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in tests
+      let json: any = text;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {}
+      return { status: res.status, json, headers: res.headers };
+    },
+  };
+}
+
+/** The interoperable token exactly as the Python implementation emits it. */
+export const PYTHON_TOKEN = {
+  id: 'sem-restored',
+  reason: 'approval_needed',
+  frozen_state: 'dGVzdCBzdGF0ZQ==',
+  original_event: 'test_event',
+  required_type: null,
+  deadline: null,
+  escalation: 'team-lead',
+  prompt: 'Restore test?',
+  options: ['A', 'B'],
+  severity: 'critical',
+  created_at: '2025-01-01T12:00:00',
+  resolved_at: null,
+  cancelled_at: null,
+  voided_at: null,
+} satisfies TokenInput;
