@@ -37,7 +37,7 @@ CREATE TABLE tokens (
 CREATE INDEX tokens_status_seq ON tokens (status, seq);
 CREATE INDEX tokens_runner_seq ON tokens (runner, seq);
 CREATE INDEX tokens_project_seq ON tokens (project, seq);
-CREATE INDEX tokens_due ON tokens (deadline_ms) WHERE status = 'pending' AND deadline_ms IS NOT NULL;
+CREATE INDEX tokens_due ON tokens (status, deadline_ms);
 CREATE INDEX tokens_closed ON tokens (closed_ms) WHERE status <> 'pending';
 
 CREATE TABLE events (
@@ -50,7 +50,6 @@ CREATE TABLE events (
 );
 
 CREATE INDEX events_token ON events (token_id, seq);
-CREATE INDEX events_at ON events (at_ms);
 
 CREATE TRIGGER events_append_only BEFORE UPDATE ON events
 BEGIN

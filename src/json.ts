@@ -2,14 +2,15 @@ import { createHash } from 'node:crypto';
 
 /** JSON with object keys sorted at every depth, so equal values give equal text. */
 export function stableStringify(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(
-        Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      );
-    }
-    return v;
-  });
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : stableStringify(v))).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  const parts: string[] = [];
+  for (const k of keys) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== undefined) parts.push(`${JSON.stringify(k)}:${stableStringify(v)}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 /** A content fingerprint: sha256 of the stable JSON. */

@@ -7,9 +7,9 @@ export interface RouteContext {
   res: ServerResponse;
   params: Record<string, string>;
   query: URLSearchParams;
-  log: Logger;
-  /** Aborts when the client disconnects (long-polls stop waiting). */
-  signal: AbortSignal;
+  readonly log: Logger;
+  /** Aborts when the client disconnects (long-polls stop waiting). Created on first use. */
+  readonly signal: AbortSignal;
 }
 
 export type RouteHandler = (ctx: RouteContext) => Promise<HttpResponse> | HttpResponse;

@@ -60,7 +60,7 @@ export function registerTokenRoutes(router: Router, { purgatory, waiters, auth }
     .add('POST', '/v1/tokens', async ({ req }) => {
       const actor = auth.authenticate(req);
       const body = await readJsonBody(req);
-      const { token, created } = purgatory.create(body, actor);
+      const { token, created } = await purgatory.createQueued(body, actor);
       return created
         ? { status: 201, body: token, headers: { location: `/v1/tokens/${encodeURIComponent(token.id)}` } }
         : { status: 200, body: token };

@@ -95,7 +95,8 @@ export function createTokenStore(db: Db) {
       ext, content_hash)
     VALUES (@id, @kind, 'pending', @reason, @prompt, @options, @severity, @frozen_state, @original_event,
       @required_type, @deadline, @deadline_ms, @escalation, @created_at, @received_ms, @runner, @project,
-      @github_issue, @ext, @content_hash)`);
+      @github_issue, @ext, @content_hash)
+    ON CONFLICT (id) DO NOTHING`);
   const byId = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id = ?');
   const settle = db.prepare<
     [
@@ -132,8 +133,9 @@ export function createTokenStore(db: Db) {
   );
 
   return {
-    insert(row: NewTokenRow): void {
-      insert.run(row);
+    /** Inserts a new pending token; false when the id is taken. */
+    insert(row: NewTokenRow): boolean {
+      return insert.run(row).changes === 1;
     },
 
     get(id: string): TokenRow | undefined {
@@ -212,6 +214,25 @@ export function createTokenStore(db: Db) {
 }
 
 export type TokenStore = ReturnType<typeof createTokenStore>;
+
+/** The token a freshly inserted row reads back as, without reading it back. */
+export function newRowToToken(row: NewTokenRow): Token {
+  return rowToToken({
+    ...row,
+    seq: 0,
+    status: 'pending',
+    resolved_at: null,
+    cancelled_at: null,
+    voided_at: null,
+    closed_ms: null,
+    human_input: null,
+    answered_by: null,
+    answered_by_name: null,
+    answered_via: null,
+    slack_channel_id: null,
+    slack_ts: null,
+  });
+}
 
 /** Turns a stored row into the token rodizio returns: the 14 wire keys, the extensions, and its state. */
 export function rowToToken(row: TokenRow): Token {

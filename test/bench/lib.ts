@@ -1,0 +1,113 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+export interface Figure {
+  name: string;
+  value: string;
+  target?: string;
+  ok?: boolean;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+export function summarize(samples: number[]): { p50: number; p99: number; max: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN };
+}
+
+export const ms = (n: number) => `${n.toFixed(2)} ms`;
+export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+
+/** Times `fn` over `runs` runs and returns the median in milliseconds. */
+export function medianMs(runs: number, fn: () => unknown): number {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    fn();
+    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return percentile(
+    samples.sort((a, b) => a - b),
+    50,
+  );
+}
+
+/** Sends `total` POSTs with `concurrency` keep-alive connections; returns requests per second and failures. */
+export async function hammer(
+  url: string,
+  total: number,
+  concurrency: number,
+  body: (i: number) => string,
+  headers: Record<string, string>,
+): Promise<{ rps: number; failures: number; statuses: Record<number, number> }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const target = new URL(url);
+  let next = 0;
+  let failures = 0;
+  const statuses: Record<number, number> = {};
+  const one = (i: number) =>
+    new Promise<void>((resolve) => {
+      const payload = body(i);
+      const req = request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        },
+        (res) => {
+          statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
+          if ((res.statusCode ?? 0) >= 300) failures++;
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
+      req.on('error', () => {
+        failures++;
+        resolve();
+      });
+      req.end(payload);
+    });
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await one(next++);
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  agent.destroy();
+  return { rps: total / seconds, failures, statuses };
+}
+
+/** Starts `test/bench/<script>` in a child process (through tsx) and waits for it to print `port=N`. */
+export function startChild(script: string, args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []) {
+  const entry = fileURLToPath(new URL(script, import.meta.url));
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+      const m = /port=(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code} before listening`)));
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

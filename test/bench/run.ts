@@ -1,0 +1,34 @@
+// `npm run bench` — prints figures and ratios against the targets in the issues. Not a test: nothing here fails
+// the build; read the table. `npm run bench -- core` runs only the sections whose name contains "core".
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchBigStore, benchCreate, benchWake } from './core.js';
+import type { Figure } from './lib.js';
+
+const sections: [string, (dir: string) => Promise<Figure[]> | Figure[]][] = [
+  ['core: create over HTTP', (d) => benchCreate(d)],
+  ['core: long-poll wake', (d) => benchWake(d)],
+  ['core: 100k-token store', (d) => benchBigStore(d)],
+];
+
+const filter = process.argv[2];
+const dir = mkdtempSync(join(tmpdir(), 'rodizio-bench-'));
+const rows: Figure[] = [];
+try {
+  console.log(`rodizio bench — node ${process.version}, ${new Date().toISOString()}\n`);
+  for (const [name, fn] of sections) {
+    if (filter && !name.includes(filter)) continue;
+    process.stdout.write(`running ${name}…\n`);
+    const figures = await fn(dir);
+    rows.push(...figures);
+    for (const f of figures) {
+      const verdict = f.ok === undefined ? '' : f.ok ? '  ✓' : '  ✗ MISSED';
+      console.log(`  ${f.name.padEnd(72)} ${f.value.padStart(28)}${f.target ? `   target ${f.target}` : ''}${verdict}`);
+    }
+  }
+  const judged = rows.filter((r) => r.ok !== undefined);
+  console.log(`\n${judged.filter((r) => r.ok).length}/${judged.length} targets met`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,67 @@
+// Benchmark servers, each started in its own process by run.ts so the load generator does not share a thread:
+//   baseline <db>  — a bare node:http server doing one prepared INSERT per request, same SQLite settings
+//   rodizio <db>   — the real bridge with a real pino logger writing synchronously (as to stdout) to /dev/null
+import { createServer } from 'node:http';
+import { pino } from 'pino';
+import { FileConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createBridge } from '../../src/main.js';
+import { openDatabase } from '../../src/store/database.js';
+
+const [kind, dbPath] = process.argv.slice(2) as [string, string];
+
+if (kind === 'baseline') {
+  const db = openDatabase(dbPath);
+  const insert = db.prepare(
+    `INSERT INTO tokens (id, kind, status, reason, prompt, options, severity, frozen_state, original_event,
+      created_at, received_ms, runner, ext, content_hash)
+     VALUES (?, 'semaphore', 'pending', ?, ?, ?, 'info', ?, 'null', ?, ?, 'bench', '{}', '')`,
+  );
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const t = JSON.parse(Buffer.concat(chunks).toString()) as {
+        id: string;
+        reason: string;
+        prompt: string;
+        options: string[];
+        frozen_state: string;
+      };
+      insert.run(
+        t.id,
+        t.reason,
+        t.prompt,
+        JSON.stringify(t.options),
+        t.frozen_state,
+        new Date().toISOString(),
+        Date.now(),
+      );
+      const body = JSON.stringify({ id: t.id });
+      res.writeHead(201, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    process.stdout.write(`port=${typeof address === 'object' && address ? address.port : 0}\n`);
+  });
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+} else {
+  const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) });
+  const bridge = createBridge({
+    logger,
+    config: {
+      port: 0,
+      host: '127.0.0.1',
+      dbPath,
+      apiTokens: new Map([['bench', 'bench-secret']]),
+      adminToken: 'bench-admin',
+      configFile: undefined,
+      logLevel: 'info',
+      file: FileConfig.parse({}),
+    },
+  });
+  bridge.start().then((port) => process.stdout.write(`port=${port}\n`));
+  process.on('SIGTERM', () => bridge.stop().then(() => process.exit(0)));
+}
