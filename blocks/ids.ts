@@ -1,0 +1,49 @@
+/**
+ * Every Slack identifier rodizio puts on a surface, in one place: `blocks/` renders them, `handlers/`
+ * listens for them. Values that carry a token say so; token ids are at most 128 characters, so every
+ * composed id stays under Slack's 255.
+ */
+export const ActionId = {
+  /** One button per option: `rodizio.option.<index>`; value `<token id>|<index>`. */
+  optionPrefix: 'rodizio.option.',
+  optionPattern: /^rodizio\.option\.\d+$/,
+  /** The static select used when the options do not fit as buttons; option values `<token id>|<index>`. */
+  optionSelect: 'rodizio.option_select',
+  /** "Answer…": opens the modal; value is the token id. */
+  answer: 'rodizio.answer',
+  /** "I'm on it": claims the token; value is the token id. */
+  claim: 'rodizio.claim',
+} as const;
+
+export const CallbackId = {
+  answerModal: 'rodizio.answer_submit',
+  noticeModal: 'rodizio.notice',
+} as const;
+
+export const BlockId = {
+  actions: (tokenId: string) => `rodizio.actions.${tokenId}`,
+  prompt: (tokenId: string) => `rodizio.prompt.${tokenId}`,
+  /** The free-text answer in the modal. */
+  freeText: 'rodizio.answer.text',
+  /** One input per schema field: `rodizio.field.<name>`. */
+  field: (name: string) => `rodizio.field.${name}`,
+  fieldPrefix: 'rodizio.field.',
+} as const;
+
+/** The action_id of every input element in the modal; the block_id tells them apart. */
+export const INPUT_ACTION_ID = 'value';
+
+export const SLASH_COMMAND = '/rodizio';
+
+/** `<token id>|<option index>`, the value of option buttons and select options. */
+export function encodeOptionValue(tokenId: string, index: number): string {
+  return `${tokenId}|${index}`;
+}
+
+export function decodeOptionValue(value: string): { tokenId: string; index: number } | undefined {
+  const at = value.lastIndexOf('|');
+  if (at <= 0) return undefined;
+  const index = Number(value.slice(at + 1));
+  if (!Number.isInteger(index) || index < 0) return undefined;
+  return { tokenId: value.slice(0, at), index };
+}

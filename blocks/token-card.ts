@@ -1,0 +1,243 @@
+import type { ActionsBlock, Button, ContextBlock, KnownBlock, StaticSelect } from '@slack/types';
+import type { Token } from '../src/domain/token.js';
+import { describeAnswer, githubIssueUrl, isDangerous, REASON_DISPLAY, SEVERITY_DISPLAY, who } from './display.js';
+import { ActionId, BlockId, encodeOptionValue } from './ids.js';
+import { escapeMrkdwn, mrkdwnFit, plainLine, slackDate, truncate } from './text.js';
+
+/** Options beyond this many are offered in a select menu rather than as buttons. */
+export const MAX_OPTION_BUTTONS = 5;
+
+/** What the card shows besides the token itself; gathered by the caller (blocks do no I/O). */
+export interface CardState {
+  now: number;
+  /** The token's deadline as epoch ms (offset-less deadlines already read as UTC). */
+  deadlineMs?: number | null;
+  /** Thread replies answer the token (rather than only adding notes). */
+  threadResolves: boolean;
+  /** Choices made so far toward `required_approvals`. */
+  approvals?: { user: string; option: string }[];
+  /** Somebody said "I'm on it". */
+  claim?: { user: string; until: number } | null;
+  /** The deadline passed and the token was escalated (still pending). */
+  escalated?: { at: number; target: string | null } | null;
+  /** The GitHub issue was labelled `blocked`. */
+  blockedAt?: number | null;
+  /** Base of GitHub web links (Enterprise hosts differ). */
+  githubWebBase?: string;
+  /** Offer the "I'm on it" button. */
+  claimable?: boolean;
+}
+
+export interface RenderedMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+export interface RenderedCard extends RenderedMessage {
+  /** The full prompt when the card had to cut it; posted as the first thread reply. */
+  promptOverflow: string | null;
+}
+
+const PROMPT_ROOM = 2900;
+
+function header(token: Token): string {
+  const { icon, label } = REASON_DISPLAY[token.reason];
+  switch (token.status) {
+    case 'resolved':
+      return `✅ ${label} — answered`;
+    case 'cancelled':
+      return `🚫 ${label} — cancelled`;
+    case 'expired':
+      return `⌛ ${label} — expired`;
+    default:
+      return `${icon} ${label}`;
+  }
+}
+
+/** The plain-text fallback: notifications and screen readers see this. */
+export function cardFallbackText(token: Token): string {
+  const { icon, label } = REASON_DISPLAY[token.reason];
+  const prompt = plainLine(token.prompt || label, 200);
+  switch (token.status) {
+    case 'resolved':
+      return `✅ Answered "${describeAnswer(token.human_input, 100)}": ${prompt} (${token.id})`;
+    case 'cancelled':
+      return `🚫 Cancelled: ${prompt} (${token.id})`;
+    case 'expired':
+      return `⌛ Expired: ${prompt} (${token.id})`;
+    default:
+      return `${icon} ${label}: ${prompt} (${token.id})`;
+  }
+}
+
+/** The who/what/when line under a token: severity, project, runner, GitHub issue, deadline, id. */
+export function metaContext(token: Token, state: CardState): ContextBlock {
+  const parts: string[] = [SEVERITY_DISPLAY[token.severity]];
+  if (token.project) parts.push(`📁 ${escapeMrkdwn(truncate(token.project, 100))}`);
+  parts.push(`🤖 ${escapeMrkdwn(truncate(token.runner, 100))}`);
+  if (token.github_issue) {
+    const url = githubIssueUrl(token.github_issue, state.githubWebBase);
+    parts.push(url ? `<${url}|${escapeMrkdwn(token.github_issue)}>` : escapeMrkdwn(token.github_issue));
+  }
+  if (state.deadlineMs !== undefined && state.deadlineMs !== null) {
+    const overdue = state.deadlineMs <= state.now && token.status === 'pending';
+    parts.push(`⏰ ${overdue ? 'overdue since' : 'due'} ${slackDate(state.deadlineMs)}`);
+  }
+  parts.push(`\`${token.id}\``);
+  return { type: 'context', elements: parts.map((text) => ({ type: 'mrkdwn', text })) };
+}
+
+function confirmFor(token: Token, option: string) {
+  const prompt = token.prompt ? `: ${plainLine(token.prompt, 200)}` : '';
+  return {
+    title: { type: 'plain_text' as const, text: 'Are you sure?' },
+    text: { type: 'plain_text' as const, text: truncate(`Answer “${plainLine(option, 60)}”${prompt}`, 300) },
+    confirm: { type: 'plain_text' as const, text: 'Yes, answer' },
+    deny: { type: 'plain_text' as const, text: 'Cancel' },
+    style: 'danger' as const,
+  };
+}
+
+function optionElements(token: Token): (Button | StaticSelect)[] {
+  if (token.options.length === 0) return [];
+  if (token.options.length <= MAX_OPTION_BUTTONS) {
+    return token.options.map((option, i): Button => {
+      const danger = isDangerous(token, option);
+      return {
+        type: 'button',
+        action_id: `${ActionId.optionPrefix}${i}`,
+        text: { type: 'plain_text', text: plainLine(option, 75), emoji: true },
+        value: encodeOptionValue(token.id, i),
+        ...(danger ? { style: 'danger' as const, confirm: confirmFor(token, option) } : {}),
+      };
+    });
+  }
+  const dangerous = token.options.some((o) => isDangerous(token, o));
+  return [
+    {
+      type: 'static_select',
+      action_id: ActionId.optionSelect,
+      placeholder: { type: 'plain_text', text: `Choose one of ${token.options.length} options` },
+      options: token.options.slice(0, 100).map((option, i) => ({
+        text: { type: 'plain_text', text: plainLine(option, 75), emoji: true },
+        value: encodeOptionValue(token.id, i),
+      })),
+      ...(dangerous
+        ? {
+            confirm: {
+              title: { type: 'plain_text', text: 'Are you sure?' },
+              text: { type: 'plain_text', text: 'Your choice goes to the agent at once.' },
+              confirm: { type: 'plain_text', text: 'Yes, answer' },
+              deny: { type: 'plain_text', text: 'Cancel' },
+              style: 'danger',
+            },
+          }
+        : {}),
+    },
+  ];
+}
+
+/** The buttons of a pending token: its options, "Answer…", and "I'm on it". Shared by the card and App Home. */
+export function tokenActions(token: Token, state: Pick<CardState, 'claimable' | 'claim'>): ActionsBlock | undefined {
+  const elements: (Button | StaticSelect)[] = optionElements(token);
+  if (token.required_approvals === 1) {
+    elements.push({
+      type: 'button',
+      action_id: ActionId.answer,
+      text: { type: 'plain_text', text: token.answer_schema ? 'Fill in the form…' : 'Answer…' },
+      value: token.id,
+    });
+  }
+  if (state.claimable && !state.claim) {
+    elements.push({ type: 'button', action_id: ActionId.claim, text: { type: 'plain_text', text: "I'm on it" }, value: token.id });
+  }
+  return elements.length ? { type: 'actions', block_id: BlockId.actions(token.id), elements } : undefined;
+}
+
+function statusLines(token: Token, state: CardState): string[] {
+  const lines: string[] = [];
+  if (token.status === 'pending') {
+    const votes = state.approvals ?? [];
+    if (token.required_approvals > 1) {
+      const byOption = new Map<string, string[]>();
+      for (const v of votes) byOption.set(v.option, [...(byOption.get(v.option) ?? []), v.user]);
+      const best = Math.max(0, ...[...byOption.values()].map((u) => u.length));
+      const detail = [...byOption]
+        .map(([option, users]) => `*${escapeMrkdwn(plainLine(option, 75))}* ${users.length} (${users.map((u) => who(u)).join(', ')})`)
+        .join(' · ');
+      lines.push(`🗳️ *Approvals ${best}/${token.required_approvals}*${detail ? ` — ${detail}` : ' — nobody yet'}`);
+    }
+    if (state.claim) lines.push(`🙋 ${who(state.claim.user)} is on it (until ${slackDate(state.claim.until, '{time}')})`);
+    if (state.escalated) {
+      lines.push(
+        `📣 *Escalated* ${slackDate(state.escalated.at)}${state.escalated.target ? ` to ${state.escalated.target}` : ''} — the deadline passed`,
+      );
+    }
+  } else if (token.status === 'resolved') {
+    const answer = escapeMrkdwn(describeAnswer(token.human_input, 1500));
+    const via = token.answered_via ? ` via ${token.answered_via.replace('_', ' ')}` : '';
+    lines.push(`*Answer:* ${answer}\nby ${who(token.answered_by, token.answered_by_name)}${via}, ${slackDate(closedAt(token))}`);
+  } else if (token.status === 'cancelled') {
+    lines.push(`*Cancelled* by ${who(token.answered_by, token.answered_by_name)}, ${slackDate(closedAt(token))}`);
+  } else {
+    lines.push(`*Expired* — nobody answered before the deadline (${slackDate(closedAt(token))})`);
+  }
+  if (state.blockedAt) lines.push(`🏷️ GitHub issue labelled \`blocked\` ${slackDate(state.blockedAt)}`);
+  return lines;
+}
+
+function closedAt(token: Token): number {
+  const at = token.resolved_at ?? token.cancelled_at ?? token.voided_at;
+  const ms = at ? Date.parse(at) : Number.NaN;
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+/**
+ * The Slack message for a semaphore token: header with the reason's icon, the prompt, who/what/when, and
+ * — while pending — the option buttons, "Answer…" and a thread hint. Pure: everything it shows comes in.
+ */
+export function renderTokenCard(token: Token, state: CardState): RenderedCard {
+  const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(header(token), 150), emoji: true } }];
+  const fit = token.prompt ? mrkdwnFit(token.prompt, PROMPT_ROOM) : { text: '_(no prompt given)_', cut: false };
+  blocks.push({
+    type: 'section',
+    block_id: BlockId.prompt(token.id),
+    text: { type: 'mrkdwn', text: fit.cut ? `${fit.text}\n_The full text is the first reply in the thread._` : fit.text },
+  });
+  const lines = statusLines(token, state);
+  if (lines.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } });
+  if (token.status === 'pending') {
+    const actions = tokenActions(token, state);
+    if (actions) blocks.push(actions);
+  }
+  blocks.push(metaContext(token, state));
+  if (token.status === 'pending') {
+    const hint = state.threadResolves
+      ? '💬 The first reply in this thread from someone who may answer is sent to the agent as the answer.'
+      : '💬 Replies in this thread reach the agent as notes with the answer.';
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: hint }] });
+  }
+  return {
+    text: cardFallbackText(token),
+    blocks,
+    promptOverflow: fit.cut ? token.prompt : null,
+  };
+}
+
+/** The thread reply recording a decision, so the channel history says who decided what. */
+export function renderDecisionReply(token: Token): RenderedMessage {
+  let text: string;
+  if (token.status === 'resolved') {
+    text = `✅ ${who(token.answered_by, token.answered_by_name)} answered *${escapeMrkdwn(describeAnswer(token.human_input, 1000))}*. The agent has been told.`;
+  } else if (token.status === 'cancelled') {
+    text = `🚫 Cancelled by ${who(token.answered_by, token.answered_by_name)}. The agent has been told.`;
+  } else {
+    text = '⌛ Expired: nobody answered before the deadline. The agent has been told.';
+  }
+  return { text, blocks: [] };
+}
+
+/** The first thread reply when the prompt was too long for the card. */
+export function renderPromptOverflow(prompt: string): RenderedMessage {
+  return { text: `*Full prompt:*\n${truncate(escapeMrkdwn(prompt), 39_000)}`, blocks: [] };
+}

@@ -1,0 +1,268 @@
+import type { ActionsBlock, Button, KnownBlock, StaticSelect } from '@slack/types';
+import { describe, expect, it } from 'vitest';
+import { renderAnswerModal } from '../../blocks/answer-modal.js';
+import { renderHome } from '../../blocks/home.js';
+import { ActionId, decodeOptionValue } from '../../blocks/ids.js';
+import { LIMITS, validateMessage, validateView } from '../../blocks/limits.js';
+import { renderDecisionReply, renderPromptOverflow, renderTokenCard } from '../../blocks/token-card.js';
+import { truncate } from '../../blocks/text.js';
+import type { Reason, Severity, Token, TokenStatus } from '../../src/domain/token.js';
+import { makeToken } from '../fixtures/tokens.js';
+
+const NOW = Date.UTC(2026, 0, 1, 12);
+const state = { now: NOW, threadResolves: false };
+
+function actions(blocks: KnownBlock[]): ActionsBlock | undefined {
+  return blocks.find((b): b is ActionsBlock => b.type === 'actions');
+}
+
+/** A small deterministic PRNG so a failing case can be reproduced from its seed. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const NASTY = ['🚀', '👩‍👩‍👧', '<', '>', '&', '*', '_', '`', '~', '&amp;', '<@U123>', '<!channel>', '中文', '\n', ' ', 'é', 'x'];
+const REASONS: Reason[] = ['approval_needed', 'context_required', 'sensitive_action', 'ambiguous_choice', 'resource_decision', 'error_recovery'];
+const SEVERITIES: Severity[] = ['info', 'warning', 'critical'];
+const STATUSES: TokenStatus[] = ['pending', 'pending', 'resolved', 'cancelled', 'expired'];
+
+function nastyText(r: () => number, length: number): string {
+  let out = '';
+  while (out.length < length) out += NASTY[Math.floor(r() * NASTY.length)];
+  return out;
+}
+
+function generated(seed: number): Token {
+  const r = rng(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)] as T;
+  const promptLength = pick([0, 10, 500, 2999, 3000, 5000, 20_000]);
+  const optionCount = pick([0, 1, 2, 5, 6, 30, 100]);
+  const options = Array.from({ length: optionCount }, (_, i) => `${i}:${nastyText(r, pick([1, 20, 75, 76, 300, 2000]))}`);
+  const status = pick(STATUSES);
+  return makeToken({
+    id: `sem-${seed.toString(16).padStart(8, '0')}${'x'.repeat(pick([0, 100]))}`,
+    reason: pick(REASONS),
+    severity: pick(SEVERITIES),
+    prompt: nastyText(r, promptLength).slice(0, promptLength),
+    options,
+    destructive_options: options.filter(() => r() < 0.2),
+    project: pick([null, 'web', 'a'.repeat(100)]),
+    github_issue: pick([null, 'acme/web#12', `${'o'.repeat(39)}/${'r'.repeat(100)}#99999`]),
+    runner: pick(['ci', 'r'.repeat(100)]),
+    required_approvals: pick([1, 1, 2, 10]),
+    status,
+    human_input: status === 'resolved' ? pick([nastyText(r, 5000), { a: 1, b: nastyText(r, 3000) }, 'Deploy']) : null,
+    answered_by: status === 'pending' ? null : pick(['U0ALICE', 'cli-user', nastyText(r, 100)]),
+    resolved_at: status === 'resolved' ? '2026-01-01T12:00:00.000+00:00' : null,
+    cancelled_at: status === 'cancelled' ? '2026-01-01T12:00:00.000+00:00' : null,
+    voided_at: status === 'expired' ? '2026-01-01T12:00:00.000+00:00' : null,
+    answer_schema:
+      r() < 0.3
+        ? {
+            type: 'object',
+            properties: Object.fromEntries(
+              Array.from({ length: pick([1, 5, 20]) }, (_, i) => [
+                `f${i}`,
+                pick([
+                  { type: 'string' as const, title: nastyText(r, 150).slice(0, 150), description: 'why' },
+                  { type: 'string' as const, enum: Array.from({ length: 100 }, (_, j) => `${j}${nastyText(r, 70)}`.slice(0, 75)) },
+                  { type: 'boolean' as const },
+                  { type: 'integer' as const, minimum: 0, maximum: 10 },
+                  { type: 'number' as const },
+                ]),
+              ]),
+            ),
+            required: ['f0'],
+          }
+        : null,
+  });
+}
+
+describe('token card limits', () => {
+  it('every generated token renders within Block Kit limits: card, decision reply, overflow, modal and Home', () => {
+    let cut = 0;
+    for (let seed = 1; seed <= 600; seed++) {
+      const token = generated(seed);
+      const cardState = {
+        now: NOW,
+        deadlineMs: seed % 3 ? NOW - 1000 : null,
+        threadResolves: seed % 2 === 0,
+        approvals: Array.from({ length: seed % 7 }, (_, i) => ({ user: `U0${i}ABC`, option: token.options[i % Math.max(1, token.options.length)] ?? 'x' })),
+        claim: seed % 5 === 0 ? { user: 'U0BOB', until: NOW + 3600_000 } : null,
+        escalated: seed % 4 === 0 ? { at: NOW, target: '<!subteam^S0ONCALL>' } : null,
+        blockedAt: seed % 6 === 0 ? NOW : null,
+        claimable: true,
+      };
+      const card = renderTokenCard(token, cardState);
+      expect(validateMessage(card), `seed ${seed}`).toEqual([]);
+      if (card.promptOverflow) {
+        cut++;
+        expect(validateMessage(renderPromptOverflow(card.promptOverflow)), `seed ${seed}`).toEqual([]);
+      }
+      expect(validateMessage(renderDecisionReply(token)), `seed ${seed}`).toEqual([]);
+      expect(validateView(renderAnswerModal(token, { channel: 'C0GENERAL', ts: '1767268800.000100' })), `seed ${seed}`).toEqual([]);
+      expect(validateView(renderHome(Array.from({ length: 25 }, (_, i) => ({ token: { ...token, id: `${token.id.slice(0, 120)}-${i}` }, state: cardState })), 40)), `seed ${seed}`).toEqual([]);
+    }
+    expect(cut).toBeGreaterThan(50);
+  });
+
+  it('the validator itself catches what Slack would refuse', () => {
+    const tooMany = { text: 'x', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) };
+    expect(validateMessage(tooMany)).toEqual(['blocks: 51 blocks, limit 50']);
+    const longButton = {
+      text: 'x',
+      blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'y'.repeat(76) } }] }],
+    };
+    expect(validateMessage(longButton)).toEqual(['blocks[0].elements[0].text.text: is 76 long, limit 75']);
+    expect(validateMessage({ blocks: [] })).toEqual(['text: always set a plain-text fallback']);
+    expect(validateMessage({ text: 'x', blocks: [{ type: 'header', text: { type: 'mrkdwn', text: 'h' } }] })).toEqual([
+      'blocks[0].text: must be plain_text',
+    ]);
+  });
+
+  it('truncates without splitting an emoji and within the limit', () => {
+    const s = '🚀'.repeat(100);
+    const t = truncate(s, LIMITS.buttonText);
+    expect(t.length).toBeLessThanOrEqual(75);
+    expect(t.endsWith('🚀…')).toBe(true);
+  });
+});
+
+describe('pending card', () => {
+  it('renders header, prompt, one button per option, Answer…, meta and the thread hint', () => {
+    const card = renderTokenCard(makeToken({ deadline: '2026-01-02T00:00:00' }), { ...state, deadlineMs: Date.UTC(2026, 0, 2) });
+    expect(card.text).toBe('🛡️ Approval needed: Deploy build 42 to production? (sem-0a1b2c3d)');
+    expect(card.blocks).toMatchSnapshot();
+    const buttons = actions(card.blocks)?.elements as Button[];
+    expect(buttons.map((b) => [b.action_id, b.text.text, b.value, b.style])).toEqual([
+      ['rodizio.option.0', 'Deploy', 'sem-0a1b2c3d|0', undefined],
+      ['rodizio.option.1', 'Hold', 'sem-0a1b2c3d|1', undefined],
+      ['rodizio.answer', 'Answer…', 'sem-0a1b2c3d', undefined],
+    ]);
+    expect(decodeOptionValue(buttons[1]?.value ?? '')).toEqual({ tokenId: 'sem-0a1b2c3d', index: 1 });
+  });
+
+  it('escapes mrkdwn control characters in the prompt', () => {
+    const card = renderTokenCard(makeToken({ prompt: 'Drop <table> & *everything*? <!channel>' }), state);
+    expect(JSON.stringify(card.blocks)).toContain('Drop &lt;table&gt; &amp; *everything*? &lt;!channel&gt;');
+  });
+
+  it('marks sensitive, critical and destructive options as danger with a confirm dialog', () => {
+    const plain = renderTokenCard(makeToken({ options: ['Keep', 'Delete'], destructive_options: ['Delete'] }), state);
+    const [keep, del] = actions(plain.blocks)?.elements as Button[];
+    expect(keep?.style).toBeUndefined();
+    expect(keep?.confirm).toBeUndefined();
+    expect(del).toMatchObject({ style: 'danger', confirm: { title: { text: 'Are you sure?' }, style: 'danger' } });
+    expect(del?.confirm?.text?.text).toBe('Answer “Delete”: Deploy build 42 to production?');
+    for (const overrides of [{ reason: 'sensitive_action' as const }, { severity: 'critical' as const }]) {
+      const card = renderTokenCard(makeToken(overrides), state);
+      const optionButtons = (actions(card.blocks)?.elements as Button[]).filter((b) => b.action_id?.startsWith(ActionId.optionPrefix));
+      expect(optionButtons.every((b) => b.style === 'danger' && b.confirm)).toBe(true);
+    }
+  });
+
+  it('offers a select menu when there are more options than fit as buttons', () => {
+    const options = Array.from({ length: 30 }, (_, i) => `Region ${i}`);
+    const card = renderTokenCard(makeToken({ options }), state);
+    const [select, answer] = actions(card.blocks)?.elements as [StaticSelect, Button];
+    expect(select.type).toBe('static_select');
+    expect(select.action_id).toBe(ActionId.optionSelect);
+    expect(select.options).toHaveLength(30);
+    expect(select.options?.[29]).toMatchObject({ text: { text: 'Region 29' }, value: 'sem-0a1b2c3d|29' });
+    expect(answer.action_id).toBe(ActionId.answer);
+  });
+
+  it('cuts a long prompt with an ellipsis and hands the full text to the thread', () => {
+    const prompt = `${'word '.repeat(1000)}END`;
+    const card = renderTokenCard(makeToken({ prompt }), state);
+    expect(card.promptOverflow).toBe(prompt);
+    expect(JSON.stringify(card.blocks)).not.toContain('END');
+    expect(JSON.stringify(card.blocks)).toContain('…\\n_The full text is the first reply in the thread._');
+    expect(renderPromptOverflow(prompt).text).toContain('END');
+  });
+
+  it('shows quorum progress and hides Answer… when several approvals are needed', () => {
+    const card = renderTokenCard(makeToken({ required_approvals: 2, severity: 'critical' }), {
+      ...state,
+      approvals: [{ user: 'U0ALICE', option: 'Deploy' }],
+    });
+    expect(JSON.stringify(card.blocks)).toContain('🗳️ *Approvals 1/2* — *Deploy* 1 (<@U0ALICE>)');
+    expect((actions(card.blocks)?.elements as Button[]).map((b) => b.action_id)).toEqual(['rodizio.option.0', 'rodizio.option.1']);
+  });
+
+  it('tells people whether a thread reply answers or only adds a note', () => {
+    const answers = renderTokenCard(makeToken({ reason: 'context_required' }), { ...state, threadResolves: true });
+    expect(JSON.stringify(answers.blocks)).toContain('The first reply in this thread from someone who may answer is sent to the agent');
+    const notes = renderTokenCard(makeToken(), state);
+    expect(JSON.stringify(notes.blocks)).toContain('Replies in this thread reach the agent as notes');
+  });
+});
+
+describe('closed cards', () => {
+  it('flips to show who answered what and when, with no buttons', () => {
+    const token = makeToken({
+      status: 'resolved',
+      human_input: 'Deploy',
+      answered_by: 'U0ALICE',
+      answered_via: 'button',
+      resolved_at: '2026-01-01T12:05:00.000+00:00',
+    });
+    const card = renderTokenCard(token, state);
+    expect(card.text).toBe('✅ Answered "Deploy": Deploy build 42 to production? (sem-0a1b2c3d)');
+    expect(actions(card.blocks)).toBeUndefined();
+    expect(card.blocks).toMatchSnapshot();
+    expect(renderDecisionReply(token).text).toBe('✅ <@U0ALICE> answered *Deploy*. The agent has been told.');
+  });
+
+  it('says cancelled or expired', () => {
+    const cancelled = renderTokenCard(makeToken({ status: 'cancelled', answered_by: 'ci', cancelled_at: '2026-01-01T12:00:00+00:00' }), state);
+    expect(cancelled.blocks[0]).toMatchObject({ type: 'header', text: { text: '🚫 Approval needed — cancelled' } });
+    expect(JSON.stringify(cancelled.blocks)).toContain('*Cancelled* by ci');
+    const expired = renderTokenCard(makeToken({ status: 'expired', voided_at: '2026-01-01T12:00:00+00:00' }), state);
+    expect(expired.blocks[0]).toMatchObject({ text: { text: '⌛ Approval needed — expired' } });
+    expect(actions(expired.blocks)).toBeUndefined();
+  });
+});
+
+describe('answer modal', () => {
+  it('is a multiline text box when the token has no schema', () => {
+    const view = renderAnswerModal(makeToken(), { channel: 'C0GENERAL', ts: '1.2' });
+    expect(JSON.parse(view.private_metadata ?? '')).toEqual({ token_id: 'sem-0a1b2c3d', channel: 'C0GENERAL', ts: '1.2' });
+    expect(view.blocks.at(-1)).toMatchObject({
+      type: 'input',
+      block_id: 'rodizio.answer.text',
+      element: { type: 'plain_text_input', multiline: true, action_id: 'value' },
+      hint: { text: 'Suggested: Deploy · Hold' },
+    });
+  });
+
+  it('generates typed inputs from an answer schema', () => {
+    const view = renderAnswerModal(
+      makeToken({
+        answer_schema: {
+          type: 'object',
+          title: 'Capacity',
+          properties: {
+            replicas: { type: 'integer', title: 'Replicas', minimum: 1, maximum: 10 },
+            region: { type: 'string', enum: ['eu', 'us'] },
+            dry_run: { type: 'boolean', description: 'Only plan' },
+            note: { type: 'string', multiline: true },
+          },
+          required: ['replicas', 'region'],
+        },
+      }),
+    );
+    expect(view.title.text).toBe('Capacity');
+    expect(view.blocks.slice(2)).toMatchSnapshot();
+    expect(view.blocks.slice(2).map((b) => [b.block_id, (b as { optional?: boolean }).optional])).toEqual([
+      ['rodizio.field.replicas', false],
+      ['rodizio.field.region', false],
+      ['rodizio.field.dry_run', true],
+      ['rodizio.field.note', true],
+    ]);
+  });
+});
