@@ -1,8 +1,8 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { Token } from '../src/domain/token.js';
 import { REASON_DISPLAY } from './display.js';
-import { type CardState, metaContext, tokenActions } from './token-card.js';
 import { mrkdwnFit } from './text.js';
+import { type CardState, metaContext, tokenActions } from './token-card.js';
 
 /** How many tokens App Home lists; each takes four blocks of the 100 a view may hold. */
 export const HOME_LIMIT = 20;
@@ -12,9 +12,7 @@ export const HOME_LIMIT = 20;
  * `entries` are already filtered and ordered by the caller.
  */
 export function renderHome(entries: { token: Token; state: CardState }[], total: number): HomeView {
-  const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: 'Waiting for you', emoji: true } },
-  ];
+  const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Waiting for you', emoji: true } }];
   if (entries.length === 0) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'Nothing is waiting for you right now. 🎉' } });
   }
@@ -30,7 +28,12 @@ export function renderHome(entries: { token: Token; state: CardState }[], total:
   if (total > Math.min(entries.length, HOME_LIMIT)) {
     blocks.push({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `…and ${total - Math.min(entries.length, HOME_LIMIT)} more: \`/rodizio list\` shows them all.` }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `…and ${total - Math.min(entries.length, HOME_LIMIT)} more: \`/rodizio list\` shows them all.`,
+        },
+      ],
     });
   }
   return { type: 'home', blocks };

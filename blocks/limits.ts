@@ -52,9 +52,11 @@ class Checker {
 
   text(path: string, value: unknown, limit: number, plainOnly = false): void {
     if (!isObj(value)) return this.fail(path, 'must be a text object');
-    if (value.type !== 'plain_text' && value.type !== 'mrkdwn') return this.fail(path, 'type must be plain_text or mrkdwn');
+    if (value.type !== 'plain_text' && value.type !== 'mrkdwn')
+      return this.fail(path, 'type must be plain_text or mrkdwn');
     if (plainOnly && value.type !== 'plain_text') this.fail(path, 'must be plain_text');
-    if (typeof value.text !== 'string' || value.text.length === 0) return this.fail(`${path}.text`, 'must be a non-empty string');
+    if (typeof value.text !== 'string' || value.text.length === 0)
+      return this.fail(`${path}.text`, 'must be a non-empty string');
     this.max(`${path}.text`, value.text, limit);
   }
 
@@ -77,7 +79,8 @@ class Checker {
   element(path: string, e: unknown, actionIds: Set<string>): void {
     if (!isObj(e)) return this.fail(path, 'must be an element object');
     if (e.action_id !== undefined) {
-      if (typeof e.action_id !== 'string' || e.action_id.length === 0) this.fail(`${path}.action_id`, 'must be a string');
+      if (typeof e.action_id !== 'string' || e.action_id.length === 0)
+        this.fail(`${path}.action_id`, 'must be a string');
       this.max(`${path}.action_id`, e.action_id, LIMITS.actionId);
       if (typeof e.action_id === 'string') {
         if (actionIds.has(e.action_id)) this.fail(`${path}.action_id`, `duplicate action_id ${e.action_id}`);
@@ -89,14 +92,16 @@ class Checker {
       case 'button':
         this.text(`${path}.text`, e.text, LIMITS.buttonText, true);
         this.max(`${path}.value`, e.value, LIMITS.buttonValue);
-        if (e.style !== undefined && e.style !== 'primary' && e.style !== 'danger') this.fail(`${path}.style`, 'bad style');
+        if (e.style !== undefined && e.style !== 'primary' && e.style !== 'danger')
+          this.fail(`${path}.style`, 'bad style');
         break;
       case 'static_select': {
         if (e.placeholder !== undefined) this.text(`${path}.placeholder`, e.placeholder, LIMITS.placeholder, true);
         const options = e.options;
         if (!Array.isArray(options) || options.length === 0) this.fail(`${path}.options`, 'must be a non-empty array');
         else {
-          if (options.length > LIMITS.selectOptions) this.fail(`${path}.options`, `${options.length} options, limit 100`);
+          if (options.length > LIMITS.selectOptions)
+            this.fail(`${path}.options`, `${options.length} options, limit 100`);
           options.forEach((o, i) => {
             this.option(`${path}.options[${i}]`, o);
           });
@@ -121,7 +126,8 @@ class Checker {
         if (typeof e.max_length === 'number' && e.max_length > 3000) this.fail(`${path}.max_length`, 'limit 3000');
         break;
       case 'image':
-        if (typeof e.image_url !== 'string' || typeof e.alt_text !== 'string') this.fail(path, 'image needs image_url and alt_text');
+        if (typeof e.image_url !== 'string' || typeof e.alt_text !== 'string')
+          this.fail(path, 'image needs image_url and alt_text');
         break;
       case 'plain_text':
       case 'mrkdwn':
@@ -151,7 +157,8 @@ class Checker {
         if (b.text === undefined && b.fields === undefined) this.fail(path, 'section needs text or fields');
         if (b.text !== undefined) this.text(`${path}.text`, b.text, LIMITS.sectionText);
         if (b.fields !== undefined) {
-          if (!Array.isArray(b.fields) || b.fields.length > LIMITS.sectionFields) this.fail(`${path}.fields`, 'at most 10 fields');
+          if (!Array.isArray(b.fields) || b.fields.length > LIMITS.sectionFields)
+            this.fail(`${path}.fields`, 'at most 10 fields');
           else
             b.fields.forEach((f, i) => {
               this.text(`${path}.fields[${i}]`, f, LIMITS.fieldText);
@@ -160,18 +167,22 @@ class Checker {
         if (b.accessory !== undefined) this.element(`${path}.accessory`, b.accessory, actionIds);
         break;
       case 'context':
-        if (!Array.isArray(b.elements) || b.elements.length === 0) this.fail(`${path}.elements`, 'must be a non-empty array');
+        if (!Array.isArray(b.elements) || b.elements.length === 0)
+          this.fail(`${path}.elements`, 'must be a non-empty array');
         else {
-          if (b.elements.length > LIMITS.contextElements) this.fail(`${path}.elements`, `${b.elements.length} elements, limit 10`);
+          if (b.elements.length > LIMITS.contextElements)
+            this.fail(`${path}.elements`, `${b.elements.length} elements, limit 10`);
           b.elements.forEach((e, i) => {
             this.element(`${path}.elements[${i}]`, e, actionIds);
           });
         }
         break;
       case 'actions':
-        if (!Array.isArray(b.elements) || b.elements.length === 0) this.fail(`${path}.elements`, 'must be a non-empty array');
+        if (!Array.isArray(b.elements) || b.elements.length === 0)
+          this.fail(`${path}.elements`, 'must be a non-empty array');
         else {
-          if (b.elements.length > LIMITS.actionsElements) this.fail(`${path}.elements`, `${b.elements.length} elements, limit 25`);
+          if (b.elements.length > LIMITS.actionsElements)
+            this.fail(`${path}.elements`, `${b.elements.length} elements, limit 25`);
           b.elements.forEach((e, i) => {
             this.element(`${path}.elements[${i}]`, e, actionIds);
           });
@@ -205,7 +216,8 @@ class Checker {
 /** Problems with a message (`{ text, blocks }`): an empty list means Slack would accept it. */
 export function validateMessage(message: { text?: unknown; blocks?: unknown }): string[] {
   const c = new Checker();
-  if (typeof message.text !== 'string' || message.text.trim() === '') c.fail('text', 'always set a plain-text fallback');
+  if (typeof message.text !== 'string' || message.text.trim() === '')
+    c.fail('text', 'always set a plain-text fallback');
   c.max('text', message.text, LIMITS.messageText);
   c.blocks(message.blocks, 'message');
   return c.problems;

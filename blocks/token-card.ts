@@ -149,7 +149,12 @@ export function tokenActions(token: Token, state: Pick<CardState, 'claimable' | 
     });
   }
   if (state.claimable && !state.claim) {
-    elements.push({ type: 'button', action_id: ActionId.claim, text: { type: 'plain_text', text: "I'm on it" }, value: token.id });
+    elements.push({
+      type: 'button',
+      action_id: ActionId.claim,
+      text: { type: 'plain_text', text: "I'm on it" },
+      value: token.id,
+    });
   }
   return elements.length ? { type: 'actions', block_id: BlockId.actions(token.id), elements } : undefined;
 }
@@ -163,11 +168,15 @@ function statusLines(token: Token, state: CardState): string[] {
       for (const v of votes) byOption.set(v.option, [...(byOption.get(v.option) ?? []), v.user]);
       const best = Math.max(0, ...[...byOption.values()].map((u) => u.length));
       const detail = [...byOption]
-        .map(([option, users]) => `*${escapeMrkdwn(plainLine(option, 75))}* ${users.length} (${users.map((u) => who(u)).join(', ')})`)
+        .map(
+          ([option, users]) =>
+            `*${escapeMrkdwn(plainLine(option, 75))}* ${users.length} (${users.map((u) => who(u)).join(', ')})`,
+        )
         .join(' · ');
       lines.push(`🗳️ *Approvals ${best}/${token.required_approvals}*${detail ? ` — ${detail}` : ' — nobody yet'}`);
     }
-    if (state.claim) lines.push(`🙋 ${who(state.claim.user)} is on it (until ${slackDate(state.claim.until, '{time}')})`);
+    if (state.claim)
+      lines.push(`🙋 ${who(state.claim.user)} is on it (until ${slackDate(state.claim.until, '{time}')})`);
     if (state.escalated) {
       lines.push(
         `📣 *Escalated* ${slackDate(state.escalated.at)}${state.escalated.target ? ` to ${state.escalated.target}` : ''} — the deadline passed`,
@@ -176,7 +185,9 @@ function statusLines(token: Token, state: CardState): string[] {
   } else if (token.status === 'resolved') {
     const answer = escapeMrkdwn(describeAnswer(token.human_input, 1500));
     const via = token.answered_via ? ` via ${token.answered_via.replace('_', ' ')}` : '';
-    lines.push(`*Answer:* ${answer}\nby ${who(token.answered_by, token.answered_by_name)}${via}, ${slackDate(closedAt(token))}`);
+    lines.push(
+      `*Answer:* ${answer}\nby ${who(token.answered_by, token.answered_by_name)}${via}, ${slackDate(closedAt(token))}`,
+    );
   } else if (token.status === 'cancelled') {
     lines.push(`*Cancelled* by ${who(token.answered_by, token.answered_by_name)}, ${slackDate(closedAt(token))}`);
   } else {
@@ -197,12 +208,17 @@ function closedAt(token: Token): number {
  * — while pending — the option buttons, "Answer…" and a thread hint. Pure: everything it shows comes in.
  */
 export function renderTokenCard(token: Token, state: CardState): RenderedCard {
-  const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(header(token), 150), emoji: true } }];
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(header(token), 150), emoji: true } },
+  ];
   const fit = token.prompt ? mrkdwnFit(token.prompt, PROMPT_ROOM) : { text: '_(no prompt given)_', cut: false };
   blocks.push({
     type: 'section',
     block_id: BlockId.prompt(token.id),
-    text: { type: 'mrkdwn', text: fit.cut ? `${fit.text}\n_The full text is the first reply in the thread._` : fit.text },
+    text: {
+      type: 'mrkdwn',
+      text: fit.cut ? `${fit.text}\n_The full text is the first reply in the thread._` : fit.text,
+    },
   });
   const lines = statusLines(token, state);
   if (lines.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Answerers, Delivery } from './domain/token.js';
 import { ConfigError } from './errors.js';
+import { parseDuration } from './time.js';
 
 const Name = z.string().regex(/^[\w.-]{1,100}$/, 'may hold letters, digits, ".", "_" and "-" only');
 
@@ -71,15 +72,82 @@ const ApiTokens = z
     return map;
   });
 
-const Env = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  RODIZIO_DB: z.string().min(1).default('./data/rodizio.db'),
-  RODIZIO_API_TOKENS: ApiTokens,
-  RODIZIO_ADMIN_TOKEN: z.string().min(1).optional(),
-  RODIZIO_CONFIG: z.string().min(1).optional(),
-  LOG_LEVEL: LogLevel.default('info'),
-});
+/** A duration such as `1s`, `6h`, `30d`. */
+const Duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 90s, 6h or 30d` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const Env = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    RODIZIO_DB: z.string().min(1).default('./data/rodizio.db'),
+    RODIZIO_API_TOKENS: ApiTokens,
+    RODIZIO_ADMIN_TOKEN: z.string().min(1).optional(),
+    RODIZIO_CONFIG: z.string().min(1).optional(),
+    LOG_LEVEL: LogLevel.default('info'),
+    SLACK_BOT_TOKEN: z
+      .string()
+      .regex(/^xoxb-/, 'must be a bot token (xoxb-…)')
+      .optional(),
+    SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+    SLACK_APP_TOKEN: z
+      .string()
+      .regex(/^xapp-/, 'must be an app-level token (xapp-…)')
+      .optional(),
+    SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    SLACK_CHANNEL: z.string().min(1).optional(),
+    SLACK_ESCALATION_CHANNEL: z.string().min(1).optional(),
+    SLACK_POST_INTERVAL: Duration('1s'),
+    GITHUB_WEB_URL: z.url({ protocol: /^https?$/ }).default('https://github.com'),
+  })
+  .superRefine((e, ctx) => {
+    if (!e.SLACK_BOT_TOKEN) {
+      for (const key of ['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_CHANNEL'] as const) {
+        if (e[key])
+          ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: `is required when ${key} is set` });
+      }
+      return;
+    }
+    if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'is required with SLACK_BOT_TOKEN (HTTP mode); or set SLACK_APP_TOKEN for Socket Mode',
+      });
+    }
+    if (!e.SLACK_CHANNEL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_CHANNEL'],
+        message: 'is required with SLACK_BOT_TOKEN: the default channel for cards',
+      });
+    }
+  });
+
+/** Slack settings; present when SLACK_BOT_TOKEN is set. */
+export interface SlackConfig {
+  botToken: string;
+  /** HTTP mode verifies requests with it; Socket Mode does not need it. */
+  signingSecret: string | undefined;
+  /** Set → Socket Mode. */
+  appToken: string | undefined;
+  /** Web API base URL (tests and the sandbox point it at the fake Slack). */
+  apiUrl: string | undefined;
+  channel: string;
+  escalationChannel: string | undefined;
+  /** Minimum gap between chat.postMessage calls to one channel. */
+  postIntervalMs: number;
+}
 
 export interface Config {
   port: number;
@@ -91,6 +159,9 @@ export interface Config {
   configFile: string | undefined;
   logLevel: z.infer<typeof LogLevel>;
   file: FileConfig;
+  slack: SlackConfig | undefined;
+  /** Where GitHub issue links point (an Enterprise host differs from github.com). */
+  githubWebUrl: string;
 }
 
 /** One line per problem, each starting with the variable (or file key) it concerns. */
@@ -139,5 +210,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     configFile: e.RODIZIO_CONFIG,
     logLevel: e.LOG_LEVEL,
     file: e.RODIZIO_CONFIG ? loadFileConfig(e.RODIZIO_CONFIG) : FileConfig.parse({}),
+    slack: e.SLACK_BOT_TOKEN
+      ? {
+          botToken: e.SLACK_BOT_TOKEN,
+          signingSecret: e.SLACK_SIGNING_SECRET,
+          appToken: e.SLACK_APP_TOKEN,
+          apiUrl: e.SLACK_API_URL,
+          channel: e.SLACK_CHANNEL as string,
+          escalationChannel: e.SLACK_ESCALATION_CHANNEL,
+          postIntervalMs: e.SLACK_POST_INTERVAL,
+        }
+      : undefined,
+    githubWebUrl: e.GITHUB_WEB_URL,
   };
 }

@@ -13,11 +13,17 @@ import { packageVersion } from './package-info.js';
 import { createPurgatory, type EffectPlanner, type Purgatory } from './purgatory.js';
 import { createChangeWatcher } from './store/change-watcher.js';
 import { type Db, openDatabase } from './store/database.js';
+import { createSlackBridge, type SlackBridge } from './slack/app.js';
+import { createSlackPlanner } from './slack/planner.js';
 import { createReentryWaiters, type ReentryWaiters } from './waiters.js';
+// The composition root is the one module of src/ that knows the Slack listeners exist.
+import { registerHandlers } from '../handlers/index.js';
 
 /** The planners that turn state changes into outbox jobs: the same set in the server and the CLI. */
-export function buildPlanners(_config: Config): EffectPlanner[] {
-  return [];
+export function buildPlanners(config: Config): EffectPlanner[] {
+  const planners: EffectPlanner[] = [];
+  if (config.slack) planners.push(createSlackPlanner(config));
+  return planners;
 }
 
 /** Opens the purgatory on the configured database, as the CLI verbs do while a server may be running. */
@@ -65,7 +71,16 @@ export function createBridge({ config, logger, clock = systemClock }: BridgeOpti
 
   const router = createRouter();
   const auth = createAuthenticator(config.apiTokens, config.adminToken);
-  registerHealthRoutes(router, { purgatory, waiters, version: packageVersion() });
+  let slack: SlackBridge | undefined;
+  registerHealthRoutes(router, {
+    purgatory,
+    waiters,
+    version: packageVersion(),
+    checks: {
+      slack: () => (slack ? { mode: slack.mode, bot_user_id: slack.identity.botUserId } : { mode: 'off' }),
+      outbox: () => ({ dead: purgatory.stores.outbox.count('dead'), pending: purgatory.stores.outbox.count('pending') }),
+    },
+  });
   registerTokenRoutes(router, { purgatory, waiters, auth });
   const server: Server = createServer(createRequestListener({ router, logger, mounts }));
   // Long-polls hold a request for up to 60 s; keep Node's request timeout comfortably above that.
@@ -83,10 +98,29 @@ export function createBridge({ config, logger, clock = systemClock }: BridgeOpti
       return port;
     },
 
+    get slack() {
+      return slack;
+    },
+
     async start(): Promise<number> {
+      if (config.slack) {
+        slack = await createSlackBridge({
+          config,
+          slack: config.slack,
+          logger,
+          clock,
+          purgatory,
+          register: registerHandlers,
+        });
+        Object.assign(kinds, slack.jobs);
+        if (slack.mount) mounts.push(slack.mount);
+      } else {
+        logger.info('Slack is not configured (no SLACK_BOT_TOKEN): the agent API works, cards are not posted');
+      }
       watcher.start();
       worker.start();
       port = await listen(server, config.port, config.host);
+      await slack?.start();
       return port;
     },
 
@@ -95,6 +129,7 @@ export function createBridge({ config, logger, clock = systemClock }: BridgeOpti
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await slack?.stop();
       watcher.stop();
       await worker.stop();
       db.close();
@@ -109,6 +144,8 @@ export interface Bridge {
   worker: OutboxWorker;
   server: Server;
   readonly port: number;
+  /** Present once started with Slack configured. */
+  readonly slack: SlackBridge | undefined;
   /** Listens on the configured port (0 picks a free one) and returns it. */
   start(): Promise<number>;
   /** Closes the server and its connections, finishes in-flight jobs and closes the database. */

@@ -13,6 +13,7 @@ import {
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.js';
 import { generateTokenId } from './ids.js';
 import { contentHash } from './json.js';
+import { createApprovalStore } from './store/approvals.js';
 import type { Db } from './store/database.js';
 import { createEventStore, type EventType } from './store/events.js';
 import { createNoteStore } from './store/notes.js';
@@ -50,6 +51,24 @@ export interface Answer {
   via: AnswerVia;
 }
 
+export interface Vote {
+  option: string;
+  by: string;
+  byName?: string | null;
+  via: AnswerVia;
+}
+
+export interface VoteResult {
+  /** False when the token had already left pending: nothing was recorded. */
+  changed: boolean;
+  /** True when this vote completed the quorum and resolved the token. */
+  settled: boolean;
+  /** People who now chose this option. */
+  count: number;
+  token: Token;
+  reentry: Reentry | undefined;
+}
+
 export interface SettleResult {
   /** True when this call moved the token out of pending; false when it had already left. */
   changed: boolean;
@@ -83,6 +102,7 @@ export function createPurgatory({ db, clock, planners = [] }: PurgatoryOptions) 
   const events = createEventStore(db);
   const outbox = createOutboxStore(db);
   const notes = createNoteStore(db);
+  const approvals = createApprovalStore(db);
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
 
@@ -122,8 +142,47 @@ export function createPurgatory({ db, clock, planners = [] }: PurgatoryOptions) 
         text: n.text,
         at: formatIsoTime(n.at_ms),
       })),
+      ...(token.required_approvals > 1 && row.status === 'resolved'
+        ? {
+            approvals: approvals
+              .forToken(row.id)
+              .filter((a) => a.option === token.human_input)
+              .map((a) => a.user_id),
+          }
+        : {}),
     };
   }
+
+  const voteTx = db.transaction((id: string, vote: Vote): VoteResult & { jobs: number } => {
+    const row = mustGet(id);
+    if (row.status !== 'pending') {
+      return { changed: false, settled: false, count: 0, token: rowToToken(row), reentry: reentryOf(row), jobs: 0 };
+    }
+    const nowMs = clock.now();
+    const needed = rowToToken(row).required_approvals;
+    approvals.record(id, vote.by, vote.byName ?? null, vote.option, nowMs);
+    const count = approvals.forToken(id).filter((a) => a.option === vote.option).length;
+    events.append({
+      tokenId: id,
+      type: 'approval',
+      atMs: nowMs,
+      actor: vote.by,
+      data: { option: vote.option, count, needed },
+    });
+    if (count >= needed) {
+      const { jobs, ...settled } = settleTx(
+        id,
+        'resolved',
+        { humanInput: vote.option, by: vote.by, byName: vote.byName ?? null, via: vote.via },
+        'resolved',
+        { via: vote.via, human_input: vote.option, approvals: count },
+      );
+      return { ...settled, settled: true, count, jobs: jobs ?? 0 };
+    }
+    const token = rowToToken(row);
+    const jobs = plan({ type: 'updated', token, what: 'approval' }, nowMs);
+    return { changed: true, settled: false, count, token, reentry: undefined, jobs };
+  });
 
   const settleTx = db.transaction(
     (
@@ -367,6 +426,56 @@ export function createPurgatory({ db, clock, planners = [] }: PurgatoryOptions) 
       return settle(id, 'expired', { humanInput: null, by: by.actor, byName: null, via: by.via }, 'expired', {});
     },
 
+    /**
+     * One person's choice toward `required_approvals`: recorded (a person may change their mind), and when
+     * enough distinct people chose the same option the token resolves with it, in the same transaction.
+     */
+    vote(id: string, vote: Vote): VoteResult {
+      const { jobs, ...result } = voteTx(id, vote);
+      if (result.settled) bus.emit('settled', id);
+      if (jobs) bus.emit('outbox');
+      return result;
+    },
+
+    /** Current quorum votes, oldest first. */
+    approvals(id: string): { user: string; userName: string | null; option: string }[] {
+      return approvals.forToken(id).map((a) => ({ user: a.user_id, userName: a.user_name, option: a.option }));
+    },
+
+    /**
+     * Keeps a note (a thread reply) for the reentry. Returns false when `sourceKey` was seen before, so a
+     * retried Slack event is recorded once.
+     */
+    addNote(
+      id: string,
+      note: { author: string; authorName: string | null; text: string; sourceKey?: string },
+    ): boolean {
+      return db.transaction(() => {
+        const nowMs = clock.now();
+        const added = notes.add({ tokenId: id, ...note, atMs: nowMs });
+        if (added)
+          events.append({
+            tokenId: id,
+            type: 'note',
+            atMs: nowMs,
+            actor: note.author,
+            data: { length: note.text.length },
+          });
+        return added;
+      })();
+    },
+
+    /** The token whose Slack card is `channel`/`ts`. */
+    findBySlackMessage(channel: string, ts: string): Token | undefined {
+      const row = tokens.bySlackMessage(channel, ts);
+      return row ? rowToToken(row) : undefined;
+    },
+
+    /** Records where the token's card was posted. */
+    setSlackMessage(id: string, channel: string, ts: string): void {
+      tokens.setSlackMessage(id, channel, ts);
+    },
+
     /** Pending tokens whose deadline has passed. */
     due(limit = 500): Token[] {
       return tokens.due(clock.now(), limit).map(rowToToken);
@@ -388,6 +497,7 @@ export function createPurgatory({ db, clock, planners = [] }: PurgatoryOptions) 
         for (const id of ids) {
           events.removeForToken(id);
           notes.removeForToken(id);
+          approvals.removeForToken(id);
           outbox.removeForToken(id);
           tokens.remove(id);
         }
@@ -434,7 +544,7 @@ export function createPurgatory({ db, clock, planners = [] }: PurgatoryOptions) 
       return () => bus.off('outbox', listener);
     },
 
-    stores: { tokens, events, outbox, notes },
+    stores: { tokens, events, outbox, notes, approvals },
   };
 }
 

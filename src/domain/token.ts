@@ -198,6 +198,8 @@ export const Reentry = z.object({
   answered_at: z.string(),
   via: AnswerVia.nullable(),
   notes: z.array(Note),
+  /** With `required_approvals` > 1: everyone who chose the winning option. */
+  approvals: z.array(z.string()).optional(),
 });
 export type Reentry = z.infer<typeof Reentry>;
 

@@ -81,7 +81,9 @@ function pickOption(element: Json, value: string): Json {
   const option = optionsOf(element).find((o) => o.value === value);
   if (!option) {
     const known = optionsOf(element).map((o) => JSON.stringify(o.value));
-    throw new Error(`element ${String(element.action_id)} has no option with value ${JSON.stringify(value)} (has ${known.join(', ')})`);
+    throw new Error(
+      `element ${String(element.action_id)} has no option with value ${JSON.stringify(value)} (has ${known.join(', ')})`,
+    );
   }
   return structuredClone(option);
 }
@@ -92,7 +94,8 @@ function asList(value: InputValue): string[] | undefined {
 }
 
 function single(element: Json, value: InputValue): string | undefined {
-  if (Array.isArray(value)) throw new Error(`element ${String(element.action_id)} (${String(element.type)}) takes one value`);
+  if (Array.isArray(value))
+    throw new Error(`element ${String(element.action_id)} (${String(element.type)}) takes one value`);
   return value;
 }
 
@@ -104,7 +107,8 @@ export function elementState(element: Json, value: InputValue): Json {
     case 'radio_buttons':
     case 'overflow': {
       const v = single(element, value);
-      const selected = v !== undefined ? pickOption(element, v) : isObj(element.initial_option) ? element.initial_option : null;
+      const selected =
+        v !== undefined ? pickOption(element, v) : isObj(element.initial_option) ? element.initial_option : null;
       return { type, selected_option: selected };
     }
     case 'checkboxes':
@@ -138,7 +142,10 @@ export function elementState(element: Json, value: InputValue): Json {
 }
 
 /** `view.state.values` for a submission: input blocks take `values[block_id]`, other stateful elements their initial state. */
-export function buildStateValues(blocks: unknown, values: Record<string, InputValue> = {}): Record<string, Record<string, Json>> {
+export function buildStateValues(
+  blocks: unknown,
+  values: Record<string, InputValue> = {},
+): Record<string, Record<string, Json>> {
   const out: Record<string, Record<string, Json>> = {};
   const used = new Set<string>();
   for (const block of Array.isArray(blocks) ? blocks.filter(isObj) : []) {

@@ -60,6 +60,7 @@ export function createOutboxStore(db: Db) {
   );
   const byId = db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE id = ?');
   const removeForToken = db.prepare<[string]>('DELETE FROM outbox WHERE token_id = ?');
+  const countStatus = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE status = ?');
 
   return {
     enqueue(job: NewJob, nowMs: number): number {
@@ -124,6 +125,9 @@ export function createOutboxStore(db: Db) {
     },
     removeForToken(tokenId: string): void {
       removeForToken.run(tokenId);
+    },
+    count(status: 'pending' | 'done' | 'dead'): number {
+      return countStatus.get(status)?.n ?? 0;
     },
   };
 }

@@ -126,6 +126,9 @@ export function createTokenStore(db: Db) {
     `SELECT id FROM tokens WHERE status <> 'pending' AND closed_ms < ? ORDER BY closed_ms LIMIT ?`,
   );
   const remove = db.prepare<[string]>('DELETE FROM tokens WHERE id = ?');
+  const bySlack = db.prepare<[string, string], TokenRow>(
+    'SELECT * FROM tokens WHERE slack_channel_id = ? AND slack_ts = ?',
+  );
   // At most 16 shapes (four optional filters), so the cache stays tiny.
   const listCache = new Map<string, Statement<(string | number)[], TokenRow>>();
   const counts = db.prepare<[], { status: string; n: number }>(
@@ -192,6 +195,11 @@ export function createTokenStore(db: Db) {
     /** Pending tokens whose deadline is at or before `nowMs`, earliest first. */
     due(nowMs: number, limit: number): TokenRow[] {
       return due.all(nowMs, limit);
+    },
+
+    /** The token whose card is the Slack message `channel`/`ts`. */
+    bySlackMessage(channel: string, ts: string): TokenRow | undefined {
+      return bySlack.get(channel, ts);
     },
 
     setSlackMessage(id: string, channel: string, ts: string): void {

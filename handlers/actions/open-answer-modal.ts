@@ -1,0 +1,36 @@
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { renderAnswerModal } from '../../blocks/answer-modal.js';
+import { alreadyClosedText } from '../../blocks/notices.js';
+import type { HandlerDeps } from '../deps.js';
+import { tell } from '../tell.js';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+/** "Answer…": opens the answer modal (free text, or a form from the token's answer schema). */
+export function createOpenAnswerModalHandler(deps: HandlerDeps) {
+  return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const user = body.user.id;
+    const place = { userId: user, channel: body.channel?.id, triggerId: body.trigger_id };
+    const token = deps.purgatory.find(action.value ?? '');
+    if (!token) {
+      await tell(client, place, 'This request no longer exists.', deps.logger);
+      return;
+    }
+    if (token.status !== 'pending') {
+      await tell(client, place, alreadyClosedText(token), deps.logger);
+      return;
+    }
+    const permission = await deps.mayAnswer(token, user);
+    if (!permission.ok) {
+      await tell(client, place, `${permission.message} Nothing changed.`, deps.logger);
+      return;
+    }
+    const origin = { channel: body.channel?.id ?? null, ts: body.message?.ts ?? null };
+    try {
+      await client.views.open({ trigger_id: body.trigger_id, view: renderAnswerModal(token, origin) });
+    } catch (err) {
+      deps.logger.warn({ err, token_id: token.id }, 'cannot open the answer modal');
+    }
+  };
+}

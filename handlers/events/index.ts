@@ -1,0 +1,9 @@
+import type { App } from '@slack/bolt';
+import type { HandlerDeps } from '../deps.js';
+import { createAppHomeHandler } from './app-home-opened.js';
+import { createThreadReplyHandler } from './thread-reply.js';
+
+export function register(app: App, deps: HandlerDeps): void {
+  app.event('message', createThreadReplyHandler(deps));
+  app.event('app_home_opened', createAppHomeHandler(deps));
+}

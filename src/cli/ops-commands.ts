@@ -1,0 +1,91 @@
+import { openPurgatory } from '../main.js';
+import { buildManifest } from '../slack/manifest.js';
+import type { OutboxRow } from '../store/outbox.js';
+import { formatIsoTime } from '../time.js';
+import { type Command, JSON_OPTION, UsageError } from './command.js';
+import { oneLine, table } from './format.js';
+
+const STATUSES = ['pending', 'done', 'dead'];
+
+function jobJson(row: OutboxRow) {
+  return {
+    id: row.id,
+    token_id: row.token_id,
+    kind: row.kind,
+    lane: row.lane,
+    status: row.status,
+    attempts: row.attempts,
+    run_at: formatIsoTime(row.run_at_ms),
+    created_at: formatIsoTime(row.created_ms),
+    last_error: row.last_error,
+  };
+}
+
+export const outboxCommand: Command = {
+  name: 'outbox',
+  summary: 'Show side-effect jobs (Slack posts, deliveries); `outbox retry <job-id>` revives a dead one',
+  usage: 'rodizio outbox [--status pending|done|dead] [--kind slack.] [--token <id>] [--limit N] [--json]\n       rodizio outbox retry <job-id>',
+  details: 'Dead jobs ran out of retries or were refused outright; last_error says why. Retrying resets their attempts.',
+  options: { status: { type: 'string' }, kind: { type: 'string' }, token: { type: 'string' }, limit: { type: 'string' }, ...JSON_OPTION },
+  positionals: [0, 2],
+  run({ positionals, values, io, config }) {
+    const [verb, id] = positionals;
+    if (verb !== undefined && verb !== 'retry') throw new UsageError(`unknown outbox action "${verb}"`);
+    if (verb === 'retry' && !/^\d+$/.test(id ?? '')) throw new UsageError('outbox retry needs a job id (a number)');
+    const status = values.status as string | undefined;
+    if (status !== undefined && !STATUSES.includes(status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
+    const limit = values.limit === undefined ? 50 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1 to 10000');
+    const { purgatory, close } = openPurgatory(config(), io.clock);
+    try {
+      const outbox = purgatory.stores.outbox;
+      if (verb === 'retry') {
+        if (!outbox.revive(Number(id), io.clock.now())) {
+          io.stderr(`job ${id} is not dead (or does not exist); nothing changed\n`);
+          return 1;
+        }
+        io.stdout(`job ${id} will run again\n`);
+        return 0;
+      }
+      const rows = outbox.list({ status, kind: values.kind as string | undefined, tokenId: values.token as string | undefined, limit });
+      if (values.json) io.stdout(`${JSON.stringify(rows.map(jobJson), null, 2)}\n`);
+      else if (rows.length === 0) io.stdout('no jobs\n');
+      else
+        io.stdout(
+          `${table(
+            ['ID', 'STATUS', 'KIND', 'TOKEN', 'ATTEMPTS', 'RUN AT', 'LAST ERROR'],
+            rows.map((r) => [
+              String(r.id),
+              r.status,
+              r.kind,
+              r.token_id ?? '-',
+              String(r.attempts),
+              formatIsoTime(r.run_at_ms).slice(0, 19),
+              oneLine(r.last_error ?? '', 60),
+            ]),
+          )}\n`,
+        );
+      return 0;
+    } finally {
+      close();
+    }
+  },
+};
+
+export const manifestCommand: Command = {
+  name: 'manifest',
+  summary: 'Print a Slack app manifest to paste into api.slack.com/apps',
+  usage: 'rodizio manifest [--url https://your-host] [--socket-mode] [--name rodizio]',
+  details:
+    'HTTP mode sends events, interactivity and /rodizio to <url>/slack/events. With --socket-mode no public URL is needed;\ncreate an app-level token with connections:write and set SLACK_APP_TOKEN.',
+  options: { url: { type: 'string' }, 'socket-mode': { type: 'boolean' }, name: { type: 'string' } },
+  positionals: 0,
+  run({ values, io }) {
+    const url = values.url as string | undefined;
+    const socketMode = values['socket-mode'] === true;
+    if (url !== undefined && !/^https:\/\/[^\s/]+/.test(url)) throw new UsageError('--url must start with https:// (Slack only calls HTTPS URLs)');
+    if (!url && !socketMode) io.stderr('note: no --url given; replace https://rodizio.example.com with your public address\n');
+    io.stdout(`${JSON.stringify(buildManifest({ url, socketMode, name: values.name as string | undefined }), null, 2)}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,78 @@
+import type { AnswerVia, Token } from '../domain/token.js';
+import { ValidationError } from '../errors.js';
+import type { Purgatory } from '../purgatory.js';
+import type { AnswererCheck } from './answerers.js';
+
+/** What happened to someone's answer, so each surface (button, modal, thread, command) can say so. */
+export type AnswerOutcome =
+  | { kind: 'resolved'; token: Token }
+  | { kind: 'vote'; token: Token; option: string; count: number; needed: number }
+  | { kind: 'closed'; token: Token }
+  | { kind: 'forbidden'; token: Token; message: string }
+  | { kind: 'invalid'; token: Token; message: string }
+  | { kind: 'missing'; tokenId: string };
+
+export interface AnswerAttempt {
+  tokenId: string;
+  user: string;
+  userName?: string | null;
+  via: AnswerVia;
+  input: unknown;
+  /** The input is one of the token's options (counts toward a quorum). */
+  isOption: boolean;
+}
+
+/**
+ * The one path from a person's answer in Slack to the purgatory: permission, quorum, first-answer-wins.
+ * Handlers stay small and every surface behaves the same way.
+ */
+export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purgatory; mayAnswer: AnswererCheck }) {
+  async function admit(tokenId: string, user: string): Promise<{ token: Token } | { refused: AnswerOutcome }> {
+    const token = purgatory.find(tokenId);
+    if (!token) return { refused: { kind: 'missing', tokenId } };
+    if (token.status !== 'pending') return { refused: { kind: 'closed', token } };
+    const permission = await mayAnswer(token, user);
+    if (!permission.ok) return { refused: { kind: 'forbidden', token, message: permission.message } };
+    return { token };
+  }
+
+  return {
+    async answer(a: AnswerAttempt): Promise<AnswerOutcome> {
+      const admitted = await admit(a.tokenId, a.user);
+      if ('refused' in admitted) return admitted.refused;
+      const { token } = admitted;
+      if (token.required_approvals > 1) {
+        if (!a.isOption || typeof a.input !== 'string') {
+          return {
+            kind: 'invalid',
+            token,
+            message: `This needs ${token.required_approvals} people to choose the same option: use the buttons on the card.`,
+          };
+        }
+        const vote = purgatory.vote(token.id, { option: a.input, by: a.user, byName: a.userName, via: a.via });
+        if (!vote.changed) return { kind: 'closed', token: vote.token };
+        if (vote.settled) return { kind: 'resolved', token: vote.token };
+        return { kind: 'vote', token: vote.token, option: a.input, count: vote.count, needed: token.required_approvals };
+      }
+      try {
+        const result = purgatory.resolve(token.id, { humanInput: a.input, by: a.user, byName: a.userName, via: a.via });
+        return result.changed ? { kind: 'resolved', token: result.token } : { kind: 'closed', token: result.token };
+      } catch (err) {
+        if (err instanceof ValidationError) {
+          return { kind: 'invalid', token, message: err.issues.map((i) => `${i.path}: ${i.message}`).join('; ') || err.message };
+        }
+        throw err;
+      }
+    },
+
+    /** Cancels on behalf of someone allowed to answer. */
+    async cancel(tokenId: string, user: string, via: AnswerVia): Promise<AnswerOutcome> {
+      const admitted = await admit(tokenId, user);
+      if ('refused' in admitted) return admitted.refused;
+      const result = purgatory.cancel(tokenId, { actor: user, via, reason: 'cancelled in Slack' });
+      return result.changed ? { kind: 'resolved', token: result.token } : { kind: 'closed', token: result.token };
+    },
+  };
+}
+
+export type AnswerService = ReturnType<typeof createAnswerService>;

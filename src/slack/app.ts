@@ -1,0 +1,164 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
+import { sendJson } from '../api/http.js';
+import type { Mount } from '../api/server.js';
+import type { Clock } from '../clock.js';
+import type { Config, SlackConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { JobKind } from '../outbox/worker.js';
+import type { Purgatory } from '../purgatory.js';
+import { type AnswerService, createAnswerService } from './answer-service.js';
+import { type AnswererCheck, createAnswererCheck } from './answerers.js';
+import { toSlackLogger } from './bolt-logger.js';
+import { type CardStateReader, createCardStateReader } from './card-state.js';
+import { createSlackDirectory, type SlackDirectory } from './directory.js';
+import { createHomePublisher, type HomePublisher } from './home.js';
+import { createSlackJobs } from './jobs.js';
+import { createChannelPacer } from './pacer.js';
+import { platformError } from './web-errors.js';
+
+/** Everything Slack listeners are given (the handlers' HandlerDeps). */
+export interface SlackServices {
+  config: Config;
+  logger: Logger;
+  purgatory: Purgatory;
+  answers: AnswerService;
+  mayAnswer: AnswererCheck;
+  directory: SlackDirectory;
+  cardState: CardStateReader;
+  publishHome: HomePublisher;
+}
+
+export interface SlackBridge {
+  app: App;
+  client: WebClient;
+  identity: { botUserId: string; botId: string; teamId: string | undefined };
+  services: SlackServices;
+  /** Outbox job kinds that call Slack. */
+  jobs: Record<string, JobKind>;
+  /** `POST /slack/events` in HTTP mode; undefined in Socket Mode. */
+  mount: Mount | undefined;
+  mode: 'http' | 'socket';
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SlackBridgeOptions {
+  config: Config;
+  slack: SlackConfig;
+  logger: Logger;
+  clock: Clock;
+  purgatory: Purgatory;
+  /** Registers the Slack listeners (handlers/), passed in by the composition root. */
+  register: (app: App, services: SlackServices) => void;
+}
+
+/** Options for every Web API client: the outbox owns retries, so the client must not retry or wait on 429s. */
+export function webClientOptions(slack: SlackConfig, logger: Logger) {
+  return {
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    logger: toSlackLogger(logger, 'slack-web-api'),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+  };
+}
+
+/**
+ * Connects to Slack: `auth.test` once to learn the bot's ids, then a Bolt app in HTTP mode (served on the
+ * bridge's own port at /slack/events, signatures verified by Bolt) or Socket Mode when SLACK_APP_TOKEN is set.
+ */
+export async function createSlackBridge(options: SlackBridgeOptions): Promise<SlackBridge> {
+  const { config, slack, logger, clock, purgatory } = options;
+  const log = logger.child({ component: 'slack' });
+  const clientOptions = webClientOptions(slack, logger);
+  const client = new WebClient(slack.botToken, clientOptions);
+
+  let auth: Awaited<ReturnType<WebClient['auth']['test']>>;
+  try {
+    auth = await client.auth.test();
+  } catch (err) {
+    const reason = platformError(err) ?? (err as Error).message;
+    throw new ConfigError(`SLACK_BOT_TOKEN: Slack's auth.test failed (${reason}); check the token and SLACK_API_URL`, {
+      cause: err,
+    });
+  }
+  const identity = { botUserId: auth.user_id as string, botId: auth.bot_id as string, teamId: auth.team_id };
+  log.info({ bot_user_id: identity.botUserId, team: auth.team }, 'connected to Slack');
+
+  const mode = slack.appToken ? 'socket' : 'http';
+  const receiver =
+    mode === 'http'
+      ? new HTTPReceiver({
+          signingSecret: slack.signingSecret as string,
+          endpoints: '/slack/events',
+          logger: toSlackLogger(logger, 'bolt'),
+        })
+      : undefined;
+  const app = new App({
+    token: slack.botToken,
+    botId: identity.botId,
+    botUserId: identity.botUserId,
+    logger: toSlackLogger(logger, 'bolt'),
+    clientOptions,
+    ...(receiver
+      ? { receiver }
+      : { socketMode: true, appToken: slack.appToken, installerOptions: { clientOptions: { ...clientOptions } } }),
+  });
+  app.error(async (err) => {
+    log.error({ err }, 'Slack listener failed');
+  });
+
+  const directory = createSlackDirectory({ client, clock, logger: log });
+  const mayAnswer = createAnswererCheck(config, directory);
+  const cardState = createCardStateReader({ purgatory, config, clock });
+  const services: SlackServices = {
+    config,
+    logger: log,
+    purgatory,
+    answers: createAnswerService({ purgatory, mayAnswer }),
+    mayAnswer,
+    directory,
+    cardState,
+    publishHome: createHomePublisher({ purgatory, mayAnswer, cardState, logger: log }),
+  };
+  options.register(app, services);
+
+  const pacer = createChannelPacer(clock, slack.postIntervalMs);
+  const jobs = createSlackJobs({ client, clock, purgatory, config, cardState, pacer });
+
+  const mount: Mount | undefined = receiver
+    ? {
+        prefix: '/slack',
+        listener: (req: IncomingMessage, res: ServerResponse) => {
+          try {
+            receiver.requestListener(req, res);
+          } catch {
+            req.resume();
+            sendJson(res, 404, { error: { code: 'not_found', message: 'Slack sends events to POST /slack/events' } });
+          }
+        },
+      }
+    : undefined;
+
+  return {
+    app,
+    client,
+    identity,
+    services,
+    jobs,
+    mount,
+    mode,
+    async start() {
+      if (mode === 'socket') {
+        await app.start();
+        log.info('Socket Mode connected');
+      }
+    },
+    async stop() {
+      if (mode === 'socket') await app.stop();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import type { WebClient } from '@slack/web-api';
+import { renderPromptOverflow, renderTokenCard } from '../../blocks/token-card.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { JobKind, RetryPolicy } from '../outbox/worker.js';
+import type { Purgatory } from '../purgatory.js';
+import type { CardStateReader } from './card-state.js';
+import type { ChannelPacer } from './pacer.js';
+import { cardChannel } from './routing.js';
+import { classifySlackError } from './web-errors.js';
+
+/** Slack calls retry for about half an hour (5xx, timeouts) before a job is marked dead. */
+export const SLACK_RETRY: RetryPolicy = { maxAttempts: 12, baseMs: 2000, maxMs: 5 * 60_000 };
+
+export interface SlackJobDeps {
+  client: WebClient;
+  clock: Clock;
+  purgatory: Purgatory;
+  config: Config;
+  cardState: CardStateReader;
+  pacer: ChannelPacer;
+}
+
+/**
+ * Outbox job kinds that talk to Slack. `slack.card` posts a token's card the first time and updates it after;
+ * it always renders the token as it is now, so a late or repeated job shows the latest state.
+ */
+export function createSlackJobs({ client, clock, purgatory, config, cardState, pacer }: SlackJobDeps): Record<string, JobKind> {
+  async function post(channel: string, call: () => Promise<void>): Promise<void> {
+    pacer.take(channel);
+    try {
+      await call();
+    } catch (err) {
+      classifySlackError(err, (ms) => pacer.pause(channel, ms));
+    }
+  }
+
+  return {
+    'slack.card': {
+      retry: SLACK_RETRY,
+      async handle({ job, logger }) {
+        const token = job.token_id ? purgatory.find(job.token_id) : undefined;
+        if (!token) return logger.info('token is gone (collected); nothing to show');
+        const rendered = renderTokenCard(token, cardState(token));
+        const message = { text: rendered.text, blocks: rendered.blocks };
+        if (token.slack) {
+          try {
+            await client.chat.update({ channel: token.slack.channel, ts: token.slack.ts, ...message });
+          } catch (err) {
+            classifySlackError(err, (ms) => pacer.pause(token.slack?.channel ?? '', ms));
+          }
+          return;
+        }
+        const channel = cardChannel(config, token);
+        if (!channel) throw new Error('no channel for this token: set SLACK_CHANNEL');
+        await post(channel, async () => {
+          const res = await client.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false });
+          purgatory.setSlackMessage(token.id, res.channel ?? channel, res.ts as string);
+          logger.info({ channel: res.channel, ts: res.ts }, 'card posted');
+        });
+        if (rendered.promptOverflow) {
+          purgatory.stores.outbox.enqueue(
+            {
+              kind: 'slack.thread',
+              tokenId: token.id,
+              lane: job.lane,
+              payload: { text: renderPromptOverflow(rendered.promptOverflow).text },
+            },
+            clock.now(),
+          );
+        }
+      },
+    },
+
+    'slack.thread': {
+      retry: SLACK_RETRY,
+      async handle({ job, payload }) {
+        const token = job.token_id ? purgatory.find(job.token_id) : undefined;
+        if (!token) return;
+        if (!token.slack) throw new Error('the card is not posted yet');
+        const { channel, ts } = token.slack;
+        await post(channel, async () => {
+          await client.chat.postMessage({
+            channel,
+            thread_ts: ts,
+            text: String(payload.text),
+            reply_broadcast: payload.broadcast === true,
+            unfurl_links: false,
+          });
+        });
+      },
+    },
+  };
+}
