@@ -6,6 +6,7 @@ import { slackUserObject } from './fake-slack-users.js';
 /** Checks a message (`{ text, blocks }`) or a view the way Slack would: a list of problems, empty when accepted. */
 export type FakeSlackValidator = (kind: 'message' | 'view', payload: unknown) => string[];
 
+/** What the methods share: the workspace, the validator, and the app's identity. */
 export interface MethodContext {
   ws: FakeWorkspace;
   validate: FakeSlackValidator;

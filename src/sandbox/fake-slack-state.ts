@@ -51,6 +51,7 @@ export interface ResponseContext {
   thread_ts?: string;
 }
 
+/** What the workspace needs: identity, clock, directory, and where to report changes. */
 export interface WorkspaceOptions {
   clock: Clock;
   teamId: string;
@@ -144,13 +145,15 @@ export class FakeWorkspace {
   resolveChannel(idOrUser: unknown): string | undefined {
     if (typeof idOrUser !== 'string' || idOrUser === '') return undefined;
     if (this.#channels.has(idOrUser)) return idOrUser;
-    if (/^[UW][A-Z0-9]+$/.test(idOrUser)) {
-      const dm = `D${idOrUser.slice(1)}`;
-      if (!this.#channels.has(dm)) this.#addChannel(dm, this.user(idOrUser).name, idOrUser);
+    // The sandbox's convention: the DM with U0ALICE is D0ALICE, so either id finds the other.
+    const dm = /^[UW][A-Z0-9]+$/.test(idOrUser) ? `D${idOrUser.slice(1)}` : idOrUser;
+    if (this.#channels.has(dm)) return dm;
+    if (/^D[A-Z0-9]+$/.test(dm)) {
+      // Slack names every DM "directmessage" in payloads.
+      this.#addChannel(dm, 'directmessage', /^[UW]/.test(idOrUser) ? idOrUser : `U${dm.slice(1)}`);
       return dm;
     }
-    if (this.#o.channels !== undefined && !idOrUser.startsWith('D')) return undefined;
-    if (!/^[CGD][A-Z0-9]+$/.test(idOrUser)) return undefined;
+    if (this.#o.channels !== undefined || !/^[CG][A-Z0-9]+$/.test(idOrUser)) return undefined;
     this.#addChannel(idOrUser, idOrUser.toLowerCase());
     return idOrUser;
   }

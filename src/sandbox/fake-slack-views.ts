@@ -11,6 +11,7 @@ export interface FakeView {
   view: Json;
 }
 
+/** The view store's clock, identity and change callback. */
 export interface ViewStoreOptions {
   now: () => number;
   teamId: string;

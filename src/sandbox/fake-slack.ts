@@ -6,121 +6,26 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateMessage, validateView } from '../../blocks/limits.js';
-import type { Clock } from '../clock.js';
 import { isObj, type Json } from './fake-slack-blocks.js';
-import { type FakeFault, FaultPlan, parseArgs, readBody, sendJson } from './fake-slack-http.js';
+import { FaultPlan, parseArgs, readBody, sendJson } from './fake-slack-http.js';
 import { createMethods, type FakeSlackValidator, handleResponseUrl, type MethodContext } from './fake-slack-methods.js';
-import {
-  type FakeEphemeral,
-  type FakeSlackChange,
-  FakeWorkspace,
-  type MessageFields,
-  type ResponseContext,
-  type SlackMessage,
-} from './fake-slack-state.js';
-import { DEFAULT_USERGROUPS, DEFAULT_USERS, type FakeUser, type FakeUserProfile } from './fake-slack-users.js';
-import type { FakeView } from './fake-slack-views.js';
+import { type FakeSlackChange, FakeWorkspace, type MessageFields } from './fake-slack-state.js';
+import type { FakeResponse, FakeSlack, FakeSlackCall, FakeSlackOptions } from './fake-slack-types.js';
+import { DEFAULT_USERGROUPS, DEFAULT_USERS } from './fake-slack-users.js';
 
 export type { Json } from './fake-slack-blocks.js';
 export type { FakeFault } from './fake-slack-http.js';
 export type { FakeSlackValidator } from './fake-slack-methods.js';
 export type { FakeEphemeral, FakeSlackChange, ResponseContext, SlackMessage } from './fake-slack-state.js';
+export type {
+  FakeResponse,
+  FakeSlack,
+  FakeSlackCall,
+  FakeSlackOptions,
+  IncomingMessageFields,
+} from './fake-slack-types.js';
 export { type FakeUser, type FakeUserProfile, fakeUser } from './fake-slack-users.js';
 export type { FakeView } from './fake-slack-views.js';
-
-export interface FakeSlackOptions {
-  /** When set, every call must carry exactly this token; otherwise any `xoxb-…` token passes. */
-  botToken?: string;
-  botUserId?: string;
-  botId?: string;
-  appId?: string;
-  botName?: string;
-  teamId?: string;
-  teamDomain?: string;
-  users?: Record<string, FakeUserProfile>;
-  usergroups?: Record<string, string[]>;
-  /** id → name; when given, other channels are `channel_not_found` (DMs still work). */
-  channels?: Record<string, string>;
-  validate?: FakeSlackValidator;
-  clock?: Clock;
-  host?: string;
-  port?: number;
-}
-
-/** One Web API call as the fake saw it: arguments parsed (blocks and views as objects), token left out. */
-export interface FakeSlackCall {
-  method: string;
-  args: Json;
-  at: number;
-  status: number;
-  response: Json;
-}
-
-/** One answer through a response_url: a POST to it, or a slash command's immediate ack (`via: 'ack'`). */
-export interface FakeResponse {
-  id: string;
-  via: 'response_url' | 'ack';
-  body: Json;
-  at: number;
-  target: ResponseContext;
-  response: Json;
-}
-
-/** A message a human (`user`) or another bot (`bot_id`) writes, for `addMessage`. */
-export interface IncomingMessageFields {
-  user?: string;
-  bot_id?: string;
-  username?: string;
-  text: string;
-  thread_ts?: string;
-  blocks?: Json[];
-}
-
-/** The running fake: its URLs, what it recorded, the workspace state, and knobs for faults. */
-export interface FakeSlack {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** What to pass as the WebClient's `slackApiUrl`: `http://127.0.0.1:PORT/api/`. */
-  readonly apiUrl: string;
-  readonly baseUrl: string;
-  readonly teamId: string;
-  readonly teamDomain: string;
-  readonly botUserId: string;
-  readonly botId: string;
-  readonly appId: string;
-  readonly calls: readonly FakeSlackCall[];
-  callsTo(method: string): FakeSlackCall[];
-  messages(channel: string): readonly SlackMessage[];
-  thread(channel: string, ts: string): readonly SlackMessage[];
-  message(channel: string, ts: string): SlackMessage | undefined;
-  allMessages(): { channel: string; message: SlackMessage }[];
-  readonly ephemerals: readonly FakeEphemeral[];
-  readonly responses: readonly FakeResponse[];
-  readonly views: ReadonlyMap<string, FakeView>;
-  homeView(userId: string): Json | undefined;
-  modalStack(userId: string): FakeView[];
-  user(id: string): FakeUser;
-  channelName(id: string): string;
-  now(): number;
-  issueTriggerId(userId?: string): string;
-  createResponseUrl(target: ResponseContext): string;
-  /** Applies a message body to a response_url (its full URL or id), as a POST to it would. */
-  receiveResponse(url: string, body: Json, via?: 'response_url' | 'ack'): Json;
-  /** The DM channel id between the bot and a user. */
-  dmChannel(userId: string): string;
-  /** The conversation id a channel id or user id (its DM) names; throws where Slack says `channel_not_found`. */
-  channelId(idOrUser: string): string;
-  addMessage(channel: string, fields: IncomingMessageFields): SlackMessage;
-  editMessage(channel: string, ts: string, text: string): { previous: SlackMessage; message: SlackMessage };
-  receiveViewAck(viewId: string, ack: unknown): string[];
-  inject(method: string, fault: FakeFault, times?: number): void;
-  rateLimit(method: string, fraction: number, retryAfter?: number, random?: () => number): void;
-  clearFaults(): void;
-  addUser(id: string, profile: FakeUserProfile): void;
-  addUsergroup(id: string, members: string[]): void;
-  subscribe(listener: (change: FakeSlackChange) => void): () => void;
-  waitFor<T>(check: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
-}
 
 const defaultValidate: FakeSlackValidator = (kind, payload) =>
   kind === 'message' ? validateMessage(isObj(payload) ? payload : {}) : validateView(payload);
@@ -285,7 +190,9 @@ export function createFakeSlack(options: FakeSlackOptions = {}): FakeSlack {
         s.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
       });
       const address = s.address() as AddressInfo;
-      baseUrl = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
+      // Listening on every interface still means clients reach it on loopback.
+      const host = !options.host || options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+      baseUrl = `http://${host}:${address.port}`;
     },
     async stop() {
       const s = server;

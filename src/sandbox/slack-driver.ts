@@ -26,6 +26,7 @@ import {
 import { formatTs } from './fake-slack-state.js';
 import { signSlackRequest } from './signing.js';
 
+/** The fake to act in, the bot to send to, and the secret to sign with. */
 export interface SlackDriverOptions {
   fake: FakeSlack;
   /** Full URL of the bot's `POST /slack/events`. */
@@ -149,7 +150,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
   }
 
   const sendPayload = (payload: Json, opts?: RequestOptions) =>
-    send(`payload=${encodeURIComponent(JSON.stringify(payload))}`, FORM, {}, opts);
+    send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), FORM, {}, opts);
 
   function findInMessage(
     channel: string,
@@ -166,7 +167,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     return { message, found };
   }
 
-  function messageAction(
+  async function messageAction(
     args: { channel: string; ts: string; actionId: string; user: string },
     value: InputValue,
     opts: RequestOptions | undefined,
@@ -220,7 +221,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     send,
     sendEvent,
 
-    clickButton(args, opts) {
+    async clickButton(args, opts) {
       const { found } = findInMessage(args.channel, args.ts, args.actionId);
       if (found.element.type !== 'button') {
         throw new Error(`"${args.actionId}" is a ${String(found.element.type)}, not a button: use selectOption`);
@@ -228,11 +229,11 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
       return messageAction(args, undefined, opts);
     },
 
-    selectOption(args, opts) {
+    async selectOption(args, opts) {
       return messageAction(args, args.value, opts);
     },
 
-    clickHomeButton(args, opts) {
+    async clickHomeButton(args, opts) {
       const view = fake.homeView(args.user);
       if (!view) throw new Error(`${args.user} has no published Home in the fake Slack`);
       const found = findElement(view.blocks, args.actionId);
@@ -272,7 +273,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
       return res;
     },
 
-    postMessage(args, opts) {
+    async postMessage(args, opts) {
       const message = fake.addMessage(args.channel, {
         user: args.user,
         text: args.text,
@@ -281,7 +282,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
       return sendEvent(messageEvent(clone(message), fake.channelId(args.channel)), opts);
     },
 
-    postBotMessage(args, opts) {
+    async postBotMessage(args, opts) {
       const message = fake.addMessage(args.channel, {
         bot_id: args.bot_id ?? 'B0OTHERBOT',
         text: args.text,
@@ -291,7 +292,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
       return sendEvent(messageEvent(clone(message), fake.channelId(args.channel)), opts);
     },
 
-    editMessage(args, opts) {
+    async editMessage(args, opts) {
       const { previous, message } = fake.editMessage(args.channel, args.ts, args.text);
       const edited = isObj(message.edited) ? String(message.edited.ts) : actionTs();
       return sendEvent(messageChangedEvent(clone(message), previous, args.channel, edited), opts);
@@ -317,7 +318,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
       return { ...res, responseUrl, triggerId };
     },
 
-    openHome(user, opts) {
+    async openHome(user, opts) {
       const view = fake.homeView(user);
       const event: Json = { type: 'app_home_opened', user, channel: fake.dmChannel(user), tab: 'home' };
       if (view) event.view = clone(view);

@@ -61,6 +61,8 @@ export async function benchWake(dir: string, n = 1000): Promise<Figure[]> {
       configFile: undefined,
       logLevel: 'silent',
       file: FileConfig.parse({}),
+      slack: undefined,
+      githubWebUrl: 'https://github.com',
     },
   });
   const port = await bridge.start();

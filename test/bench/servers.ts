@@ -60,6 +60,8 @@ if (kind === 'baseline') {
       configFile: undefined,
       logLevel: 'info',
       file: FileConfig.parse({}),
+      slack: undefined,
+      githubWebUrl: 'https://github.com',
     },
   });
   bridge.start().then((port) => process.stdout.write(`port=${port}\n`));

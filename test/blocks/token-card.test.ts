@@ -4,8 +4,8 @@ import { renderAnswerModal } from '../../blocks/answer-modal.js';
 import { renderHome } from '../../blocks/home.js';
 import { ActionId, decodeOptionValue } from '../../blocks/ids.js';
 import { LIMITS, validateMessage, validateView } from '../../blocks/limits.js';
-import { renderDecisionReply, renderPromptOverflow, renderTokenCard } from '../../blocks/token-card.js';
 import { truncate } from '../../blocks/text.js';
+import { renderDecisionReply, renderPromptOverflow, renderTokenCard } from '../../blocks/token-card.js';
 import type { Reason, Severity, Token, TokenStatus } from '../../src/domain/token.js';
 import { makeToken } from '../fixtures/tokens.js';
 
@@ -25,8 +25,33 @@ function rng(seed: number) {
   };
 }
 
-const NASTY = ['🚀', '👩‍👩‍👧', '<', '>', '&', '*', '_', '`', '~', '&amp;', '<@U123>', '<!channel>', '中文', '\n', ' ', 'é', 'x'];
-const REASONS: Reason[] = ['approval_needed', 'context_required', 'sensitive_action', 'ambiguous_choice', 'resource_decision', 'error_recovery'];
+const NASTY = [
+  '🚀',
+  '👩‍👩‍👧',
+  '<',
+  '>',
+  '&',
+  '*',
+  '_',
+  '`',
+  '~',
+  '&amp;',
+  '<@U123>',
+  '<!channel>',
+  '中文',
+  '\n',
+  ' ',
+  'é',
+  'x',
+];
+const REASONS: Reason[] = [
+  'approval_needed',
+  'context_required',
+  'sensitive_action',
+  'ambiguous_choice',
+  'resource_decision',
+  'error_recovery',
+];
 const SEVERITIES: Severity[] = ['info', 'warning', 'critical'];
 const STATUSES: TokenStatus[] = ['pending', 'pending', 'resolved', 'cancelled', 'expired'];
 
@@ -41,7 +66,10 @@ function generated(seed: number): Token {
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)] as T;
   const promptLength = pick([0, 10, 500, 2999, 3000, 5000, 20_000]);
   const optionCount = pick([0, 1, 2, 5, 6, 30, 100]);
-  const options = Array.from({ length: optionCount }, (_, i) => `${i}:${nastyText(r, pick([1, 20, 75, 76, 300, 2000]))}`);
+  const options = Array.from(
+    { length: optionCount },
+    (_, i) => `${i}:${nastyText(r, pick([1, 20, 75, 76, 300, 2000]))}`,
+  );
   const status = pick(STATUSES);
   return makeToken({
     id: `sem-${seed.toString(16).padStart(8, '0')}${'x'.repeat(pick([0, 100]))}`,
@@ -69,7 +97,10 @@ function generated(seed: number): Token {
                 `f${i}`,
                 pick([
                   { type: 'string' as const, title: nastyText(r, 150).slice(0, 150), description: 'why' },
-                  { type: 'string' as const, enum: Array.from({ length: 100 }, (_, j) => `${j}${nastyText(r, 70)}`.slice(0, 75)) },
+                  {
+                    type: 'string' as const,
+                    enum: Array.from({ length: 100 }, (_, j) => `${j}${nastyText(r, 70)}`.slice(0, 75)),
+                  },
                   { type: 'boolean' as const },
                   { type: 'integer' as const, minimum: 0, maximum: 10 },
                   { type: 'number' as const },
@@ -91,7 +122,10 @@ describe('token card limits', () => {
         now: NOW,
         deadlineMs: seed % 3 ? NOW - 1000 : null,
         threadResolves: seed % 2 === 0,
-        approvals: Array.from({ length: seed % 7 }, (_, i) => ({ user: `U0${i}ABC`, option: token.options[i % Math.max(1, token.options.length)] ?? 'x' })),
+        approvals: Array.from({ length: seed % 7 }, (_, i) => ({
+          user: `U0${i}ABC`,
+          option: token.options[i % Math.max(1, token.options.length)] ?? 'x',
+        })),
         claim: seed % 5 === 0 ? { user: 'U0BOB', until: NOW + 3600_000 } : null,
         escalated: seed % 4 === 0 ? { at: NOW, target: '<!subteam^S0ONCALL>' } : null,
         blockedAt: seed % 6 === 0 ? NOW : null,
@@ -104,8 +138,22 @@ describe('token card limits', () => {
         expect(validateMessage(renderPromptOverflow(card.promptOverflow)), `seed ${seed}`).toEqual([]);
       }
       expect(validateMessage(renderDecisionReply(token)), `seed ${seed}`).toEqual([]);
-      expect(validateView(renderAnswerModal(token, { channel: 'C0GENERAL', ts: '1767268800.000100' })), `seed ${seed}`).toEqual([]);
-      expect(validateView(renderHome(Array.from({ length: 25 }, (_, i) => ({ token: { ...token, id: `${token.id.slice(0, 120)}-${i}` }, state: cardState })), 40)), `seed ${seed}`).toEqual([]);
+      expect(
+        validateView(renderAnswerModal(token, { channel: 'C0GENERAL', ts: '1767268800.000100' })),
+        `seed ${seed}`,
+      ).toEqual([]);
+      expect(
+        validateView(
+          renderHome(
+            Array.from({ length: 25 }, (_, i) => ({
+              token: { ...token, id: `${token.id.slice(0, 120)}-${i}` },
+              state: cardState,
+            })),
+            40,
+          ),
+        ),
+        `seed ${seed}`,
+      ).toEqual([]);
     }
     expect(cut).toBeGreaterThan(50);
   });
@@ -115,7 +163,12 @@ describe('token card limits', () => {
     expect(validateMessage(tooMany)).toEqual(['blocks: 51 blocks, limit 50']);
     const longButton = {
       text: 'x',
-      blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'y'.repeat(76) } }] }],
+      blocks: [
+        {
+          type: 'actions',
+          elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'y'.repeat(76) } }],
+        },
+      ],
     };
     expect(validateMessage(longButton)).toEqual(['blocks[0].elements[0].text.text: is 76 long, limit 75']);
     expect(validateMessage({ blocks: [] })).toEqual(['text: always set a plain-text fallback']);
@@ -134,7 +187,10 @@ describe('token card limits', () => {
 
 describe('pending card', () => {
   it('renders header, prompt, one button per option, Answer…, meta and the thread hint', () => {
-    const card = renderTokenCard(makeToken({ deadline: '2026-01-02T00:00:00' }), { ...state, deadlineMs: Date.UTC(2026, 0, 2) });
+    const card = renderTokenCard(makeToken({ deadline: '2026-01-02T00:00:00' }), {
+      ...state,
+      deadlineMs: Date.UTC(2026, 0, 2),
+    });
     expect(card.text).toBe('🛡️ Approval needed: Deploy build 42 to production? (sem-0a1b2c3d)');
     expect(card.blocks).toMatchSnapshot();
     const buttons = actions(card.blocks)?.elements as Button[];
@@ -160,7 +216,9 @@ describe('pending card', () => {
     expect(del?.confirm?.text?.text).toBe('Answer “Delete”: Deploy build 42 to production?');
     for (const overrides of [{ reason: 'sensitive_action' as const }, { severity: 'critical' as const }]) {
       const card = renderTokenCard(makeToken(overrides), state);
-      const optionButtons = (actions(card.blocks)?.elements as Button[]).filter((b) => b.action_id?.startsWith(ActionId.optionPrefix));
+      const optionButtons = (actions(card.blocks)?.elements as Button[]).filter((b) =>
+        b.action_id?.startsWith(ActionId.optionPrefix),
+      );
       expect(optionButtons.every((b) => b.style === 'danger' && b.confirm)).toBe(true);
     }
   });
@@ -191,12 +249,17 @@ describe('pending card', () => {
       approvals: [{ user: 'U0ALICE', option: 'Deploy' }],
     });
     expect(JSON.stringify(card.blocks)).toContain('🗳️ *Approvals 1/2* — *Deploy* 1 (<@U0ALICE>)');
-    expect((actions(card.blocks)?.elements as Button[]).map((b) => b.action_id)).toEqual(['rodizio.option.0', 'rodizio.option.1']);
+    expect((actions(card.blocks)?.elements as Button[]).map((b) => b.action_id)).toEqual([
+      'rodizio.option.0',
+      'rodizio.option.1',
+    ]);
   });
 
   it('tells people whether a thread reply answers or only adds a note', () => {
     const answers = renderTokenCard(makeToken({ reason: 'context_required' }), { ...state, threadResolves: true });
-    expect(JSON.stringify(answers.blocks)).toContain('The first reply in this thread from someone who may answer is sent to the agent');
+    expect(JSON.stringify(answers.blocks)).toContain(
+      'The first reply in this thread from someone who may answer is sent to the agent',
+    );
     const notes = renderTokenCard(makeToken(), state);
     expect(JSON.stringify(notes.blocks)).toContain('Replies in this thread reach the agent as notes');
   });
@@ -219,7 +282,10 @@ describe('closed cards', () => {
   });
 
   it('says cancelled or expired', () => {
-    const cancelled = renderTokenCard(makeToken({ status: 'cancelled', answered_by: 'ci', cancelled_at: '2026-01-01T12:00:00+00:00' }), state);
+    const cancelled = renderTokenCard(
+      makeToken({ status: 'cancelled', answered_by: 'ci', cancelled_at: '2026-01-01T12:00:00+00:00' }),
+      state,
+    );
     expect(cancelled.blocks[0]).toMatchObject({ type: 'header', text: { text: '🚫 Approval needed — cancelled' } });
     expect(JSON.stringify(cancelled.blocks)).toContain('*Cancelled* by ci');
     const expired = renderTokenCard(makeToken({ status: 'expired', voided_at: '2026-01-01T12:00:00+00:00' }), state);
@@ -231,7 +297,11 @@ describe('closed cards', () => {
 describe('answer modal', () => {
   it('is a multiline text box when the token has no schema', () => {
     const view = renderAnswerModal(makeToken(), { channel: 'C0GENERAL', ts: '1.2' });
-    expect(JSON.parse(view.private_metadata ?? '')).toEqual({ token_id: 'sem-0a1b2c3d', channel: 'C0GENERAL', ts: '1.2' });
+    expect(JSON.parse(view.private_metadata ?? '')).toEqual({
+      token_id: 'sem-0a1b2c3d',
+      channel: 'C0GENERAL',
+      ts: '1.2',
+    });
     expect(view.blocks.at(-1)).toMatchObject({
       type: 'input',
       block_id: 'rodizio.answer.text',

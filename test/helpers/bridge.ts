@@ -30,6 +30,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     configFile: undefined,
     logLevel: 'debug',
     file: FileConfig.parse({}),
+    slack: undefined,
+    githubWebUrl: 'https://github.com',
     ...overrides,
   };
 }
