@@ -51,17 +51,27 @@ class Checker {
   }
 
   text(path: string, value: unknown, limit: number, plainOnly = false): void {
-    if (!isObj(value)) return this.fail(path, 'must be a text object');
-    if (value.type !== 'plain_text' && value.type !== 'mrkdwn')
-      return this.fail(path, 'type must be plain_text or mrkdwn');
+    if (!isObj(value)) {
+      this.fail(path, 'must be a text object');
+      return;
+    }
+    if (value.type !== 'plain_text' && value.type !== 'mrkdwn') {
+      this.fail(path, 'type must be plain_text or mrkdwn');
+      return;
+    }
     if (plainOnly && value.type !== 'plain_text') this.fail(path, 'must be plain_text');
-    if (typeof value.text !== 'string' || value.text.length === 0)
-      return this.fail(`${path}.text`, 'must be a non-empty string');
+    if (typeof value.text !== 'string' || value.text.length === 0) {
+      this.fail(`${path}.text`, 'must be a non-empty string');
+      return;
+    }
     this.max(`${path}.text`, value.text, limit);
   }
 
   confirm(path: string, c: unknown): void {
-    if (!isObj(c)) return this.fail(path, 'must be a confirm object');
+    if (!isObj(c)) {
+      this.fail(path, 'must be a confirm object');
+      return;
+    }
     this.text(`${path}.title`, c.title, LIMITS.confirmTitle, true);
     this.text(`${path}.text`, c.text, LIMITS.confirmText);
     this.text(`${path}.confirm`, c.confirm, LIMITS.confirmButton, true);
@@ -70,14 +80,20 @@ class Checker {
   }
 
   option(path: string, o: unknown): void {
-    if (!isObj(o)) return this.fail(path, 'must be an option object');
+    if (!isObj(o)) {
+      this.fail(path, 'must be an option object');
+      return;
+    }
     this.text(`${path}.text`, o.text, LIMITS.optionText);
     if (typeof o.value !== 'string' || o.value.length === 0) this.fail(`${path}.value`, 'must be a non-empty string');
     this.max(`${path}.value`, o.value, LIMITS.optionValue);
   }
 
   element(path: string, e: unknown, actionIds: Set<string>): void {
-    if (!isObj(e)) return this.fail(path, 'must be an element object');
+    if (!isObj(e)) {
+      this.fail(path, 'must be an element object');
+      return;
+    }
     if (e.action_id !== undefined) {
       if (typeof e.action_id !== 'string' || e.action_id.length === 0)
         this.fail(`${path}.action_id`, 'must be a string');
@@ -139,7 +155,10 @@ class Checker {
   }
 
   block(path: string, b: unknown, blockIds: Set<string>, surface: Surface): void {
-    if (!isObj(b)) return this.fail(path, 'must be a block object');
+    if (!isObj(b)) {
+      this.fail(path, 'must be a block object');
+      return;
+    }
     if (b.block_id !== undefined) {
       if (typeof b.block_id !== 'string' || b.block_id.length === 0) this.fail(`${path}.block_id`, 'must be a string');
       this.max(`${path}.block_id`, b.block_id, LIMITS.blockId);
@@ -203,7 +222,10 @@ class Checker {
 
   blocks(blocks: unknown, surface: Surface): void {
     if (blocks === undefined) return;
-    if (!Array.isArray(blocks)) return this.fail('blocks', 'must be an array');
+    if (!Array.isArray(blocks)) {
+      this.fail('blocks', 'must be an array');
+      return;
+    }
     const limit = surface === 'message' ? LIMITS.messageBlocks : LIMITS.viewBlocks;
     if (blocks.length > limit) this.fail('blocks', `${blocks.length} blocks, limit ${limit}`);
     const ids = new Set<string>();

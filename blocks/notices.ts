@@ -7,7 +7,8 @@ export function alreadyClosedText(token: Token): string {
   if (token.status === 'resolved') {
     return `Already answered by ${who(token.answered_by, token.answered_by_name)} — ${escapeMrkdwn(describeAnswer(token.human_input))}. Nothing changed.`;
   }
-  if (token.status === 'cancelled') return `This was cancelled by ${who(token.answered_by, token.answered_by_name)}. Nothing changed.`;
+  if (token.status === 'cancelled')
+    return `This was cancelled by ${who(token.answered_by, token.answered_by_name)}. Nothing changed.`;
   if (token.status === 'expired') return 'This expired at its deadline. Nothing changed.';
   return 'This is still open.';
 }

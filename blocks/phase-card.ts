@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import type { RenderedMessage } from './token-card.js';
 import { escapeMrkdwn, mrkdwnFit, plainLine, slackDate, truncate } from './text.js';
+import type { RenderedMessage } from './token-card.js';
 
 /** What a phase escalation card shows: an agent's tmux session signalled `PHASE:escalate`. */
 export interface PhaseCardInput {
@@ -49,7 +49,10 @@ export function renderPhaseCard(p: PhaseCardInput): RenderedMessage {
   ];
   if (links.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: links.join(' · ') } });
   if (p.closed) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Closed:* ${escapeMrkdwn(p.closed.how)} (${slackDate(p.closed.at)})` } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*Closed:* ${escapeMrkdwn(p.closed.how)} (${slackDate(p.closed.at)})` },
+    });
   }
   const context = [`📁 ${escapeMrkdwn(truncate(p.project, 100))}`, `since ${slackDate(p.since)}`, `\`${p.tokenId}\``];
   if (p.queued > 0) context.push(`📨 ${p.queued} repl${p.queued === 1 ? 'y' : 'ies'} queued`);
@@ -57,7 +60,12 @@ export function renderPhaseCard(p: PhaseCardInput): RenderedMessage {
   if (!p.closed) {
     blocks.push({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `💬 Reply in this thread to send guidance: your words are typed into \`${escapeMrkdwn(p.session)}\`.` }],
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `💬 Reply in this thread to send guidance: your words are typed into \`${escapeMrkdwn(p.session)}\`.`,
+        },
+      ],
     });
   }
   const text = p.closed

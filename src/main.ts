@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+// The composition root is the one module of src/ that knows the Slack listeners exist.
+import { registerHandlers } from '../handlers/index.js';
 import { createAuthenticator } from './api/auth.js';
 import { registerHealthRoutes } from './api/health-routes.js';
 import { createRouter } from './api/router.js';
@@ -11,13 +13,11 @@ import type { JobKind } from './outbox/worker.js';
 import { createOutboxWorker, type OutboxWorker } from './outbox/worker.js';
 import { packageVersion } from './package-info.js';
 import { createPurgatory, type EffectPlanner, type Purgatory } from './purgatory.js';
-import { createChangeWatcher } from './store/change-watcher.js';
-import { type Db, openDatabase } from './store/database.js';
 import { createSlackBridge, type SlackBridge } from './slack/app.js';
 import { createSlackPlanner } from './slack/planner.js';
+import { createChangeWatcher } from './store/change-watcher.js';
+import { type Db, openDatabase } from './store/database.js';
 import { createReentryWaiters, type ReentryWaiters } from './waiters.js';
-// The composition root is the one module of src/ that knows the Slack listeners exist.
-import { registerHandlers } from '../handlers/index.js';
 
 /** The planners that turn state changes into outbox jobs: the same set in the server and the CLI. */
 export function buildPlanners(config: Config): EffectPlanner[] {
@@ -78,7 +78,10 @@ export function createBridge({ config, logger, clock = systemClock }: BridgeOpti
     version: packageVersion(),
     checks: {
       slack: () => (slack ? { mode: slack.mode, bot_user_id: slack.identity.botUserId } : { mode: 'off' }),
-      outbox: () => ({ dead: purgatory.stores.outbox.count('dead'), pending: purgatory.stores.outbox.count('pending') }),
+      outbox: () => ({
+        dead: purgatory.stores.outbox.count('dead'),
+        pending: purgatory.stores.outbox.count('pending'),
+      }),
     },
   });
   registerTokenRoutes(router, { purgatory, waiters, auth });

@@ -26,7 +26,12 @@ export function createOptionHandler(deps: HandlerDeps) {
     const place = { userId: user, channel: body.channel?.id, triggerId: body.trigger_id };
     if (!decoded || option === undefined) {
       logger.warn({ action_id: action.action_id }, 'option click without a known token or option');
-      await tell(client, place, 'This button does not belong to a request rodizio knows. Nothing changed.', deps.logger);
+      await tell(
+        client,
+        place,
+        'This button does not belong to a request rodizio knows. Nothing changed.',
+        deps.logger,
+      );
       return;
     }
     const userName = body.user.name ?? body.user.username;

@@ -29,7 +29,9 @@ function details(t: Token): string {
     escapeMrkdwn(plainLine(t.prompt || '(no prompt)', 2500)),
     t.options.length ? `Options: ${t.options.map((o) => `\`${escapeMrkdwn(plainLine(o, 75))}\``).join(' · ')}` : '',
     `Severity ${t.severity} · runner ${escapeMrkdwn(t.runner)}${t.project ? ` · project ${escapeMrkdwn(t.project)}` : ''}`,
-    t.status === 'resolved' ? `Answer: ${escapeMrkdwn(describeAnswer(t.human_input))} by ${who(t.answered_by, t.answered_by_name)}` : '',
+    t.status === 'resolved'
+      ? `Answer: ${escapeMrkdwn(describeAnswer(t.human_input))} by ${who(t.answered_by, t.answered_by_name)}`
+      : '',
     t.slack ? `Card: ${t.slack.channel} ${t.slack.ts}` : '',
   ];
   return parts.filter(Boolean).join('\n');
@@ -70,7 +72,10 @@ export function createRodizioCommandHandler(deps: HandlerDeps) {
           input: option ?? answer,
           isOption: option !== undefined,
         });
-        return reply(outcomeText(outcome) ?? `Answered \`${escapeMrkdwn(id)}\` with *${escapeMrkdwn(option ?? answer)}*. The agent has been told.`);
+        return reply(
+          outcomeText(outcome) ??
+            `Answered \`${escapeMrkdwn(id)}\` with *${escapeMrkdwn(option ?? answer)}*. The agent has been told.`,
+        );
       }
       case 'cancel': {
         if (!id) return reply(`Usage: \`${SLASH_COMMAND} cancel <id>\``);

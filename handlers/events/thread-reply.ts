@@ -19,7 +19,7 @@ export function createThreadReplyHandler(deps: HandlerDeps) {
     if (!threadTs || threadTs === event.ts || !event.text) return;
 
     const token = deps.purgatory.findBySlackMessage(event.channel, threadTs);
-    if (!token || token.status !== 'pending' || token.kind !== 'semaphore') return;
+    if (token?.status !== 'pending' || token.kind !== 'semaphore') return;
     const name = await deps.directory.displayName(event.user);
     const added = deps.purgatory.addNote(token.id, {
       author: event.user,
@@ -38,7 +38,12 @@ export function createThreadReplyHandler(deps: HandlerDeps) {
       isOption: token.options.includes(event.text.trim()),
     });
     if (outcome.kind === 'forbidden') {
-      await tell(client, { userId: event.user, channel: event.channel }, `${outcome.message} Your reply was kept as a note.`, deps.logger);
+      await tell(
+        client,
+        { userId: event.user, channel: event.channel },
+        `${outcome.message} Your reply was kept as a note.`,
+        deps.logger,
+      );
     }
   };
 }

@@ -40,7 +40,9 @@ export function createAnswerSubmitHandler(deps: HandlerDeps) {
       );
       const parsed = parseFormAnswer(token.answer_schema, raw);
       if (!parsed.ok) {
-        const errors = Object.fromEntries(Object.entries(parsed.errors).map(([name, msg]) => [BlockId.field(name), msg]));
+        const errors = Object.fromEntries(
+          Object.entries(parsed.errors).map(([name, msg]) => [BlockId.field(name), msg]),
+        );
         await ack({ response_action: 'errors', errors });
         return;
       }

@@ -24,16 +24,25 @@ function jobJson(row: OutboxRow) {
 export const outboxCommand: Command = {
   name: 'outbox',
   summary: 'Show side-effect jobs (Slack posts, deliveries); `outbox retry <job-id>` revives a dead one',
-  usage: 'rodizio outbox [--status pending|done|dead] [--kind slack.] [--token <id>] [--limit N] [--json]\n       rodizio outbox retry <job-id>',
-  details: 'Dead jobs ran out of retries or were refused outright; last_error says why. Retrying resets their attempts.',
-  options: { status: { type: 'string' }, kind: { type: 'string' }, token: { type: 'string' }, limit: { type: 'string' }, ...JSON_OPTION },
+  usage:
+    'rodizio outbox [--status pending|done|dead] [--kind slack.] [--token <id>] [--limit N] [--json]\n       rodizio outbox retry <job-id>',
+  details:
+    'Dead jobs ran out of retries or were refused outright; last_error says why. Retrying resets their attempts.',
+  options: {
+    status: { type: 'string' },
+    kind: { type: 'string' },
+    token: { type: 'string' },
+    limit: { type: 'string' },
+    ...JSON_OPTION,
+  },
   positionals: [0, 2],
   run({ positionals, values, io, config }) {
     const [verb, id] = positionals;
     if (verb !== undefined && verb !== 'retry') throw new UsageError(`unknown outbox action "${verb}"`);
     if (verb === 'retry' && !/^\d+$/.test(id ?? '')) throw new UsageError('outbox retry needs a job id (a number)');
     const status = values.status as string | undefined;
-    if (status !== undefined && !STATUSES.includes(status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
+    if (status !== undefined && !STATUSES.includes(status))
+      throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
     const limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1 to 10000');
     const { purgatory, close } = openPurgatory(config(), io.clock);
@@ -47,7 +56,12 @@ export const outboxCommand: Command = {
         io.stdout(`job ${id} will run again\n`);
         return 0;
       }
-      const rows = outbox.list({ status, kind: values.kind as string | undefined, tokenId: values.token as string | undefined, limit });
+      const rows = outbox.list({
+        status,
+        kind: values.kind as string | undefined,
+        tokenId: values.token as string | undefined,
+        limit,
+      });
       if (values.json) io.stdout(`${JSON.stringify(rows.map(jobJson), null, 2)}\n`);
       else if (rows.length === 0) io.stdout('no jobs\n');
       else
@@ -83,9 +97,13 @@ export const manifestCommand: Command = {
   run({ values, io }) {
     const url = values.url as string | undefined;
     const socketMode = values['socket-mode'] === true;
-    if (url !== undefined && !/^https:\/\/[^\s/]+/.test(url)) throw new UsageError('--url must start with https:// (Slack only calls HTTPS URLs)');
-    if (!url && !socketMode) io.stderr('note: no --url given; replace https://rodizio.example.com with your public address\n');
-    io.stdout(`${JSON.stringify(buildManifest({ url, socketMode, name: values.name as string | undefined }), null, 2)}\n`);
+    if (url !== undefined && !/^https:\/\/[^\s/]+/.test(url))
+      throw new UsageError('--url must start with https:// (Slack only calls HTTPS URLs)');
+    if (!url && !socketMode)
+      io.stderr('note: no --url given; replace https://rodizio.example.com with your public address\n');
+    io.stdout(
+      `${JSON.stringify(buildManifest({ url, socketMode, name: values.name as string | undefined }), null, 2)}\n`,
+    );
     return 0;
   },
 };

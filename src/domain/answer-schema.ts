@@ -97,32 +97,34 @@ export function parseFormAnswer(
   raw: Record<string, string | undefined>,
 ): { ok: true; value: AnswerValue } | { ok: false; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
-  const typed: Record<string, unknown> = {};
+  const typed: AnswerValue = {};
   for (const [name, field] of Object.entries(schema.properties)) {
     const text = raw[name]?.trim();
     if (text === undefined || text === '') {
       if (schema.required.includes(name)) errors[name] = 'This field is required.';
       continue;
     }
+    let value: string | number | boolean;
     if (field.type === 'number' || field.type === 'integer') {
-      const n = Number(text);
-      if (!Number.isFinite(n)) errors[name] = 'Enter a number.';
-      else typed[name] = n;
+      value = Number(text);
+      if (!Number.isFinite(value)) {
+        errors[name] = 'Enter a number.';
+        continue;
+      }
     } else if (field.type === 'boolean') {
-      if (text === 'true' || text === 'false') typed[name] = text === 'true';
-      else errors[name] = 'Choose yes or no.';
+      if (text !== 'true' && text !== 'false') {
+        errors[name] = 'Choose yes or no.';
+        continue;
+      }
+      value = text === 'true';
     } else {
-      typed[name] = raw[name];
+      value = raw[name] as string;
     }
+    const checked = fieldValidator(field).safeParse(value);
+    if (checked.success) typed[name] = value;
+    else errors[name] = humanize(checked.error.issues[0]?.message ?? 'Invalid value.');
   }
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
-  const checked = validateAnswer(schema, typed);
-  if (checked.ok) return checked;
-  for (const issue of checked.issues) {
-    const field = issue.path.split('.')[0] ?? '';
-    errors[field] ??= humanize(issue.message);
-  }
-  return { ok: false, errors };
+  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, value: typed };
 }
 
 function humanize(message: string): string {

@@ -52,14 +52,24 @@ export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purga
         const vote = purgatory.vote(token.id, { option: a.input, by: a.user, byName: a.userName, via: a.via });
         if (!vote.changed) return { kind: 'closed', token: vote.token };
         if (vote.settled) return { kind: 'resolved', token: vote.token };
-        return { kind: 'vote', token: vote.token, option: a.input, count: vote.count, needed: token.required_approvals };
+        return {
+          kind: 'vote',
+          token: vote.token,
+          option: a.input,
+          count: vote.count,
+          needed: token.required_approvals,
+        };
       }
       try {
         const result = purgatory.resolve(token.id, { humanInput: a.input, by: a.user, byName: a.userName, via: a.via });
         return result.changed ? { kind: 'resolved', token: result.token } : { kind: 'closed', token: result.token };
       } catch (err) {
         if (err instanceof ValidationError) {
-          return { kind: 'invalid', token, message: err.issues.map((i) => `${i.path}: ${i.message}`).join('; ') || err.message };
+          return {
+            kind: 'invalid',
+            token,
+            message: err.issues.map((i) => `${i.path}: ${i.message}`).join('; ') || err.message,
+          };
         }
         throw err;
       }

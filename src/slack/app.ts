@@ -42,6 +42,8 @@ export interface SlackBridge {
   mount: Mount | undefined;
   mode: 'http' | 'socket';
   start(): Promise<void>;
+  /** Resolves once no Slack request is being handled (events keep running after their ack). */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -110,6 +112,20 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
   app.error(async (err) => {
     log.error({ err }, 'Slack listener failed');
   });
+  // Count requests still being handled after their ack (events are acked before the listener runs), so
+  // stop() can let them finish and tests can wait for them.
+  let inFlight = 0;
+  let idleWaiters: (() => void)[] = [];
+  app.use(async ({ next }) => {
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      inFlight--;
+      if (inFlight === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+    }
+  });
+  const idle = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)));
 
   const directory = createSlackDirectory({ client, clock, logger: log });
   const mayAnswer = createAnswererCheck(config, directory);
@@ -157,8 +173,11 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
         log.info('Socket Mode connected');
       }
     },
+    idle,
     async stop() {
       if (mode === 'socket') await app.stop();
+      await idle();
+      idleWaiters = [];
     },
   };
 }

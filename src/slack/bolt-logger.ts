@@ -1,4 +1,4 @@
-import { type Logger as SlackLogger, LogLevel } from '@slack/logger';
+import { LogLevel, type Logger as SlackLogger } from '@slack/logger';
 import type { Logger } from '../logger.js';
 
 const TO_SLACK: Record<string, LogLevel> = {

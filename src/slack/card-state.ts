@@ -7,7 +7,15 @@ import { parseIsoTime } from '../time.js';
 import { threadResolves } from './routing.js';
 
 /** Gathers what a card shows besides the token (votes, deadline, claim…) from the store. */
-export function createCardStateReader({ purgatory, config, clock }: { purgatory: Purgatory; config: Config; clock: Clock }) {
+export function createCardStateReader({
+  purgatory,
+  config,
+  clock,
+}: {
+  purgatory: Purgatory;
+  config: Config;
+  clock: Clock;
+}) {
   return function cardState(token: Token): CardState {
     return {
       now: clock.now(),

@@ -25,7 +25,14 @@ export interface SlackJobDeps {
  * Outbox job kinds that talk to Slack. `slack.card` posts a token's card the first time and updates it after;
  * it always renders the token as it is now, so a late or repeated job shows the latest state.
  */
-export function createSlackJobs({ client, clock, purgatory, config, cardState, pacer }: SlackJobDeps): Record<string, JobKind> {
+export function createSlackJobs({
+  client,
+  clock,
+  purgatory,
+  config,
+  cardState,
+  pacer,
+}: SlackJobDeps): Record<string, JobKind> {
   async function post(channel: string, call: () => Promise<void>): Promise<void> {
     pacer.take(channel);
     try {

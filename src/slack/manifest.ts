@@ -19,7 +19,15 @@ export const BOT_EVENTS = ['app_home_opened', 'message.channels', 'message.group
  * A Slack app manifest to paste into https://api.slack.com/apps → "Create New App" → "From a manifest".
  * HTTP mode points events, interactivity and the slash command at `<url>/slack/events`; Socket Mode needs no URL.
  */
-export function buildManifest({ url, socketMode, name = 'rodizio' }: { url?: string; socketMode: boolean; name?: string }) {
+export function buildManifest({
+  url,
+  socketMode,
+  name = 'rodizio',
+}: {
+  url?: string;
+  socketMode: boolean;
+  name?: string;
+}) {
   const endpoint = `${(url ?? 'https://rodizio.example.com').replace(/\/+$/, '')}/slack/events`;
   const http = !socketMode;
   return {

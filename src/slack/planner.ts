@@ -19,7 +19,8 @@ export function createSlackPlanner(config: Config): EffectPlanner {
     if (!channel) return [];
     const lane = slackLane(channel);
     const jobs: NewJob[] = [{ kind: 'slack.card', lane }];
-    if (change.type === 'settled') jobs.push({ kind: 'slack.thread', lane, payload: { text: renderDecisionReply(token).text } });
+    if (change.type === 'settled')
+      jobs.push({ kind: 'slack.thread', lane, payload: { text: renderDecisionReply(token).text } });
     return jobs;
   };
 }

@@ -4,7 +4,9 @@ import type { Answerers, Token } from '../domain/token.js';
 /** Where a token's card goes: its own channel, its project's, or the default. */
 export function cardChannel(config: Config, token: Pick<Token, 'slack_channel' | 'project'>): string | undefined {
   return (
-    token.slack_channel ?? (token.project ? config.file.projects[token.project]?.channel : undefined) ?? config.slack?.channel
+    token.slack_channel ??
+    (token.project ? config.file.projects[token.project]?.channel : undefined) ??
+    config.slack?.channel
   );
 }
 
@@ -25,7 +27,9 @@ export function answerersFor(config: Config, token: Pick<Token, 'answerers' | 'p
 }
 
 /** Thread replies answer `context_required` and `ambiguous_choice` tokens unless the token says otherwise. */
-export function threadResolves(token: Pick<Token, 'thread_resolves' | 'reason' | 'answer_schema' | 'required_approvals' | 'kind'>): boolean {
+export function threadResolves(
+  token: Pick<Token, 'thread_resolves' | 'reason' | 'answer_schema' | 'required_approvals' | 'kind'>,
+): boolean {
   if (token.kind !== 'semaphore' || token.answer_schema || token.required_approvals > 1) return false;
   return token.thread_resolves ?? (token.reason === 'context_required' || token.reason === 'ambiguous_choice');
 }

@@ -16,6 +16,13 @@ function actions(blocks: KnownBlock[]): ActionsBlock | undefined {
   return blocks.find((b): b is ActionsBlock => b.type === 'actions');
 }
 
+/** The card's actions block; fails the test when there is none. */
+function elements(blocks: KnownBlock[]): ActionsBlock['elements'] {
+  const block = actions(blocks);
+  if (!block) throw new Error('the card has no actions block');
+  return block.elements;
+}
+
 /** A small deterministic PRNG so a failing case can be reproduced from its seed. */
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -193,7 +200,7 @@ describe('pending card', () => {
     });
     expect(card.text).toBe('🛡️ Approval needed: Deploy build 42 to production? (sem-0a1b2c3d)');
     expect(card.blocks).toMatchSnapshot();
-    const buttons = actions(card.blocks)?.elements as Button[];
+    const buttons = elements(card.blocks) as Button[];
     expect(buttons.map((b) => [b.action_id, b.text.text, b.value, b.style])).toEqual([
       ['rodizio.option.0', 'Deploy', 'sem-0a1b2c3d|0', undefined],
       ['rodizio.option.1', 'Hold', 'sem-0a1b2c3d|1', undefined],
@@ -209,14 +216,14 @@ describe('pending card', () => {
 
   it('marks sensitive, critical and destructive options as danger with a confirm dialog', () => {
     const plain = renderTokenCard(makeToken({ options: ['Keep', 'Delete'], destructive_options: ['Delete'] }), state);
-    const [keep, del] = actions(plain.blocks)?.elements as Button[];
+    const [keep, del] = elements(plain.blocks) as Button[];
     expect(keep?.style).toBeUndefined();
     expect(keep?.confirm).toBeUndefined();
     expect(del).toMatchObject({ style: 'danger', confirm: { title: { text: 'Are you sure?' }, style: 'danger' } });
     expect(del?.confirm?.text?.text).toBe('Answer “Delete”: Deploy build 42 to production?');
     for (const overrides of [{ reason: 'sensitive_action' as const }, { severity: 'critical' as const }]) {
       const card = renderTokenCard(makeToken(overrides), state);
-      const optionButtons = (actions(card.blocks)?.elements as Button[]).filter((b) =>
+      const optionButtons = (elements(card.blocks) as Button[]).filter((b) =>
         b.action_id?.startsWith(ActionId.optionPrefix),
       );
       expect(optionButtons.every((b) => b.style === 'danger' && b.confirm)).toBe(true);
@@ -226,7 +233,7 @@ describe('pending card', () => {
   it('offers a select menu when there are more options than fit as buttons', () => {
     const options = Array.from({ length: 30 }, (_, i) => `Region ${i}`);
     const card = renderTokenCard(makeToken({ options }), state);
-    const [select, answer] = actions(card.blocks)?.elements as [StaticSelect, Button];
+    const [select, answer] = elements(card.blocks) as [StaticSelect, Button];
     expect(select.type).toBe('static_select');
     expect(select.action_id).toBe(ActionId.optionSelect);
     expect(select.options).toHaveLength(30);
@@ -249,7 +256,7 @@ describe('pending card', () => {
       approvals: [{ user: 'U0ALICE', option: 'Deploy' }],
     });
     expect(JSON.stringify(card.blocks)).toContain('🗳️ *Approvals 1/2* — *Deploy* 1 (<@U0ALICE>)');
-    expect((actions(card.blocks)?.elements as Button[]).map((b) => b.action_id)).toEqual([
+    expect((elements(card.blocks) as Button[]).map((b) => b.action_id)).toEqual([
       'rodizio.option.0',
       'rodizio.option.1',
     ]);

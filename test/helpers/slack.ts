@@ -1,0 +1,124 @@
+import { afterEach, vi } from 'vitest';
+import { ActionId } from '../../blocks/ids.js';
+import type { Clock } from '../../src/clock.js';
+import { type Config, FileConfig, type SlackConfig } from '../../src/config.js';
+import {
+  createFakeSlack,
+  type FakeSlack,
+  type FakeSlackOptions,
+  type SlackMessage,
+} from '../../src/sandbox/fake-slack.js';
+import { createSlackDriver, type SlackDriver } from '../../src/sandbox/slack-driver.js';
+import { RUNNER_SECRET, startTestBridge, type TestBridge } from './bridge.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const BOT_TOKEN = 'xoxb-test-token';
+export const CARDS = 'C0CARDS';
+export const ONCALL = 'C0ONCALL';
+
+const fakes: FakeSlack[] = [];
+afterEach(async () => {
+  for (const f of fakes.splice(0)) await f.stop();
+});
+
+export interface SlackTestBridge extends TestBridge {
+  fake: FakeSlack;
+  driver: SlackDriver;
+  /** Creates a token through the agent API and waits for its card to be posted. */
+  createAndPost(body: Record<string, unknown>): Promise<{ id: string; card: SlackMessage }>;
+  /** The card message of a token (undefined until posted). */
+  card(tokenId: string): SlackMessage | undefined;
+  /**
+   * Waits until every Slack request the bridge received has been handled (events run after their ack) and
+   * the outbox has nothing due (with the system clock).
+   */
+  settle(): Promise<void>;
+  /** Long-polls the reentry as the `ci` runner. */
+  reentry(tokenId: string, waitSeconds?: number): Promise<{ status: number; json: unknown }>;
+}
+
+/** A started fake Slack (optional faults set up by the caller before tokens flow). */
+export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
+  const fake = createFakeSlack({ botToken: BOT_TOKEN, ...options });
+  fakes.push(fake);
+  await fake.start();
+  return fake;
+}
+
+/**
+ * A bridge wired to a fake Slack over real HTTP, plus a driver that acts as the people in the workspace.
+ * Posts are not paced unless `slack.postIntervalMs` says so.
+ */
+export async function startSlackBridge(
+  options: {
+    clock?: Clock;
+    slack?: Partial<SlackConfig>;
+    file?: Record<string, unknown>;
+    config?: Partial<Config>;
+    fake?: FakeSlack;
+  } = {},
+): Promise<SlackTestBridge> {
+  const fake = options.fake ?? (await startFakeSlack());
+  const slack: SlackConfig = {
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    appToken: undefined,
+    apiUrl: fake.apiUrl,
+    channel: CARDS,
+    escalationChannel: ONCALL,
+    postIntervalMs: 0,
+    ...options.slack,
+  };
+  const t = await startTestBridge({
+    clock: options.clock,
+    config: { slack, file: FileConfig.parse(options.file ?? {}), ...options.config },
+  });
+  const driver = createSlackDriver({ fake, botUrl: `${t.url}/slack/events`, signingSecret: SIGNING_SECRET });
+  const card = (tokenId: string) => {
+    const token = t.bridge.purgatory.find(tokenId);
+    return token?.slack ? fake.message(token.slack.channel, token.slack.ts) : undefined;
+  };
+  return {
+    ...t,
+    fake,
+    driver,
+    card,
+    async settle() {
+      await t.bridge.slack?.idle();
+      const { outbox } = t.bridge.purgatory.stores;
+      await vi.waitUntil(() => t.bridge.worker.inFlight() === 0 && outbox.due(Date.now(), 1).length === 0, {
+        timeout: 5000,
+        interval: 5,
+      });
+    },
+    async createAndPost(body) {
+      const res = await t.call('POST', '/v1/tokens', { body });
+      if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.json)}`);
+      const id = res.json.id as string;
+      // The card is posted before its ts is stored, so wait on the store rather than on the fake.
+      const posted = await vi.waitUntil(() => card(id), { timeout: 5000, interval: 5 });
+      return { id, card: posted };
+    },
+    async reentry(tokenId, waitSeconds = 5) {
+      const res = await fetch(`${t.url}/v1/tokens/${tokenId}/reentry?wait=${waitSeconds}`, {
+        headers: { authorization: `Bearer ${RUNNER_SECRET}` },
+      });
+      const text = await res.text();
+      return { status: res.status, json: text ? JSON.parse(text) : undefined };
+    },
+  };
+}
+
+/** The action id of the button showing `label` on a message (options are `rodizio.option.<i>`). */
+export function buttonFor(message: SlackMessage, label: string): string {
+  for (const block of (message.blocks ?? []) as {
+    type: string;
+    elements?: { action_id?: string; text?: { text?: string } }[];
+  }[]) {
+    if (block.type !== 'actions') continue;
+    for (const e of block.elements ?? []) if (e.text?.text === label && e.action_id) return e.action_id;
+  }
+  throw new Error(`no button "${label}" on the message`);
+}
+
+export { ActionId };
