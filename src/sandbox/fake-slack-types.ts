@@ -11,6 +11,13 @@ import type { FakeView } from './fake-slack-views.js';
 export interface FakeSlackOptions {
   /** When set, every call must carry exactly this token; otherwise any `xoxb-…` token passes. */
   botToken?: string;
+  /** When set, `apps.connections.open` needs exactly this app-level token; otherwise any `xapp-…` token passes. */
+  appToken?: string;
+  /**
+   * Socket Mode: the WebSocket URL `apps.connections.open` answers with, asked for on each call (the socket end
+   * lives outside the fake). Without it the method is `unknown_method`.
+   */
+  socketModeUrl?: () => string;
   botUserId?: string;
   botId?: string;
   appId?: string;

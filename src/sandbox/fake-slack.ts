@@ -30,6 +30,9 @@ export type { FakeView } from './fake-slack-views.js';
 const defaultValidate: FakeSlackValidator = (kind, payload) =>
   kind === 'message' ? validateMessage(isObj(payload) ? payload : {}) : validateView(payload);
 
+/** The Web API method that opens a Socket Mode connection. */
+const CONNECTIONS_OPEN = 'apps.connections.open';
+
 function bearer(header: string | undefined): string | undefined {
   const m = header?.match(/^Bearer\s+(\S+)$/i);
   return m?.[1];
@@ -82,6 +85,8 @@ export function createFakeSlack(options: FakeSlackOptions = {}): FakeSlack {
     appId,
   };
   const methods = createMethods(ctx);
+  const { socketModeUrl } = options;
+  if (socketModeUrl) methods[CONNECTIONS_OPEN] = () => ({ ok: true, url: socketModeUrl() });
   const faults = new FaultPlan();
   const calls: FakeSlackCall[] = [];
   const responses: FakeResponse[] = [];
@@ -105,6 +110,12 @@ export function createFakeSlack(options: FakeSlackOptions = {}): FakeSlack {
     if (!token) return 'not_authed';
     if (options.botToken !== undefined) return token === options.botToken ? undefined : 'invalid_auth';
     return token.startsWith('xoxb-') ? undefined : 'invalid_auth';
+  };
+  // Slack takes the app-level token for apps.connections.open only, and only as a bearer header.
+  const appAuthError = (token: string | undefined): string | undefined => {
+    if (!token) return 'not_authed';
+    if (!token.startsWith('xapp-')) return 'not_allowed_token_type';
+    return options.appToken === undefined || token === options.appToken ? undefined : 'invalid_auth';
   };
 
   async function handleApi(method: string, req: IncomingMessage, res: ServerResponse, raw: string, url: URL) {
@@ -133,7 +144,7 @@ export function createFakeSlack(options: FakeSlackOptions = {}): FakeSlack {
       return sendJson(res, 200, response);
     }
     const handler = methods[method];
-    const denied = authError(token);
+    const denied = method === CONNECTIONS_OPEN ? appAuthError(bearer(req.headers.authorization)) : authError(token);
     const response = denied
       ? { ok: false, error: denied }
       : handler

@@ -69,6 +69,19 @@ export function webClientOptions(slack: SlackConfig, logger: Logger) {
 }
 
 /**
+ * Options for Socket Mode's own client, which only calls `apps.connections.open`. Nothing else retries that call, so
+ * it keeps @slack/socket-mode's retry policy: with `webClientOptions` one 5xx or network error failed start-up, and on
+ * a reconnect became an unhandled rejection that ended the process.
+ */
+function socketClientOptions(slack: SlackConfig, logger: Logger) {
+  return {
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    logger: toSlackLogger(logger, 'slack-socket-mode'),
+    timeout: 10_000,
+  };
+}
+
+/**
  * Connects to Slack: `auth.test` once to learn the bot's ids, then a Bolt app in HTTP mode (served on the
  * bridge's own port at /slack/events, signatures verified by Bolt) or Socket Mode when SLACK_APP_TOKEN is set.
  */
@@ -107,7 +120,11 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
     clientOptions,
     ...(receiver
       ? { receiver }
-      : { socketMode: true, appToken: slack.appToken, installerOptions: { clientOptions: { ...clientOptions } } }),
+      : {
+          socketMode: true,
+          appToken: slack.appToken,
+          installerOptions: { clientOptions: socketClientOptions(slack, logger) },
+        }),
   });
   app.error(async (err) => {
     log.error({ err }, 'Slack listener failed');

@@ -36,9 +36,11 @@ export function createOutboxStore(db: Db) {
     WHERE o.status = 'pending' AND o.run_at_ms <= ? AND (o.leased_until_ms IS NULL OR o.leased_until_ms <= ?)
       AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.lane = o.lane AND p.status = 'pending' AND p.id < o.id)
     ORDER BY o.run_at_ms, o.id LIMIT ?`);
-  const nextRunAt = db.prepare<[], { at: number | null }>(
-    `SELECT min(max(run_at_ms, coalesce(leased_until_ms, 0))) AS at FROM outbox WHERE status = 'pending'`,
-  );
+  // Only lane heads can run next: a job queued behind a deferred head is not "due" however old it is.
+  const nextRunAt = db.prepare<[], { at: number | null }>(`
+    SELECT min(max(o.run_at_ms, coalesce(o.leased_until_ms, 0))) AS at
+    FROM (SELECT min(id) AS id FROM outbox WHERE status = 'pending' GROUP BY lane) AS head
+    JOIN outbox o ON o.id = head.id`);
   const lease = db.prepare<[number, number, number, number]>(
     `UPDATE outbox SET leased_until_ms = ?, updated_ms = ?
      WHERE id = ? AND status = 'pending' AND (leased_until_ms IS NULL OR leased_until_ms <= ?)`,

@@ -5,11 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchBigStore, benchCreate, benchWake } from './core.js';
 import type { Figure } from './lib.js';
+import { benchBurst, benchClick } from './slack.js';
 
 const sections: [string, (dir: string) => Promise<Figure[]> | Figure[]][] = [
   ['core: create over HTTP', (d) => benchCreate(d)],
   ['core: long-poll wake', (d) => benchWake(d)],
   ['core: 100k-token store', (d) => benchBigStore(d)],
+  ['slack: click to reentry', (d) => benchClick(d)],
+  ['slack: burst with 429s', (d) => benchBurst(d)],
 ];
 
 const filter = process.argv[2];

@@ -105,6 +105,27 @@ describe('outbox worker', () => {
     expect(outbox.get(broken)).toMatchObject({ status: 'dead', attempts: 1, last_error: '404 no such issue' });
   });
 
+  it('reports the next run time of lane heads only, so a deferred head does not make the worker spin', async () => {
+    let deferred = false;
+    const { outbox, worker, clock } = setup({
+      paced: {
+        handle: async () => {
+          if (!deferred) {
+            deferred = true;
+            throw new RetryLater(1000, 'pacing');
+          }
+        },
+      },
+    });
+    for (let i = 0; i < 3; i++) outbox.enqueue({ kind: 'paced', lane: 'C1' }, clock.now());
+    await worker.drain();
+    expect(outbox.nextRunAt()).toBe(clock.now() + 1000);
+    expect(await worker.drain()).toBe(0);
+    clock.advance(1000);
+    expect(await worker.drain()).toBe(3);
+    expect(outbox.nextRunAt()).toBeUndefined();
+  });
+
   it('marks a job of an unknown kind dead rather than dropping it', async () => {
     const { outbox, worker, clock, dead } = setup({});
     const id = outbox.enqueue({ kind: 'mystery' }, clock.now());
