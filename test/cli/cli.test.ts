@@ -42,7 +42,7 @@ describe('rodizio CLI', () => {
   it('prints an overview and per-verb help', async () => {
     const overview = await cli(['--help'], {});
     expect(overview.code).toBe(0);
-    for (const verb of ['serve', 'list', 'show', 'resolve', 'cancel', 'void', 'gc', 'migrate']) {
+    for (const verb of ['serve', 'list', 'show', 'resolve', 'cancel', 'void', 'gc', 'outbox', 'manifest', 'migrate']) {
       expect(overview.stdout).toContain(`  ${verb}`);
       const help = await cli([verb, '--help'], {});
       expect(help.code, verb).toBe(0);
@@ -114,6 +114,33 @@ describe('rodizio CLI', () => {
     expect((await cli(['list', '--json'], env, clock)).stdout).toBe('[]\n');
   });
 
+  it('prints a Slack app manifest for HTTP mode and for Socket Mode', async () => {
+    const http = await cli(['manifest', '--url', 'https://rodizio.acme.dev/'], {});
+    expect(http.code).toBe(0);
+    const m = JSON.parse(http.stdout);
+    expect(m.settings).toMatchObject({
+      event_subscriptions: {
+        request_url: 'https://rodizio.acme.dev/slack/events',
+        bot_events: ['app_home_opened', 'message.channels', 'message.groups', 'message.im', 'message.mpim'],
+      },
+      interactivity: { is_enabled: true, request_url: 'https://rodizio.acme.dev/slack/events' },
+      socket_mode_enabled: false,
+    });
+    expect(m.features.slash_commands[0]).toMatchObject({
+      command: '/rodizio',
+      url: 'https://rodizio.acme.dev/slack/events',
+    });
+    expect(m.oauth_config.scopes.bot).toEqual(
+      expect.arrayContaining(['chat:write', 'commands', 'channels:history', 'usergroups:read', 'users:read']),
+    );
+    const socket = JSON.parse((await cli(['manifest', '--socket-mode'], {})).stdout);
+    expect(socket.settings.socket_mode_enabled).toBe(true);
+    expect(JSON.stringify(socket)).not.toContain('request_url');
+    expect(socket.features.slash_commands[0].url).toBeUndefined();
+    const placeholder = await cli(['manifest'], {});
+    expect(placeholder.stderr).toContain('no --url given');
+  });
+
   it('migrates and reports the schema version', async () => {
     const env = { RODIZIO_DB: tempDbPath() };
     expect((await cli(['migrate'], env)).stdout).toMatch(/schema 0 → \d+/);
@@ -137,6 +164,11 @@ describe('rodizio CLI', () => {
       ['cancel of a closed token', ['cancel', 'sem-done'], 1, /already resolved; nothing changed/],
       ['gc with a bad duration', ['gc', '--older-than', 'forever'], 2, /not a duration/],
       ['void with an argument', ['void', 'now'], 2, /expected 0 argument/],
+      ['outbox with a bad status', ['outbox', '--status', 'stuck'], 2, /--status must be one of pending, done, dead/],
+      ['outbox with an unknown action', ['outbox', 'flush'], 2, /unknown outbox action "flush"/],
+      ['outbox retry without an id', ['outbox', 'retry'], 2, /needs a job id/],
+      ['outbox retry of a job that is not dead', ['outbox', 'retry', '999'], 1, /job 999 is not dead/],
+      ['manifest with an http URL', ['manifest', '--url', 'http://example.com'], 2, /must start with https:\/\//],
     ];
     for (const [name, argv, code, message] of cases) {
       it(name, async () => {
