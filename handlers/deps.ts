@@ -1,4 +1,5 @@
 import type { Config } from '../src/config.js';
+import type { FollowupRules } from '../src/followups/rules.js';
 import type { Logger } from '../src/logger.js';
 import type { Purgatory } from '../src/purgatory.js';
 import type { AnswerService } from '../src/slack/answer-service.js';
@@ -17,4 +18,5 @@ export interface HandlerDeps {
   directory: SlackDirectory;
   cardState: CardStateReader;
   publishHome: HomePublisher;
+  rules: FollowupRules;
 }

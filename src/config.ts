@@ -1,43 +1,10 @@
-import { readFileSync } from 'node:fs';
+import cron from 'node-cron';
 import { z } from 'zod';
-import { Answerers, Delivery } from './domain/token.js';
+import { DefaultExpiryPolicy, describeIssues, FileConfig, loadFileConfig } from './config-file.js';
 import { ConfigError } from './errors.js';
 import { parseDuration } from './time.js';
 
-const Name = z.string().regex(/^[\w.-]{1,100}$/, 'may hold letters, digits, ".", "_" and "-" only');
-
-/** Per-project routing in the RODIZIO_CONFIG file. */
-export const ProjectRoute = z.strictObject({
-  /** Channel id (or name) for this project's cards; falls back to SLACK_CHANNEL. */
-  channel: z.string().min(1).optional(),
-  /** Channel for deadline escalations and phase escalations; falls back to SLACK_ESCALATION_CHANNEL. */
-  escalation_channel: z.string().min(1).optional(),
-  /** Who may answer this project's tokens when a token does not say. */
-  answerers: Answerers.optional(),
-  /** The GitHub repository (`owner/repo`) the project's issue numbers refer to. */
-  repo: z
-    .string()
-    .regex(/^[\w.-]+\/[\w.-]+$/, 'must look like owner/repo')
-    .optional(),
-  /** Who to mention on escalations: a Slack user (U…), user group (S…) or a name from escalation_targets. */
-  oncall: z.string().min(1).optional(),
-});
-export type ProjectRoute = z.infer<typeof ProjectRoute>;
-
-/** Per-runner defaults in the RODIZIO_CONFIG file. */
-export const RunnerDefaults = z.strictObject({
-  delivery: Delivery.optional(),
-});
-
-/** The optional JSON file named by RODIZIO_CONFIG: routing and policies. */
-export const FileConfig = z.strictObject({
-  $schema: z.string().optional(),
-  projects: z.record(Name, ProjectRoute).default({}),
-  runners: z.record(Name, RunnerDefaults).default({}),
-  /** Names used in a token's `escalation` field mapped to a Slack user (U…), user group (S…) or channel (C…). */
-  escalation_targets: z.record(z.string().min(1), z.string().regex(/^[UWSCG][A-Z0-9]{2,}$/)).default({}),
-});
-export type FileConfig = z.infer<typeof FileConfig>;
+export { FileConfig, loadFileConfig, ProjectRoute, RunnerDefaults } from './config-file.js';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -72,18 +39,35 @@ const ApiTokens = z
     return map;
   });
 
-/** A duration such as `1s`, `6h`, `30d`. */
-const Duration = (fallback: string) =>
+/** A duration such as `1s`, `6h`, `30d`; `0` only where `allowZero` says so. */
+const Duration = (fallback: string, minMs = 0, allowZero = false) =>
   z
     .string()
     .default(fallback)
     .transform((text, ctx) => {
-      const ms = parseDuration(text);
+      const ms = text.trim() === '0' ? 0 : parseDuration(text);
       if (ms === undefined) {
         ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration such as 90s, 6h or 30d` });
         return z.NEVER;
       }
+      if (!(allowZero && ms === 0) && ms < minMs) {
+        ctx.addIssue({ code: 'custom', message: `"${text}" is too short: at least ${minMs / 1000}s` });
+        return z.NEVER;
+      }
       return ms;
+    });
+
+/** A node-cron expression (5 fields, or 6 with seconds first), checked at start-up. */
+const CronExpression = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .superRefine((text, ctx) => {
+      const check = cron.validateDetailed(text);
+      if (!check.valid) {
+        const why = check.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+        ctx.addIssue({ code: 'custom', message: `"${text}" is not a cron expression (${why || 'bad syntax'})` });
+      }
     });
 
 const Env = z
@@ -108,29 +92,51 @@ const Env = z
     SLACK_CHANNEL: z.string().min(1).optional(),
     SLACK_ESCALATION_CHANNEL: z.string().min(1).optional(),
     SLACK_POST_INTERVAL: Duration('1s'),
-    GITHUB_WEB_URL: z.url({ protocol: /^https?$/ }).default('https://github.com'),
+    GITHUB_WEB_URL: z.url({ protocol: /^https?$/ }).optional(),
+    GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.github.com'),
+    GITHUB_TOKEN: z.string().min(1).optional(),
+    GITHUB_APP_ID: z.coerce.number().int().positive().optional(),
+    GITHUB_APP_PRIVATE_KEY: z.string().min(1).optional(),
+    GITHUB_APP_INSTALLATION_ID: z.coerce.number().int().positive().optional(),
+    GITHUB_BLOCKED_LABEL: z.string().min(1).max(50).default('blocked'),
+    RENOTIFY_INTERVAL: Duration('6h', 60_000),
+    BLOCKED_AFTER: Duration('24h', 60_000),
+    GC_RETENTION: Duration('30d', 3_600_000),
+    CLAIM_LEASE: Duration('2h', 60_000),
+    DEADLINE_WARNING: Duration('15m', 0, true),
+    DEFAULT_EXPIRY_POLICY: DefaultExpiryPolicy.default('escalate'),
+    UNBLOCK_ON_ANSWER: z.stringbool().default(true),
+    DEADLINE_SCHEDULE: CronExpression('* * * * *'),
+    RENOTIFY_SCHEDULE: CronExpression('*/5 * * * *'),
+    BLOCKED_SCHEDULE: CronExpression('*/10 * * * *'),
+    GC_SCHEDULE: CronExpression('30 3 * * *'),
   })
   .superRefine((e, ctx) => {
+    const issue = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [key], message });
     if (!e.SLACK_BOT_TOKEN) {
       for (const key of ['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_CHANNEL'] as const) {
-        if (e[key])
-          ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: `is required when ${key} is set` });
+        if (e[key]) issue('SLACK_BOT_TOKEN', `is required when ${key} is set`);
       }
-      return;
+    } else {
+      if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+        issue(
+          'SLACK_SIGNING_SECRET',
+          'is required with SLACK_BOT_TOKEN (HTTP mode); or set SLACK_APP_TOKEN for Socket Mode',
+        );
+      }
+      if (!e.SLACK_CHANNEL) issue('SLACK_CHANNEL', 'is required with SLACK_BOT_TOKEN: the default channel for cards');
     }
-    if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SLACK_SIGNING_SECRET'],
-        message: 'is required with SLACK_BOT_TOKEN (HTTP mode); or set SLACK_APP_TOKEN for Socket Mode',
-      });
-    }
-    if (!e.SLACK_CHANNEL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SLACK_CHANNEL'],
-        message: 'is required with SLACK_BOT_TOKEN: the default channel for cards',
-      });
+    const app = [e.GITHUB_APP_ID, e.GITHUB_APP_PRIVATE_KEY, e.GITHUB_APP_INSTALLATION_ID];
+    if (app.some((v) => v !== undefined)) {
+      for (const [key, value] of [
+        ['GITHUB_APP_ID', e.GITHUB_APP_ID],
+        ['GITHUB_APP_PRIVATE_KEY', e.GITHUB_APP_PRIVATE_KEY],
+        ['GITHUB_APP_INSTALLATION_ID', e.GITHUB_APP_INSTALLATION_ID],
+      ] as const) {
+        if (value === undefined)
+          issue(key, 'is required for GitHub App authentication (set all three, or GITHUB_TOKEN)');
+      }
+      if (e.GITHUB_TOKEN) issue('GITHUB_TOKEN', 'set either GITHUB_TOKEN or the GITHUB_APP_* variables, not both');
     }
   });
 
@@ -162,32 +168,41 @@ export interface Config {
   slack: SlackConfig | undefined;
   /** Where GitHub issue links point (an Enterprise host differs from github.com). */
   githubWebUrl: string;
+  /** Present when GITHUB_TOKEN or a GitHub App is configured. */
+  github: GitHubConfig | undefined;
+  followups: FollowupConfig;
+  schedules: Record<SweepName, string>;
 }
 
-/** One line per problem, each starting with the variable (or file key) it concerns. */
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `  ${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('\n');
+export type GitHubAuth =
+  | { kind: 'token'; token: string }
+  | { kind: 'app'; appId: number; privateKey: string; installationId: number };
+
+export interface GitHubConfig {
+  /** REST base URL: https://api.github.com, or https://host/api/v3 for GitHub Enterprise. */
+  apiUrl: string;
+  auth: GitHubAuth;
+  blockedLabel: string;
 }
 
-/** Reads and validates the RODIZIO_CONFIG file. */
-export function loadFileConfig(path: string): FileConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`RODIZIO_CONFIG: cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`RODIZIO_CONFIG: ${path} is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-  const parsed = FileConfig.safeParse(json);
-  if (!parsed.success) {
-    throw new ConfigError(`RODIZIO_CONFIG: ${path} is invalid:\n${describeIssues(parsed.error)}`);
-  }
-  return parsed.data;
+export interface FollowupConfig {
+  renotifyIntervalMs: number;
+  blockedAfterMs: number;
+  gcRetentionMs: number;
+  claimLeaseMs: number;
+  /** 0 turns the "deadline soon" warning off. */
+  deadlineWarningMs: number;
+  defaultExpiryPolicy: 'escalate' | 'expire';
+  unblockOnAnswer: boolean;
+}
+
+export type SweepName = 'deadlines' | 'renotify' | 'blocked' | 'gc';
+
+/** The Web address GitHub issue links point to, derived from the API URL unless GITHUB_WEB_URL says otherwise. */
+function webUrlFor(apiUrl: string): string {
+  const url = new URL(apiUrl);
+  if (url.hostname === 'api.github.com') return 'https://github.com';
+  return `${url.origin}${url.pathname.replace(/\/api\/v3\/?$/, '')}`.replace(/\/+$/, '');
 }
 
 /**
@@ -221,6 +236,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           postIntervalMs: e.SLACK_POST_INTERVAL,
         }
       : undefined,
-    githubWebUrl: e.GITHUB_WEB_URL,
+    githubWebUrl: e.GITHUB_WEB_URL ?? webUrlFor(e.GITHUB_API_URL),
+    github:
+      e.GITHUB_TOKEN || e.GITHUB_APP_ID
+        ? {
+            apiUrl: e.GITHUB_API_URL,
+            auth: e.GITHUB_TOKEN
+              ? { kind: 'token', token: e.GITHUB_TOKEN }
+              : {
+                  kind: 'app',
+                  appId: e.GITHUB_APP_ID as number,
+                  // A PEM pasted into one line keeps its newlines as \n.
+                  privateKey: (e.GITHUB_APP_PRIVATE_KEY as string).replace(/\\n/g, '\n'),
+                  installationId: e.GITHUB_APP_INSTALLATION_ID as number,
+                },
+            blockedLabel: e.GITHUB_BLOCKED_LABEL,
+          }
+        : undefined,
+    followups: {
+      renotifyIntervalMs: e.RENOTIFY_INTERVAL,
+      blockedAfterMs: e.BLOCKED_AFTER,
+      gcRetentionMs: e.GC_RETENTION,
+      claimLeaseMs: e.CLAIM_LEASE,
+      deadlineWarningMs: e.DEADLINE_WARNING,
+      defaultExpiryPolicy: e.DEFAULT_EXPIRY_POLICY,
+      unblockOnAnswer: e.UNBLOCK_ON_ANSWER,
+    },
+    schedules: {
+      deadlines: e.DEADLINE_SCHEDULE,
+      renotify: e.RENOTIFY_SCHEDULE,
+      blocked: e.BLOCKED_SCHEDULE,
+      gc: e.GC_SCHEDULE,
+    },
   };
 }

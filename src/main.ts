@@ -8,6 +8,12 @@ import { createRequestListener, createServer, listen, type Mount } from './api/s
 import { registerTokenRoutes } from './api/tokens-routes.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { createFollowupRules, type FollowupRules } from './followups/rules.js';
+import { createScheduler, type Scheduler } from './followups/scheduler.js';
+import { createSweeps, type Sweeps } from './followups/sweeps.js';
+import { createGitHubClient, type GitHubClientOptions } from './github/client.js';
+import { createGitHubJobs } from './github/jobs.js';
+import { createGitHubPlanner } from './github/planner.js';
 import type { Logger } from './logger.js';
 import type { JobKind } from './outbox/worker.js';
 import { createOutboxWorker, type OutboxWorker } from './outbox/worker.js';
@@ -17,12 +23,14 @@ import { createSlackBridge, type SlackBridge } from './slack/app.js';
 import { createSlackPlanner } from './slack/planner.js';
 import { createChangeWatcher } from './store/change-watcher.js';
 import { type Db, openDatabase } from './store/database.js';
+import { createFollowupStore } from './store/followups.js';
 import { createReentryWaiters, type ReentryWaiters } from './waiters.js';
 
 /** The planners that turn state changes into outbox jobs: the same set in the server and the CLI. */
 export function buildPlanners(config: Config): EffectPlanner[] {
   const planners: EffectPlanner[] = [];
   if (config.slack) planners.push(createSlackPlanner(config));
+  if (config.github) planners.push(createGitHubPlanner(config));
   return planners;
 }
 
@@ -40,14 +48,22 @@ export interface BridgeOptions {
   config: Config;
   logger: Logger;
   clock?: Clock;
+  /** Run the cron schedules (default). Tests drive the sweeps themselves with an injected clock. */
+  schedule?: boolean;
+  /** Octokit settings (tests turn throttling off and shorten Octokit's own retry waits). */
+  github?: GitHubClientOptions;
 }
 
 /**
  * The composition root: opens the purgatory, wires the API, outbox worker and change watcher, and returns a
  * bridge ready to `start()`. Nothing here reads the environment; the CLI passes a loaded Config.
  */
-export function createBridge({ config, logger, clock = systemClock }: BridgeOptions): Bridge {
+export function createBridge({ config, logger, clock = systemClock, schedule = true, github }: BridgeOptions): Bridge {
   const { db, purgatory } = openPurgatory(config, clock);
+  const followupStore = createFollowupStore(db);
+  const rules = createFollowupRules({ purgatory, store: followupStore, config, clock, logger });
+  const sweeps = createSweeps({ rules, store: followupStore, purgatory, config, clock, logger });
+  const scheduler = createScheduler({ sweeps, schedules: config.schedules, logger });
   const kinds: Record<string, JobKind> = {};
   const mounts: Mount[] = [];
 
@@ -66,18 +82,44 @@ export function createBridge({ config, logger, clock = systemClock }: BridgeOpti
         data: { job_id: job.id, kind: job.kind, error },
       }),
   });
+  let slack: SlackBridge | undefined;
+  const githubClient = config.github ? createGitHubClient(config.github, logger, github) : undefined;
+  if (githubClient) {
+    Object.assign(
+      kinds,
+      createGitHubJobs({
+        client: githubClient,
+        purgatory,
+        rules,
+        clock,
+        permalink: async (token) => {
+          if (!slack || !token.slack) return null;
+          try {
+            const res = await slack.client.chat.getPermalink({
+              channel: token.slack.channel,
+              message_ts: token.slack.ts,
+            });
+            return res.permalink ?? null;
+          } catch (err) {
+            logger.warn({ err, token_id: token.id }, 'cannot get the card permalink for GitHub');
+            return null;
+          }
+        },
+      }),
+    );
+  }
   purgatory.onOutbox(() => worker.wake());
   watcher.onChange(() => worker.wake());
 
   const router = createRouter();
   const auth = createAuthenticator(config.apiTokens, config.adminToken);
-  let slack: SlackBridge | undefined;
   registerHealthRoutes(router, {
     purgatory,
     waiters,
     version: packageVersion(),
     checks: {
       slack: () => (slack ? { mode: slack.mode, bot_user_id: slack.identity.botUserId } : { mode: 'off' }),
+      github: () => (config.github ? { api: config.github.apiUrl, auth: config.github.auth.kind } : { mode: 'off' }),
       outbox: () => ({
         dead: purgatory.stores.outbox.count('dead'),
         pending: purgatory.stores.outbox.count('pending'),
@@ -97,6 +139,9 @@ export function createBridge({ config, logger, clock = systemClock }: BridgeOpti
     waiters,
     worker,
     server,
+    rules,
+    sweeps,
+    scheduler,
     get port() {
       return port;
     },
@@ -113,6 +158,7 @@ export function createBridge({ config, logger, clock = systemClock }: BridgeOpti
           logger,
           clock,
           purgatory,
+          rules,
           register: registerHandlers,
         });
         Object.assign(kinds, slack.jobs);
@@ -124,6 +170,7 @@ export function createBridge({ config, logger, clock = systemClock }: BridgeOpti
       worker.start();
       port = await listen(server, config.port, config.host);
       await slack?.start();
+      if (schedule) scheduler.start();
       return port;
     },
 
@@ -132,6 +179,7 @@ export function createBridge({ config, logger, clock = systemClock }: BridgeOpti
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await scheduler.stop();
       await slack?.stop();
       watcher.stop();
       await worker.stop();
@@ -146,6 +194,9 @@ export interface Bridge {
   waiters: ReentryWaiters;
   worker: OutboxWorker;
   server: Server;
+  rules: FollowupRules;
+  sweeps: Sweeps;
+  scheduler: Scheduler;
   readonly port: number;
   /** Present once started with Slack configured. */
   readonly slack: SlackBridge | undefined;

@@ -39,7 +39,23 @@ export interface Actor {
 export type Change =
   | { type: 'created'; token: Token }
   | { type: 'settled'; token: Token; outcome: Outcome }
-  | { type: 'updated'; token: Token; what: string };
+  | { type: 'updated'; token: Token; what: string }
+  | { type: 'escalated'; token: Token; target: string | null }
+  | { type: 'warned'; token: Token; dueInMs: number }
+  | { type: 'reminded'; token: Token; waitedMs: number; mention: string | null }
+  | { type: 'blocked'; token: Token }
+  | { type: 'github_error'; token: Token; error: string };
+
+/** Inside `purgatory.change(...)`: read, record and plan within one transaction. */
+export interface ChangeContext {
+  nowMs: number;
+  /** The token as the transaction sees it now (after any updates made so far). */
+  token(id: string): Token;
+  /** Appends an audit event. */
+  event(e: { tokenId: string | null; type: EventType; actor?: string | null; data?: Record<string, unknown> }): void;
+  /** Enqueues the side effects of a change. */
+  plan(change: Change): void;
+}
 
 /** Turns a change into outbox jobs (Slack posts, reentry deliveries, GitHub calls). Must not do I/O. */
 export type EffectPlanner = (change: Change) => NewJob[];
@@ -530,6 +546,29 @@ export function createPurgatory({ db, clock, planners = [] }: PurgatoryOptions) 
 
     counts(): Record<string, number> {
       return tokens.countByStatus();
+    },
+
+    /**
+     * Runs `fn` in one transaction with what a state change needs — the current token, audit events, planned
+     * side effects — and wakes the outbox once it commits. Follow-up rules (escalate, remind, claim, label)
+     * are built on it; `fn` does its compare-and-set through the store and returns what happened.
+     */
+    change<T>(fn: (tx: ChangeContext) => T): T {
+      let jobs = 0;
+      const run = db.transaction(() => {
+        const nowMs = clock.now();
+        return fn({
+          nowMs,
+          token: (id) => rowToToken(mustGet(id)),
+          event: (e) => events.append({ ...e, atMs: nowMs }),
+          plan: (c) => {
+            jobs += plan(c, nowMs);
+          },
+        });
+      });
+      const result = run();
+      if (jobs > 0) bus.emit('outbox');
+      return result;
     },
 
     /** Called with the id of every token this process moves out of pending. */

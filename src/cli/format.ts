@@ -18,10 +18,10 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
-/** "3h" since the token was created, or the exact time when it is not a parseable date. */
+/** How long ago rodizio received the token, e.g. "3h". */
 export function age(token: Token, nowMs: number): string {
-  const created = parseIsoTime(token.created_at);
-  return created === undefined ? token.created_at : formatDuration(nowMs - created);
+  const received = parseIsoTime(token.received_at);
+  return received === undefined ? token.received_at : formatDuration(nowMs - received);
 }
 
 export function tokenRow(t: Token, nowMs: number): string[] {

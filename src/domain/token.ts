@@ -109,14 +109,14 @@ export const TokenInput = z
     slack_channel: z.string().min(1).max(100).nullable().default(null),
     answerers: Answerers.nullable().default(null),
     answer_schema: AnswerSchema.nullable().default(null),
-    expiry_policy: ExpiryPolicy.default('escalate'),
+    expiry_policy: ExpiryPolicy.nullable().default(null),
     requested_by: z.string().min(1).max(100).nullable().default(null),
     required_approvals: z.int().min(1).max(10).default(1),
     destructive_options: z.array(z.string().min(1).max(2000)).max(100).default([]),
     thread_resolves: z.boolean().nullable().default(null),
   })
   .superRefine((t, ctx) => {
-    const auto = t.expiry_policy.startsWith('resolve:') ? t.expiry_policy.slice('resolve:'.length) : undefined;
+    const auto = t.expiry_policy?.startsWith('resolve:') ? t.expiry_policy.slice('resolve:'.length) : undefined;
     if (auto !== undefined && t.options.length > 0 && !t.options.includes(auto)) {
       ctx.addIssue({ code: 'custom', path: ['expiry_policy'], message: `"${auto}" is not one of the options` });
     }
@@ -145,6 +145,20 @@ export const Note = z.object({
 });
 export type Note = z.infer<typeof Note>;
 
+export const Followup = z.object({
+  escalated_at: z.string().nullable(),
+  escalated_to: z.string().nullable(),
+  reminders: z.int(),
+  last_reminder_at: z.string().nullable(),
+  claimed_by: z.string().nullable(),
+  claimed_by_name: z.string().nullable(),
+  claimed_until: z.string().nullable(),
+  github_blocked_at: z.string().nullable(),
+  github_unblocked_at: z.string().nullable(),
+  github_error: z.string().nullable(),
+});
+export type Followup = z.infer<typeof Followup>;
+
 /** A token as rodizio returns it: the 14 interoperable keys, the extensions, and its state. */
 export const Token = z.object({
   id: z.string(),
@@ -169,17 +183,22 @@ export const Token = z.object({
   slack_channel: z.string().nullable(),
   answerers: Answerers.nullable(),
   answer_schema: AnswerSchema.nullable(),
-  expiry_policy: ExpiryPolicy,
+  /** null: the project's or DEFAULT_EXPIRY_POLICY applies. */
+  expiry_policy: ExpiryPolicy.nullable(),
   requested_by: z.string().nullable(),
   required_approvals: z.int(),
   destructive_options: z.array(z.string()),
   thread_resolves: z.boolean().nullable(),
   status: TokenStatus,
+  /** When rodizio stored it (its own clock; `created_at` is the agent's). */
+  received_at: z.string(),
   human_input: z.json().nullable(),
   answered_by: z.string().nullable(),
   answered_by_name: z.string().nullable(),
   answered_via: AnswerVia.nullable(),
   slack: z.object({ channel: z.string(), ts: z.string() }).nullable(),
+  /** What the follow-up rules have done so far. */
+  followup: Followup,
 });
 export type Token = z.infer<typeof Token>;
 

@@ -6,6 +6,7 @@ import type { Mount } from '../api/server.js';
 import type { Clock } from '../clock.js';
 import type { Config, SlackConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
+import type { FollowupRules } from '../followups/rules.js';
 import type { Logger } from '../logger.js';
 import type { JobKind } from '../outbox/worker.js';
 import type { Purgatory } from '../purgatory.js';
@@ -29,6 +30,7 @@ export interface SlackServices {
   directory: SlackDirectory;
   cardState: CardStateReader;
   publishHome: HomePublisher;
+  rules: FollowupRules;
 }
 
 export interface SlackBridge {
@@ -53,6 +55,7 @@ export interface SlackBridgeOptions {
   logger: Logger;
   clock: Clock;
   purgatory: Purgatory;
+  rules: FollowupRules;
   /** Registers the Slack listeners (handlers/), passed in by the composition root. */
   register: (app: App, services: SlackServices) => void;
 }
@@ -156,6 +159,7 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
     directory,
     cardState,
     publishHome: createHomePublisher({ purgatory, mayAnswer, cardState, logger: log }),
+    rules: options.rules,
   };
   options.register(app, services);
 

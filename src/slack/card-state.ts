@@ -6,6 +6,13 @@ import type { Purgatory } from '../purgatory.js';
 import { parseIsoTime } from '../time.js';
 import { threadResolves } from './routing.js';
 
+function liveClaim(token: Token, nowMs: number): CardState['claim'] {
+  const { claimed_by, claimed_until } = token.followup;
+  if (!claimed_by || !claimed_until) return null;
+  const until = Date.parse(claimed_until);
+  return until > nowMs ? { user: claimed_by, until } : null;
+}
+
 /** Gathers what a card shows besides the token (votes, deadline, claim…) from the store. */
 export function createCardStateReader({
   purgatory,
@@ -23,6 +30,15 @@ export function createCardStateReader({
       threadResolves: threadResolves(token),
       approvals: token.required_approvals > 1 ? purgatory.approvals(token.id) : [],
       githubWebBase: config.githubWebUrl,
+      claimable: token.kind === 'semaphore',
+      claim: liveClaim(token, clock.now()),
+      escalated: token.followup.escalated_at
+        ? { at: Date.parse(token.followup.escalated_at), target: token.followup.escalated_to }
+        : null,
+      blockedAt:
+        token.followup.github_blocked_at && !token.followup.github_unblocked_at
+          ? Date.parse(token.followup.github_blocked_at)
+          : null,
     };
   };
 }

@@ -1,9 +1,11 @@
 import type { WebClient } from '@slack/web-api';
+import { renderEscalation } from '../../blocks/followups.js';
 import { renderPromptOverflow, renderTokenCard } from '../../blocks/token-card.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { JobKind, RetryPolicy } from '../outbox/worker.js';
 import type { Purgatory } from '../purgatory.js';
+import { formatDuration, parseIsoTime } from '../time.js';
 import type { CardStateReader } from './card-state.js';
 import type { ChannelPacer } from './pacer.js';
 import { cardChannel } from './routing.js';
@@ -76,6 +78,35 @@ export function createSlackJobs({
             clock.now(),
           );
         }
+      },
+    },
+
+    'slack.escalation': {
+      retry: SLACK_RETRY,
+      async handle({ payload, job }) {
+        const token = job.token_id ? purgatory.find(job.token_id) : undefined;
+        if (token?.status !== 'pending') return;
+        let permalink: string | null = null;
+        if (token.slack) {
+          try {
+            const res = await client.chat.getPermalink({ channel: token.slack.channel, message_ts: token.slack.ts });
+            permalink = res.permalink ?? null;
+          } catch (err) {
+            classifySlackError(err);
+          }
+        }
+        const deadlineMs = token.deadline ? (parseIsoTime(token.deadline) ?? null) : null;
+        const received = Date.parse(token.received_at);
+        const message = renderEscalation(token, {
+          target: typeof payload.target === 'string' ? payload.target : null,
+          permalink,
+          deadlineMs,
+          waited: formatDuration(clock.now() - received),
+        });
+        const channel = String(payload.channel);
+        await post(channel, async () => {
+          await client.chat.postMessage({ channel, ...message, unfurl_links: false });
+        });
       },
     },
 

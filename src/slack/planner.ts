@@ -1,26 +1,71 @@
+import { githubErrorText, reminderText, warningText } from '../../blocks/followups.js';
 import { renderDecisionReply } from '../../blocks/token-card.js';
 import type { Config } from '../config.js';
+import { escalationMention } from '../followups/mentions.js';
+import { effectivePolicy } from '../followups/policy.js';
 import type { EffectPlanner } from '../purgatory.js';
 import type { NewJob } from '../store/outbox.js';
-import { cardChannel } from './routing.js';
+import { formatDuration, parseIsoTime } from '../time.js';
+import { cardChannel, escalationChannel } from './routing.js';
 
 /** The outbox lane of a Slack channel: its jobs run in order, which keeps cards in order and paces posts. */
 export const slackLane = (channel: string) => `slack:${channel}`;
 
+/** What happens at the deadline, in words, for the "deadline soon" warning. */
+function thenText(
+  config: Config,
+  token: Parameters<typeof effectivePolicy>[1] & Parameters<typeof escalationMention>[1],
+): string {
+  const policy = effectivePolicy(config, token);
+  if (policy.kind === 'expire') return 'it expires and the agent is told nobody answered';
+  if (policy.kind === 'resolve') return `it is answered “${policy.option}” automatically`;
+  const target = escalationMention(config, token);
+  return target ? `it is escalated to ${target.text}` : 'it is escalated to the on-call channel';
+}
+
 /**
- * Slack side effects of state changes: a new token posts its card; any later change re-renders it
- * (`chat.update`); leaving pending also records the decision in the card's thread.
+ * Slack side effects of state changes: a new token posts its card; later changes re-render it
+ * (`chat.update`); leaving pending records the decision in the thread; follow-ups post a reminder, a warning,
+ * an escalation in the escalation channel, or a note about GitHub.
  */
 export function createSlackPlanner(config: Config): EffectPlanner {
   return (change) => {
     const { token } = change;
-    if (token.kind !== 'semaphore') return [];
     const channel = token.slack?.channel ?? cardChannel(config, token);
     if (!channel) return [];
     const lane = slackLane(channel);
-    const jobs: NewJob[] = [{ kind: 'slack.card', lane }];
-    if (change.type === 'settled')
-      jobs.push({ kind: 'slack.thread', lane, payload: { text: renderDecisionReply(token).text } });
-    return jobs;
+    const card: NewJob = { kind: 'slack.card', lane };
+    const thread = (text: string, broadcast = false): NewJob => ({
+      kind: 'slack.thread',
+      lane,
+      payload: { text, broadcast },
+    });
+    switch (change.type) {
+      case 'created':
+      case 'updated':
+      case 'blocked':
+        return [card];
+      case 'settled':
+        return [card, thread(renderDecisionReply(token).text)];
+      case 'escalated': {
+        const to = escalationChannel(config, token) ?? channel;
+        return [
+          card,
+          { kind: 'slack.escalation', lane: slackLane(to), payload: { channel: to, target: change.target } },
+        ];
+      }
+      case 'warned': {
+        const deadlineMs = token.deadline ? (parseIsoTime(token.deadline) ?? 0) : 0;
+        return [
+          thread(
+            warningText({ dueIn: formatDuration(change.dueInMs), deadlineMs, afterwards: thenText(config, token) }),
+          ),
+        ];
+      }
+      case 'reminded':
+        return [thread(reminderText({ waited: formatDuration(change.waitedMs), mention: change.mention }), true)];
+      case 'github_error':
+        return [thread(githubErrorText(token.github_issue, change.error)), card];
+    }
   };
 }

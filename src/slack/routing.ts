@@ -10,10 +10,17 @@ export function cardChannel(config: Config, token: Pick<Token, 'slack_channel' |
   );
 }
 
-/** Where escalations for a project go: its escalation channel, the global one, then its card channel. */
-export function escalationChannel(config: Config, token: Pick<Token, 'slack_channel' | 'project'>): string | undefined {
+/**
+ * Where escalations go: the project's escalation channel, else the one for the token's severity, else
+ * SLACK_ESCALATION_CHANNEL, else the card's own channel.
+ */
+export function escalationChannel(
+  config: Config,
+  token: Pick<Token, 'slack_channel' | 'project' | 'severity'>,
+): string | undefined {
   return (
     (token.project ? config.file.projects[token.project]?.escalation_channel : undefined) ??
+    config.file.severity_channels[token.severity] ??
     config.slack?.escalationChannel ??
     cardChannel(config, token)
   );

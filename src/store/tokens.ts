@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Token, TokenStatus } from '../domain/token.js';
+import { formatIsoTime } from '../time.js';
 import type { Db } from './database.js';
 
 /** A row of `tokens` as SQLite returns it. */
@@ -35,7 +36,32 @@ export interface TokenRow {
   answered_via: string | null;
   slack_channel_id: string | null;
   slack_ts: string | null;
+  escalated_at_ms: number | null;
+  escalated_to: string | null;
+  warned_at_ms: number | null;
+  last_reminder_ms: number | null;
+  reminders: number;
+  claim_user: string | null;
+  claim_user_name: string | null;
+  claim_until_ms: number | null;
+  blocked_at_ms: number | null;
+  unblocked_at_ms: number | null;
+  github_error: string | null;
 }
+
+/** Columns the follow-up rules own; a new token starts with none of them set. */
+type FollowupColumns =
+  | 'escalated_at_ms'
+  | 'escalated_to'
+  | 'warned_at_ms'
+  | 'last_reminder_ms'
+  | 'reminders'
+  | 'claim_user'
+  | 'claim_user_name'
+  | 'claim_until_ms'
+  | 'blocked_at_ms'
+  | 'unblocked_at_ms'
+  | 'github_error';
 
 export type NewTokenRow = Omit<
   TokenRow,
@@ -51,6 +77,7 @@ export type NewTokenRow = Omit<
   | 'answered_via'
   | 'slack_channel_id'
   | 'slack_ts'
+  | FollowupColumns
 >;
 
 /** Extensions kept in the `ext` JSON column rather than in columns of their own. */
@@ -239,6 +266,17 @@ export function newRowToToken(row: NewTokenRow): Token {
     answered_via: null,
     slack_channel_id: null,
     slack_ts: null,
+    escalated_at_ms: null,
+    escalated_to: null,
+    warned_at_ms: null,
+    last_reminder_ms: null,
+    reminders: 0,
+    claim_user: null,
+    claim_user_name: null,
+    claim_until_ms: null,
+    blocked_at_ms: null,
+    unblocked_at_ms: null,
+    github_error: null,
   });
 }
 
@@ -268,16 +306,31 @@ export function rowToToken(row: TokenRow): Token {
     slack_channel: ext.slack_channel ?? null,
     answerers: ext.answerers ?? null,
     answer_schema: ext.answer_schema ?? null,
-    expiry_policy: ext.expiry_policy ?? 'escalate',
+    expiry_policy: ext.expiry_policy ?? null,
     requested_by: ext.requested_by ?? null,
     required_approvals: ext.required_approvals ?? 1,
     destructive_options: ext.destructive_options ?? [],
     thread_resolves: ext.thread_resolves ?? null,
     status: row.status as Token['status'],
+    received_at: formatIsoTime(row.received_ms),
     human_input: row.human_input === null ? null : JSON.parse(row.human_input),
     answered_by: row.answered_by,
     answered_by_name: row.answered_by_name,
     answered_via: row.answered_via as Token['answered_via'],
     slack: row.slack_channel_id && row.slack_ts ? { channel: row.slack_channel_id, ts: row.slack_ts } : null,
+    followup: {
+      escalated_at: iso(row.escalated_at_ms),
+      escalated_to: row.escalated_to,
+      reminders: row.reminders,
+      last_reminder_at: iso(row.last_reminder_ms),
+      claimed_by: row.claim_user,
+      claimed_by_name: row.claim_user_name,
+      claimed_until: iso(row.claim_until_ms),
+      github_blocked_at: iso(row.blocked_at_ms),
+      github_unblocked_at: iso(row.unblocked_at_ms),
+      github_error: row.github_error,
+    },
   };
 }
+
+const iso = (ms: number | null) => (ms === null ? null : formatIsoTime(ms));

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ManualClock } from '../../src/clock.js';
-import { FileConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createBridge } from '../../src/main.js';
 import { createPurgatory } from '../../src/purgatory.js';
@@ -53,6 +53,7 @@ export async function benchWake(dir: string, n = 1000): Promise<Figure[]> {
   const bridge = createBridge({
     logger: createLogger({ level: 'silent' }),
     config: {
+      ...loadConfig({}),
       port: 0,
       host: '127.0.0.1',
       dbPath: join(dir, 'wake.db'),
@@ -60,9 +61,6 @@ export async function benchWake(dir: string, n = 1000): Promise<Figure[]> {
       adminToken: undefined,
       configFile: undefined,
       logLevel: 'silent',
-      file: FileConfig.parse({}),
-      slack: undefined,
-      githubWebUrl: 'https://github.com',
     },
   });
   const port = await bridge.start();

@@ -3,7 +3,7 @@
 //   rodizio <db>   — the real bridge with a real pino logger writing synchronously (as to stdout) to /dev/null
 import { createServer } from 'node:http';
 import { pino } from 'pino';
-import { FileConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createBridge } from '../../src/main.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -52,6 +52,7 @@ if (kind === 'baseline') {
   const bridge = createBridge({
     logger,
     config: {
+      ...loadConfig({}),
       port: 0,
       host: '127.0.0.1',
       dbPath,
@@ -59,9 +60,6 @@ if (kind === 'baseline') {
       adminToken: 'bench-admin',
       configFile: undefined,
       logLevel: 'info',
-      file: FileConfig.parse({}),
-      slack: undefined,
-      githubWebUrl: 'https://github.com',
     },
   });
   bridge.start().then((port) => process.stdout.write(`port=${port}\n`));

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ManualClock, systemClock } from '../../src/clock.js';
-import { type Config, FileConfig } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createBridge } from '../../src/main.js';
 import { createPurgatory } from '../../src/purgatory.js';
@@ -14,6 +14,7 @@ const CHANNEL = 'C0BENCH';
 
 function config(dir: string, name: string, apiUrl: string, postIntervalMs: number): Config {
   return {
+    ...loadConfig({}),
     port: 0,
     host: '127.0.0.1',
     dbPath: join(dir, `${name}.db`),
@@ -21,7 +22,6 @@ function config(dir: string, name: string, apiUrl: string, postIntervalMs: numbe
     adminToken: undefined,
     configFile: undefined,
     logLevel: 'silent',
-    file: FileConfig.parse({}),
     slack: {
       botToken: 'xoxb-bench',
       signingSecret: SECRET,
@@ -31,7 +31,6 @@ function config(dir: string, name: string, apiUrl: string, postIntervalMs: numbe
       escalationChannel: undefined,
       postIntervalMs,
     },
-    githubWebUrl: 'https://github.com',
   };
 }
 

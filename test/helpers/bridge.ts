@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
 import type { Clock } from '../../src/clock.js';
-import { type Config, FileConfig } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import type { TokenInput } from '../../src/domain/token.js';
 import { type Bridge, createBridge } from '../../src/main.js';
 import { captureLogger } from './logs.js';
@@ -19,19 +19,13 @@ afterEach(async () => {
 /** A config for tests: temp database, port 0, runners `ci` and `other`, an admin token. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    port: 0,
-    host: '127.0.0.1',
+    ...loadConfig({ PORT: '0', LOG_LEVEL: 'debug' }),
     dbPath: tempDbPath(),
     apiTokens: new Map([
       ['ci', RUNNER_SECRET],
       ['other', OTHER_SECRET],
     ]),
     adminToken: ADMIN_SECRET,
-    configFile: undefined,
-    logLevel: 'debug',
-    file: FileConfig.parse({}),
-    slack: undefined,
-    githubWebUrl: 'https://github.com',
     ...overrides,
   };
 }

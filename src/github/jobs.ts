@@ -1,0 +1,115 @@
+import type { Clock } from '../clock.js';
+import type { Token } from '../domain/token.js';
+import type { FollowupRules } from '../followups/rules.js';
+import type { JobKind, RetryPolicy } from '../outbox/worker.js';
+import type { Purgatory } from '../purgatory.js';
+import type { GitHubClient } from './client.js';
+import { blockedComment, parseIssueRef, unblockedComment } from './comments.js';
+import { classifyGitHubError } from './errors.js';
+
+/** GitHub calls retry (5xx, rate limits) for about an hour before a job is marked dead. */
+export const GITHUB_RETRY: RetryPolicy = { maxAttempts: 12, baseMs: 5000, maxMs: 15 * 60_000 };
+
+export interface GitHubJobDeps {
+  client: GitHubClient;
+  purgatory: Purgatory;
+  rules: FollowupRules;
+  clock: Clock;
+  /** The Slack permalink of a token's card, when Slack is on. */
+  permalink(token: Token): Promise<string | null>;
+}
+
+function issueOf(payload: Record<string, unknown>) {
+  const parsed = parseIssueRef(String(payload.ref));
+  if (!parsed) throw new Error(`not an issue reference: ${String(payload.ref)}`);
+  return parsed;
+}
+
+const status = (err: unknown) => (err as { status?: number })?.status;
+
+/**
+ * Outbox job kinds that call GitHub. Each step is its own job so a retry repeats only what failed: the label
+ * is created only when missing and added idempotently; a comment is posted once. A refusal that retrying
+ * cannot fix (403, 404, 422) is recorded on the token and told in its Slack thread.
+ */
+export function createGitHubJobs({
+  client,
+  purgatory,
+  rules,
+  clock,
+  permalink,
+}: GitHubJobDeps): Record<string, JobKind> {
+  const refuse = (tokenId: string | null) => (description: string) => {
+    if (tokenId) rules.recordGithubError(tokenId, description);
+  };
+
+  return {
+    'github.label': {
+      retry: GITHUB_RETRY,
+      async handle({ job, payload, logger }) {
+        const { owner, repo, issue } = issueOf(payload);
+        const name = String(payload.label);
+        try {
+          try {
+            await client.issues.getLabel({ owner, repo, name });
+          } catch (err) {
+            if (status(err) !== 404) throw err;
+            try {
+              await client.issues.createLabel({
+                owner,
+                repo,
+                name,
+                color: 'b60205',
+                description: 'Waiting for a human (rodizio)',
+              });
+              logger.info({ repo: `${owner}/${repo}`, label: name }, 'created the label');
+            } catch (createErr) {
+              if (status(createErr) !== 422) throw createErr; // already_exists: somebody made it meanwhile
+            }
+          }
+          await client.issues.addLabels({ owner, repo, issue_number: issue, labels: [name] });
+        } catch (err) {
+          classifyGitHubError(err, refuse(job.token_id));
+        }
+      },
+    },
+
+    'github.unlabel': {
+      retry: GITHUB_RETRY,
+      async handle({ job, payload }) {
+        const { owner, repo, issue } = issueOf(payload);
+        try {
+          await client.issues.removeLabel({ owner, repo, issue_number: issue, name: String(payload.label) });
+        } catch (err) {
+          if (status(err) !== 404) classifyGitHubError(err, refuse(job.token_id)); // 404: already gone
+        }
+        if (job.token_id) rules.recordUnblocked(job.token_id);
+      },
+    },
+
+    'github.comment': {
+      retry: GITHUB_RETRY,
+      async handle({ job, payload }) {
+        const { owner, repo, issue } = issueOf(payload);
+        let body = typeof payload.body === 'string' ? payload.body : undefined;
+        if (!body) {
+          const token = job.token_id ? purgatory.find(job.token_id) : undefined;
+          if (!token) return;
+          body =
+            payload.template === 'unblocked'
+              ? unblockedComment(token)
+              : blockedComment(token, {
+                  nowMs: clock.now(),
+                  permalink: await permalink(token),
+                  label: String(payload.label ?? 'blocked'),
+                });
+        }
+        try {
+          await client.issues.createComment({ owner, repo, issue_number: issue, body });
+        } catch (err) {
+          classifyGitHubError(err, refuse(job.token_id));
+        }
+      },
+    },
+  };
+}
