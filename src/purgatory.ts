@@ -534,6 +534,26 @@ export function createPurgatory({ db, clock, planners = [] }: PurgatoryOptions) 
       return deleted;
     },
 
+    /** Every audit event at or after `sinceMs`, oldest first, read page by page (for `rodizio export`). */
+    *exportEvents(sinceMs: number, pageSize = 1000) {
+      let after = 0;
+      for (;;) {
+        const page = events.page(sinceMs, after, pageSize);
+        for (const e of page) {
+          yield {
+            seq: e.seq,
+            token_id: e.token_id,
+            type: e.type,
+            at: formatIsoTime(e.at_ms),
+            actor: e.actor,
+            data: JSON.parse(e.data) as Record<string, unknown>,
+          };
+        }
+        if (page.length < pageSize) return;
+        after = page.at(-1)?.seq ?? after;
+      }
+    },
+
     /** The audit trail of one token, oldest first. */
     history(id: string) {
       return events.forToken(id).map((e) => ({

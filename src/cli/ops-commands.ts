@@ -1,7 +1,8 @@
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { openPurgatory } from '../main.js';
 import { buildManifest } from '../slack/manifest.js';
 import type { OutboxRow } from '../store/outbox.js';
-import { formatIsoTime } from '../time.js';
+import { formatIsoTime, parseIsoTime } from '../time.js';
 import { type Command, JSON_OPTION, UsageError } from './command.js';
 import { oneLine, table } from './format.js';
 
@@ -105,5 +106,52 @@ export const manifestCommand: Command = {
       `${JSON.stringify(buildManifest({ url, socketMode, name: values.name as string | undefined }), null, 2)}\n`,
     );
     return 0;
+  },
+};
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: 'Write the audit log as JSON lines (archive it before `rodizio gc`)',
+  usage: 'rodizio export [--since 2026-01-01T00:00:00] [--out events.jsonl]',
+  details: 'One event per line: {seq, token_id, type, at, actor, data}, oldest first. Times without an offset are UTC.',
+  options: { since: { type: 'string' }, out: { type: 'string' } },
+  positionals: 0,
+  async run({ values, io, config }) {
+    const sinceText = values.since as string | undefined;
+    const since = sinceText === undefined ? 0 : parseIsoTime(sinceText);
+    if (since === undefined)
+      throw new UsageError(`--since "${sinceText}" is not an ISO time such as 2026-01-01T00:00:00`);
+    const out = values.out as string | undefined;
+    const { purgatory, close } = openPurgatory(config(), io.clock);
+    let file: WriteStream | undefined;
+    if (out) {
+      try {
+        // Opened here, synchronously, so an existing file is refused before anything is written.
+        file = createWriteStream('', { fd: openSync(out, 'wx') });
+      } catch (err) {
+        close();
+        io.stderr(
+          `rodizio export: cannot create ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (it is never overwritten)\n`,
+        );
+        return 1;
+      }
+    }
+    try {
+      let written = 0;
+      for (const line of purgatory.exportEvents(since)) {
+        const text = `${JSON.stringify(line)}\n`;
+        if (file) {
+          if (!file.write(text)) await new Promise<void>((resolve) => file.once('drain', () => resolve()));
+        } else io.stdout(text);
+        written++;
+      }
+      if (file) {
+        await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        io.stderr(`wrote ${written} event${written === 1 ? '' : 's'} to ${out}\n`);
+      }
+      return 0;
+    } finally {
+      close();
+    }
   },
 };

@@ -141,7 +141,8 @@ export function createTokenStore(db: Db) {
   >(`
     UPDATE tokens SET status = ?,
       resolved_at = ?, cancelled_at = ?, voided_at = ?, closed_ms = ?,
-      human_input = ?, answered_by = ?, answered_by_name = ?, answered_via = ?
+      human_input = ?, answered_by = ?, answered_by_name = ?, answered_via = ?,
+      claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
     WHERE id = ? AND status = 'pending'`);
   const due = db.prepare<[number, number], TokenRow>(`
     SELECT * FROM tokens WHERE status = 'pending' AND deadline_ms IS NOT NULL AND deadline_ms <= ?

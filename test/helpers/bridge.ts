@@ -2,6 +2,7 @@ import { afterEach } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { TokenInput } from '../../src/domain/token.js';
+import type { GitHubClientOptions } from '../../src/github/client.js';
 import { type Bridge, createBridge } from '../../src/main.js';
 import { captureLogger } from './logs.js';
 import { tempDbPath } from './temp.js';
@@ -44,9 +45,17 @@ export interface TestBridge {
 }
 
 /** Starts a real bridge on a free loopback port; it is stopped after the test. */
-export async function startTestBridge(options: { config?: Partial<Config>; clock?: Clock } = {}): Promise<TestBridge> {
+export async function startTestBridge(
+  options: { config?: Partial<Config>; clock?: Clock; schedule?: boolean; github?: GitHubClientOptions } = {},
+): Promise<TestBridge> {
   const logs = captureLogger();
-  const bridge = createBridge({ config: testConfig(options.config), logger: logs.logger, clock: options.clock });
+  const bridge = createBridge({
+    config: testConfig(options.config),
+    logger: logs.logger,
+    clock: options.clock,
+    schedule: options.schedule ?? false,
+    github: options.github,
+  });
   running.push(bridge);
   const port = await bridge.start();
   const url = `http://127.0.0.1:${port}`;

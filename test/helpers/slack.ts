@@ -2,6 +2,7 @@ import { afterEach, vi } from 'vitest';
 import { ActionId } from '../../blocks/ids.js';
 import type { Clock } from '../../src/clock.js';
 import { type Config, FileConfig, type SlackConfig } from '../../src/config.js';
+import type { GitHubClientOptions } from '../../src/github/client.js';
 import {
   createFakeSlack,
   type FakeSlack,
@@ -56,6 +57,7 @@ export async function startSlackBridge(
     file?: Record<string, unknown>;
     config?: Partial<Config>;
     fake?: FakeSlack;
+    bridge?: { schedule?: boolean; github?: GitHubClientOptions };
   } = {},
 ): Promise<SlackTestBridge> {
   const fake = options.fake ?? (await startFakeSlack());
@@ -72,6 +74,7 @@ export async function startSlackBridge(
   const t = await startTestBridge({
     clock: options.clock,
     config: { slack, file: FileConfig.parse(options.file ?? {}), ...options.config },
+    ...options.bridge,
   });
   const driver = createSlackDriver({ fake, botUrl: `${t.url}/slack/events`, signingSecret: SIGNING_SECRET });
   const card = (tokenId: string) => {
