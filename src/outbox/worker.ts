@@ -131,10 +131,13 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     } catch (err) {
       logger.error({ err }, 'outbox poll failed');
     }
+    // Every slot busy: each finishing job pumps again, so there is no need to look for the next run time
+    // (a query over every pending job) on each completion of a long backlog.
+    if (inFlight.size >= concurrency) return;
     const next = outbox.nextRunAt();
     // Wake for the next due job; also poll every 5 s so jobs enqueued by another process are never stranded.
     const delay = next === undefined ? 5000 : Math.min(5000, Math.max(0, next - clock.now()));
-    timer = setTimeout(pump, Math.max(delay, inFlight.size >= concurrency ? 50 : 0));
+    timer = setTimeout(pump, delay);
     timer.unref();
   }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { benchBigStore, benchCreate, benchWake } from './core.js';
 import type { Figure } from './lib.js';
 import { benchBurst, benchClick } from './slack.js';
+import { benchSweeps } from './sweeps.js';
 
 const sections: [string, (dir: string) => Promise<Figure[]> | Figure[]][] = [
   ['core: create over HTTP', (d) => benchCreate(d)],
@@ -13,6 +14,7 @@ const sections: [string, (dir: string) => Promise<Figure[]> | Figure[]][] = [
   ['core: 100k-token store', (d) => benchBigStore(d)],
   ['slack: click to reentry', (d) => benchClick(d)],
   ['slack: burst with 429s', (d) => benchBurst(d)],
+  ['followups: sweeps over 100k tokens', (d) => benchSweeps(d)],
 ];
 
 const filter = process.argv[2];
