@@ -110,6 +110,13 @@ const Env = z
     RENOTIFY_SCHEDULE: CronExpression('*/5 * * * *'),
     BLOCKED_SCHEDULE: CronExpression('*/10 * * * *'),
     GC_SCHEDULE: CronExpression('30 3 * * *'),
+    RODIZIO_TMUX_SOCKET: z
+      .string()
+      .regex(/^[\w.-]{1,100}$/, 'a tmux -L socket name')
+      .optional(),
+    RODIZIO_PHASE_DIR: z.string().min(1).default('/tmp'),
+    RODIZIO_PHASE_RESCAN: Duration('5s', 100),
+    RODIZIO_PHASE_WATCH: z.stringbool().default(true),
   })
   .superRefine((e, ctx) => {
     const issue = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [key], message });
@@ -172,6 +179,17 @@ export interface Config {
   github: GitHubConfig | undefined;
   followups: FollowupConfig;
   schedules: Record<SweepName, string>;
+  /** `tmux -L` socket name for injections (unset: the default tmux server). */
+  tmuxSocket: string | undefined;
+  phase: PhaseConfig;
+}
+
+export interface PhaseConfig {
+  /** Watch `dir` for `*.phase` files (RODIZIO_PHASE_WATCH). */
+  enabled: boolean;
+  dir: string;
+  /** Watch events are lossy: rescan this often. */
+  rescanMs: number;
 }
 
 export type GitHubAuth =
@@ -262,6 +280,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       defaultExpiryPolicy: e.DEFAULT_EXPIRY_POLICY,
       unblockOnAnswer: e.UNBLOCK_ON_ANSWER,
     },
+    tmuxSocket: e.RODIZIO_TMUX_SOCKET,
+    phase: { enabled: e.RODIZIO_PHASE_WATCH, dir: e.RODIZIO_PHASE_DIR, rescanMs: e.RODIZIO_PHASE_RESCAN },
     schedules: {
       deadlines: e.DEADLINE_SCHEDULE,
       renotify: e.RENOTIFY_SCHEDULE,

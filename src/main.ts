@@ -8,6 +8,10 @@ import { createRequestListener, createServer, listen, type Mount } from './api/s
 import { registerTokenRoutes } from './api/tokens-routes.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { createDeliveryJobs } from './delivery/jobs.js';
+import { createOnceNotes } from './delivery/notes.js';
+import { createDeliveryPlanner } from './delivery/planner.js';
+import { createTmux } from './delivery/tmux.js';
 import { createFollowupRules, type FollowupRules } from './followups/rules.js';
 import { createScheduler, type Scheduler } from './followups/scheduler.js';
 import { createSweeps, type Sweeps } from './followups/sweeps.js';
@@ -31,6 +35,7 @@ export function buildPlanners(config: Config): EffectPlanner[] {
   const planners: EffectPlanner[] = [];
   if (config.slack) planners.push(createSlackPlanner(config));
   if (config.github) planners.push(createGitHubPlanner(config));
+  planners.push(createDeliveryPlanner(config));
   return planners;
 }
 
@@ -74,14 +79,26 @@ export function createBridge({ config, logger, clock = systemClock, schedule = t
     clock,
     logger: logger.child({ component: 'outbox' }),
     kinds,
-    onDead: (job, error) =>
+    onDead: (job, error) => {
+      const delivery = job.kind.startsWith('deliver.');
       purgatory.stores.events.append({
         tokenId: job.token_id,
-        type: 'outbox_dead',
+        type: delivery ? 'delivery_dead' : 'outbox_dead',
         atMs: clock.now(),
         data: { job_id: job.id, kind: job.kind, error },
-      }),
+      });
+      if (delivery && job.token_id) {
+        noteOnce(
+          job.token_id,
+          `dead:${job.id}`,
+          `⚠️ The answer could not be delivered to the agent (${job.kind.slice('deliver.'.length)}): ${error}. \`rodizio redeliver ${job.token_id}\` tries again.`,
+        );
+      }
+    },
   });
+  const noteOnce = createOnceNotes(purgatory);
+  const tmux = createTmux({ socketName: config.tmuxSocket });
+  Object.assign(kinds, createDeliveryJobs({ purgatory, config, clock, tmux, note: noteOnce }));
   let slack: SlackBridge | undefined;
   const githubClient = config.github ? createGitHubClient(config.github, logger, github) : undefined;
   if (githubClient) {

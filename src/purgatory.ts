@@ -44,7 +44,8 @@ export type Change =
   | { type: 'warned'; token: Token; dueInMs: number }
   | { type: 'reminded'; token: Token; waitedMs: number; mention: string | null }
   | { type: 'blocked'; token: Token }
-  | { type: 'github_error'; token: Token; error: string };
+  | { type: 'github_error'; token: Token; error: string }
+  | { type: 'noted'; token: Token; text: string };
 
 /** Inside `purgatory.change(...)`: read, record and plan within one transaction. */
 export interface ChangeContext {
@@ -55,6 +56,8 @@ export interface ChangeContext {
   event(e: { tokenId: string | null; type: EventType; actor?: string | null; data?: Record<string, unknown> }): void;
   /** Enqueues the side effects of a change. */
   plan(change: Change): void;
+  /** Enqueues one job directly (e.g. a redelivery), bypassing the planners. */
+  enqueue(job: NewJob): void;
 }
 
 /** Turns a change into outbox jobs (Slack posts, reentry deliveries, GitHub calls). Must not do I/O. */
@@ -583,6 +586,10 @@ export function createPurgatory({ db, clock, planners = [] }: PurgatoryOptions) 
           event: (e) => events.append({ ...e, atMs: nowMs }),
           plan: (c) => {
             jobs += plan(c, nowMs);
+          },
+          enqueue: (job) => {
+            outbox.enqueue(job, nowMs);
+            jobs++;
           },
         });
       });

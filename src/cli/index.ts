@@ -5,7 +5,7 @@ import { ConfigError, RodizioError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { packageVersion } from '../package-info.js';
 import { type CliIo, type Command, type CommandContext, UsageError } from './command.js';
-import { exportCommand, manifestCommand, outboxCommand } from './ops-commands.js';
+import { deliveriesCommand, exportCommand, manifestCommand, outboxCommand, redeliverCommand } from './ops-commands.js';
 import { migrateCommand, serveCommand } from './server-commands.js';
 import { cancelCommand, gcCommand, listCommand, resolveCommand, showCommand, voidCommand } from './token-commands.js';
 
@@ -18,6 +18,8 @@ export const COMMANDS: Command[] = [
   voidCommand,
   gcCommand,
   outboxCommand,
+  deliveriesCommand,
+  redeliverCommand,
   exportCommand,
   manifestCommand,
   migrateCommand,

@@ -1,4 +1,5 @@
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { redeliver } from '../delivery/redeliver.js';
 import { openPurgatory } from '../main.js';
 import { buildManifest } from '../slack/manifest.js';
 import type { OutboxRow } from '../store/outbox.js';
@@ -149,6 +150,38 @@ export const exportCommand: Command = {
         await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
         io.stderr(`wrote ${written} event${written === 1 ? '' : 's'} to ${out}\n`);
       }
+      return 0;
+    } finally {
+      close();
+    }
+  },
+};
+
+export const deliveriesCommand: Command = {
+  name: 'deliveries',
+  summary: 'Show reentry deliveries (webhook, tmux, file) and their state',
+  usage: 'rodizio deliveries [--status pending|done|dead] [--token <id>] [--limit N] [--json]',
+  details: 'A dead delivery ran out of retries (about a day); `rodizio redeliver <token-id>` queues a fresh one.',
+  options: { status: { type: 'string' }, token: { type: 'string' }, limit: { type: 'string' }, ...JSON_OPTION },
+  positionals: 0,
+  run(ctx) {
+    return outboxCommand.run({ ...ctx, values: { ...ctx.values, kind: 'deliver.' }, positionals: [] });
+  },
+};
+
+export const redeliverCommand: Command = {
+  name: 'redeliver',
+  summary: "Queue a fresh delivery of a closed token's reentry to its webhook, tmux session or file",
+  usage: 'rodizio redeliver <token-id> [--by <name>]',
+  options: { by: { type: 'string' } },
+  positionals: 1,
+  run({ positionals, values, io, config }) {
+    const cfg = config();
+    const { purgatory, close } = openPurgatory(cfg, io.clock);
+    try {
+      const id = positionals[0] as string;
+      const target = redeliver(purgatory, cfg, id, (values.by as string | undefined) ?? 'cli');
+      io.stdout(`queued a ${target} delivery of ${id}; a running bridge sends it now\n`);
       return 0;
     } finally {
       close();

@@ -189,3 +189,11 @@ export class RodizioClient {
     return this.waitForReentry(token.id, options);
   }
 }
+
+export {
+  SIGNATURE_HEADER,
+  signRodizioPayload,
+  TIMESTAMP_HEADER,
+  type VerifyOptions,
+  verifyRodizioSignature,
+} from '../delivery/signature.js';

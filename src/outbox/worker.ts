@@ -144,6 +144,9 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
   return {
     start(): void {
       running = true;
+      // Jobs leased by a process that died (a crash mid-delivery) would otherwise wait out their lease.
+      const released = outbox.releaseLeases();
+      if (released > 0) logger.warn({ released }, 'took back outbox jobs a previous process had in flight');
       pump();
     },
 

@@ -66,6 +66,8 @@ export function createSlackPlanner(config: Config): EffectPlanner {
         return [thread(reminderText({ waited: formatDuration(change.waitedMs), mention: change.mention }), true)];
       case 'github_error':
         return [thread(githubErrorText(token.github_issue, change.error)), card];
+      case 'noted':
+        return [thread(change.text)];
     }
   };
 }

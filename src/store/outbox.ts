@@ -62,6 +62,9 @@ export function createOutboxStore(db: Db) {
   );
   const byId = db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE id = ?');
   const removeForToken = db.prepare<[string]>('DELETE FROM outbox WHERE token_id = ?');
+  const releaseLeases = db.prepare(
+    `UPDATE outbox SET leased_until_ms = NULL WHERE status = 'pending' AND leased_until_ms IS NOT NULL`,
+  );
   const countStatus = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE status = ?');
 
   return {
@@ -127,6 +130,10 @@ export function createOutboxStore(db: Db) {
     },
     removeForToken(tokenId: string): void {
       removeForToken.run(tokenId);
+    },
+    /** Frees jobs a crashed process had taken, so they run again at once (one server per database). */
+    releaseLeases(): number {
+      return releaseLeases.run().changes;
     },
     count(status: 'pending' | 'done' | 'dead'): number {
       return countStatus.get(status)?.n ?? 0;

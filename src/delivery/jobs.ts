@@ -1,0 +1,154 @@
+import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Delivery, Reentry } from '../domain/token.js';
+import { PermanentJobError, RetryLater } from '../outbox/job-errors.js';
+import type { JobKind, RetryPolicy } from '../outbox/worker.js';
+import { packageVersion } from '../package-info.js';
+import type { Purgatory } from '../purgatory.js';
+import { SIGNATURE_HEADER, signRodizioPayload, TIMESTAMP_HEADER } from './signature.js';
+import { type Tmux, TmuxSessionMissingError } from './tmux.js';
+
+/**
+ * Exponential backoff with jitter, capped at an hour, for about a day (30 attempts) before a delivery is
+ * marked dead; `rodizio redeliver` starts again.
+ */
+export const DELIVERY_RETRY: RetryPolicy = { maxAttempts: 30, baseMs: 5000, maxMs: 60 * 60_000 };
+
+export interface DeliveryDeps {
+  purgatory: Purgatory;
+  config: Config;
+  clock: Clock;
+  tmux: Tmux;
+  /** Per-request timeout for webhooks. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  /** Says something once in the token's Slack thread (a no-op without Slack). */
+  note(tokenId: string, key: string, text: string): void;
+}
+
+/** The text typed into an agent's tmux session for a reentry. */
+export function reentryText(r: Reentry): string {
+  const who = r.answered_by_name ?? r.answered_by ?? 'rodizio';
+  const answer = typeof r.human_input === 'string' ? r.human_input : JSON.stringify(r.human_input);
+  if (r.outcome === 'expired') return `No answer for ${r.token_id} before its deadline (expired).`;
+  if (r.outcome === 'cancelled') return `The question ${r.token_id} was cancelled by ${who}.`;
+  return `Human answer from ${who} for ${r.token_id}:\n\n${answer}`;
+}
+
+/** `ISO-time<TAB>sender<TAB>body`, the older reply-file convention; tabs and newlines in the body are escaped. */
+export function replyLine(r: Reentry): string {
+  const body = (typeof r.human_input === 'string' ? r.human_input : JSON.stringify(r.human_input ?? r.outcome))
+    .replace(/\\/g, '\\\\')
+    .replace(/\t/g, '\\t')
+    .replace(/\r?\n/g, '\\n');
+  const sender = (r.answered_by_name ?? r.answered_by ?? 'rodizio').replace(/[\t\n]/g, ' ');
+  return `${r.answered_at}\t${sender}\t${body}\n`;
+}
+
+/**
+ * Outbox job kinds that hand a reentry back to its agent: a signed webhook, a tmux session, a JSON file, or
+ * a line in a reply file. Delivery is at least once; receivers dedupe on `token_id`.
+ */
+export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> {
+  const { purgatory, config, clock, tmux } = deps;
+  const fetchFn = deps.fetch ?? globalThis.fetch;
+
+  const reentryOf = (tokenId: string | null): Reentry | undefined => {
+    const token = tokenId ? purgatory.find(tokenId) : undefined;
+    return token ? purgatory.reentry(token.id) : undefined;
+  };
+  const targetOf = (payload: Record<string, unknown>) => payload.target as Delivery;
+
+  return {
+    'deliver.webhook': {
+      retry: DELIVERY_RETRY,
+      async handle({ job, payload, logger }) {
+        const reentry = reentryOf(job.token_id);
+        if (!reentry) return logger.info('token is gone; nothing to deliver');
+        const target = targetOf(payload);
+        if (target.type !== 'webhook') throw new PermanentJobError('not a webhook target');
+        const runner = purgatory.get(reentry.token_id).runner;
+        const secret = config.apiTokens.get(runner);
+        if (!secret) throw new PermanentJobError(`runner "${runner}" has no secret in RODIZIO_API_TOKENS to sign with`);
+        const body = JSON.stringify(reentry);
+        // Wall-clock time, not the injected clock: the receiver checks it against its own clock.
+        const timestamp = Math.floor(Date.now() / 1000);
+        let res: Response;
+        try {
+          res = await fetchFn(target.url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'user-agent': `rodizio/${packageVersion()}`,
+              'x-rodizio-token-id': reentry.token_id,
+              [TIMESTAMP_HEADER]: String(timestamp),
+              [SIGNATURE_HEADER]: signRodizioPayload(secret, timestamp, body),
+            },
+            body,
+            redirect: 'manual',
+            signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+          });
+          await res.arrayBuffer().catch(() => undefined);
+        } catch (err) {
+          throw new Error(`webhook unreachable: ${(err as Error).message}`, { cause: err });
+        }
+        if (res.status === 410) {
+          logger.warn({ url: target.url }, 'webhook receiver answered 410: it gave up on this reentry');
+          return;
+        }
+        if (res.status < 200 || res.status >= 300) throw new Error(`webhook answered ${res.status}`);
+        logger.info({ status: res.status }, 'reentry delivered by webhook');
+      },
+    },
+
+    'deliver.tmux': {
+      retry: DELIVERY_RETRY,
+      async handle({ job, payload, attempt }) {
+        const reentry = reentryOf(job.token_id);
+        if (!reentry) return;
+        const target = targetOf(payload);
+        if (target.type !== 'tmux') throw new PermanentJobError('not a tmux target');
+        try {
+          await tmux.inject(target.session, reentryText(reentry));
+        } catch (err) {
+          if (!(err instanceof TmuxSessionMissingError)) throw err;
+          deps.note(
+            reentry.token_id,
+            'tmux_missing',
+            `📨 The answer is queued: tmux session \`${target.session}\` does not exist yet. rodizio keeps trying (about a day).`,
+          );
+          throw new RetryLater(Math.min(60_000 * attempt, 15 * 60_000), err.message, { countsAsAttempt: true });
+        }
+      },
+    },
+
+    'deliver.file': {
+      retry: DELIVERY_RETRY,
+      async handle({ job, payload }) {
+        const reentry = reentryOf(job.token_id);
+        if (!reentry) return;
+        const target = targetOf(payload);
+        if (target.type !== 'file') throw new PermanentJobError('not a file target');
+        await mkdir(target.dir, { recursive: true });
+        const file = join(target.dir, `${reentry.token_id}.json`);
+        const temp = join(target.dir, `.${reentry.token_id}.${process.pid}.${clock.now()}.tmp`);
+        await writeFile(temp, `${JSON.stringify(reentry, null, 2)}\n`, { mode: 0o600 });
+        await rename(temp, file); // atomic: a reader sees the old file or the whole new one
+      },
+    },
+
+    'deliver.reply_file': {
+      retry: DELIVERY_RETRY,
+      async handle({ job, payload }) {
+        const reentry = reentryOf(job.token_id);
+        if (!reentry) return;
+        const target = targetOf(payload);
+        if (target.type !== 'reply_file') throw new PermanentJobError('not a reply-file target');
+        await mkdir(dirname(target.path), { recursive: true });
+        await appendFile(target.path, replyLine(reentry), { mode: 0o600 });
+      },
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterEach, vi } from 'vitest';
+import { CLI_ENTRY, ROOT } from './cli.js';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+/** A free loopback port (listen on 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `rodizio serve` in a child process (the real executable through tsx); resolves once /healthz answers. */
+export async function startChildBridge(env: Record<string, string>) {
+  const output: string[] = [];
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  child.stdout?.on('data', (d) => output.push(String(d)));
+  child.stderr?.on('data', (d) => output.push(String(d)));
+  const url = `http://127.0.0.1:${env.PORT}`;
+  await vi.waitUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`rodizio serve exited ${child.exitCode}:\n${output.join('')}`);
+      return fetch(`${url}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false);
+    },
+    { timeout: 15_000, interval: 50 },
+  );
+  return {
+    url,
+    child,
+    output,
+    /** SIGKILL: no shutdown, no flush — a crash. */
+    async crash(): Promise<void> {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
