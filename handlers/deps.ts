@@ -1,6 +1,7 @@
 import type { Config } from '../src/config.js';
 import type { FollowupRules } from '../src/followups/rules.js';
 import type { Logger } from '../src/logger.js';
+import type { PhaseBridge } from '../src/phase/bridge.js';
 import type { Purgatory } from '../src/purgatory.js';
 import type { AnswerService } from '../src/slack/answer-service.js';
 import type { AnswererCheck } from '../src/slack/answerers.js';
@@ -19,4 +20,5 @@ export interface HandlerDeps {
   cardState: CardStateReader;
   publishHome: HomePublisher;
   rules: FollowupRules;
+  phase: PhaseBridge;
 }

@@ -22,12 +22,15 @@ import type { Logger } from './logger.js';
 import type { JobKind } from './outbox/worker.js';
 import { createOutboxWorker, type OutboxWorker } from './outbox/worker.js';
 import { packageVersion } from './package-info.js';
+import { createPhaseBridge, type PhaseBridge } from './phase/bridge.js';
+import { createPhaseWatcher, type PhaseWatcher } from './phase/watcher.js';
 import { createPurgatory, type EffectPlanner, type Purgatory } from './purgatory.js';
 import { createSlackBridge, type SlackBridge } from './slack/app.js';
 import { createSlackPlanner } from './slack/planner.js';
 import { createChangeWatcher } from './store/change-watcher.js';
 import { type Db, openDatabase } from './store/database.js';
 import { createFollowupStore } from './store/followups.js';
+import { createPhaseFileStore } from './store/phase-files.js';
 import { createReentryWaiters, type ReentryWaiters } from './waiters.js';
 
 /** The planners that turn state changes into outbox jobs: the same set in the server and the CLI. */
@@ -99,6 +102,19 @@ export function createBridge({ config, logger, clock = systemClock, schedule = t
   const noteOnce = createOnceNotes(purgatory);
   const tmux = createTmux({ socketName: config.tmuxSocket });
   Object.assign(kinds, createDeliveryJobs({ purgatory, config, clock, tmux, note: noteOnce }));
+  const phase = createPhaseBridge({
+    purgatory,
+    store: createPhaseFileStore(db),
+    config,
+    tmux,
+    clock,
+    logger,
+    noteOnce,
+  });
+  kinds['phase.guidance'] = phase.guidanceJob;
+  const phaseWatcher = config.phase.enabled
+    ? createPhaseWatcher({ dir: config.phase.dir, rescanMs: config.phase.rescanMs, logger, onEvent: phase.handle })
+    : undefined;
   let slack: SlackBridge | undefined;
   const githubClient = config.github ? createGitHubClient(config.github, logger, github) : undefined;
   if (githubClient) {
@@ -159,6 +175,8 @@ export function createBridge({ config, logger, clock = systemClock, schedule = t
     rules,
     sweeps,
     scheduler,
+    phase,
+    phaseWatcher,
     get port() {
       return port;
     },
@@ -176,6 +194,7 @@ export function createBridge({ config, logger, clock = systemClock, schedule = t
           clock,
           purgatory,
           rules,
+          phase,
           register: registerHandlers,
         });
         Object.assign(kinds, slack.jobs);
@@ -188,6 +207,10 @@ export function createBridge({ config, logger, clock = systemClock, schedule = t
       port = await listen(server, config.port, config.host);
       await slack?.start();
       if (schedule) scheduler.start();
+      if (phaseWatcher) {
+        await phaseWatcher.start();
+        logger.info({ dir: config.phase.dir }, 'watching phase files');
+      }
       return port;
     },
 
@@ -196,6 +219,7 @@ export function createBridge({ config, logger, clock = systemClock, schedule = t
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await phaseWatcher?.stop();
       await scheduler.stop();
       await slack?.stop();
       watcher.stop();
@@ -214,6 +238,9 @@ export interface Bridge {
   rules: FollowupRules;
   sweeps: Sweeps;
   scheduler: Scheduler;
+  phase: PhaseBridge;
+  /** Present when RODIZIO_PHASE_WATCH is on. */
+  phaseWatcher: PhaseWatcher | undefined;
   readonly port: number;
   /** Present once started with Slack configured. */
   readonly slack: SlackBridge | undefined;

@@ -7,7 +7,8 @@ type MessageArgs = SlackEventMiddlewareArgs<'message'> & AllMiddlewareArgs;
 
 /**
  * A reply in a card's thread: kept as a note for the reentry (once, however often Slack retries the event),
- * and — for context and choice questions — the first reply from someone allowed answers the token.
+ * and — for context and choice questions — the first reply from someone allowed answers the token. On a
+ * phase escalation the reply is guidance for the agent's tmux session.
  * Edits, deletions, bots (including this one) and top-level messages are ignored.
  */
 export function createThreadReplyHandler(deps: HandlerDeps) {
@@ -19,8 +20,28 @@ export function createThreadReplyHandler(deps: HandlerDeps) {
     if (!threadTs || threadTs === event.ts || !event.text) return;
 
     const token = deps.purgatory.findBySlackMessage(event.channel, threadTs);
-    if (token?.status !== 'pending' || token.kind !== 'semaphore') return;
+    if (token?.status !== 'pending') return;
     const name = await deps.directory.displayName(event.user);
+    if (token.kind === 'phase_escalation') {
+      const permission = await deps.mayAnswer(token, event.user);
+      if (!permission.ok) {
+        await tell(
+          client,
+          { userId: event.user, channel: event.channel },
+          `${permission.message} Your reply was not forwarded.`,
+          deps.logger,
+        );
+        return;
+      }
+      const fresh = deps.purgatory.addNote(token.id, {
+        author: event.user,
+        authorName: name,
+        text: event.text,
+        sourceKey: `slack:${event.channel}:${event.ts}`,
+      });
+      if (fresh) deps.phase.queueGuidance(token, { user: event.user, name, text: event.text });
+      return;
+    }
     const added = deps.purgatory.addNote(token.id, {
       author: event.user,
       authorName: name,

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { packageVersion } from '../package-info.js';
 import { type CliIo, type Command, type CommandContext, UsageError } from './command.js';
 import { deliveriesCommand, exportCommand, manifestCommand, outboxCommand, redeliverCommand } from './ops-commands.js';
+import { escalateCommand } from './phase-commands.js';
 import { migrateCommand, serveCommand } from './server-commands.js';
 import { cancelCommand, gcCommand, listCommand, resolveCommand, showCommand, voidCommand } from './token-commands.js';
 
@@ -16,6 +17,7 @@ export const COMMANDS: Command[] = [
   resolveCommand,
   cancelCommand,
   voidCommand,
+  escalateCommand,
   gcCommand,
   outboxCommand,
   deliveriesCommand,

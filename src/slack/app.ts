@@ -9,6 +9,7 @@ import { ConfigError } from '../errors.js';
 import type { FollowupRules } from '../followups/rules.js';
 import type { Logger } from '../logger.js';
 import type { JobKind } from '../outbox/worker.js';
+import type { PhaseBridge } from '../phase/bridge.js';
 import type { Purgatory } from '../purgatory.js';
 import { type AnswerService, createAnswerService } from './answer-service.js';
 import { type AnswererCheck, createAnswererCheck } from './answerers.js';
@@ -31,6 +32,7 @@ export interface SlackServices {
   cardState: CardStateReader;
   publishHome: HomePublisher;
   rules: FollowupRules;
+  phase: PhaseBridge;
 }
 
 export interface SlackBridge {
@@ -56,6 +58,7 @@ export interface SlackBridgeOptions {
   clock: Clock;
   purgatory: Purgatory;
   rules: FollowupRules;
+  phase: PhaseBridge;
   /** Registers the Slack listeners (handlers/), passed in by the composition root. */
   register: (app: App, services: SlackServices) => void;
 }
@@ -160,6 +163,7 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
     cardState,
     publishHome: createHomePublisher({ purgatory, mayAnswer, cardState, logger: log }),
     rules: options.rules,
+    phase: options.phase,
   };
   options.register(app, services);
 

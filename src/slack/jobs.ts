@@ -1,9 +1,12 @@
 import type { WebClient } from '@slack/web-api';
 import { renderEscalation } from '../../blocks/followups.js';
+import { renderPhaseCard } from '../../blocks/phase-card.js';
 import { renderPromptOverflow, renderTokenCard } from '../../blocks/token-card.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { Token } from '../domain/token.js';
 import type { JobKind, RetryPolicy } from '../outbox/worker.js';
+import { phaseCardInput } from '../phase/card.js';
 import type { Purgatory } from '../purgatory.js';
 import { formatDuration, parseIsoTime } from '../time.js';
 import type { CardStateReader } from './card-state.js';
@@ -44,13 +47,33 @@ export function createSlackJobs({
     }
   }
 
+  /** The phase escalation card: how it closed comes from its last audit event, queued replies from the outbox. */
+  function renderPhase(token: Token) {
+    let closedHow: string | null = null;
+    if (token.status === 'resolved') closedHow = 'the agent reported PHASE:done';
+    else if (token.status !== 'pending') {
+      const last = purgatory.history(token.id).findLast((e) => e.type === token.status);
+      closedHow = typeof last?.data.reason === 'string' ? last.data.reason : token.status;
+    }
+    const queued = purgatory.stores.outbox.list({
+      tokenId: token.id,
+      kind: 'phase.guidance',
+      status: 'pending',
+      limit: 100,
+    }).length;
+    const input = phaseCardInput(token, config, { queued, closedHow });
+    const card = input ? renderPhaseCard(input) : renderTokenCard(token, cardState(token));
+    return { ...card, promptOverflow: null };
+  }
+
   return {
     'slack.card': {
       retry: SLACK_RETRY,
       async handle({ job, logger }) {
         const token = job.token_id ? purgatory.find(job.token_id) : undefined;
         if (!token) return logger.info('token is gone (collected); nothing to show');
-        const rendered = renderTokenCard(token, cardState(token));
+        const rendered =
+          token.kind === 'phase_escalation' ? renderPhase(token) : renderTokenCard(token, cardState(token));
         const message = { text: rendered.text, blocks: rendered.blocks };
         if (token.slack) {
           try {
