@@ -45,6 +45,8 @@ export async function startFollowupBridge(
     githubAuth?: GitHubAuth;
     /** Run the cron schedules (and the catch-up sweep at start). Off by default: tests call `at()`. */
     schedule?: boolean;
+    /** Extra config (phase watching, tmux socket…). */
+    config?: Partial<Config>;
   } = {},
 ): Promise<FollowupBridge> {
   const clock = options.clock ?? new ManualClock(T0);
@@ -66,6 +68,7 @@ export async function startFollowupBridge(
         blockedLabel: 'blocked',
       },
       githubWebUrl: 'https://github.com',
+      ...options.config,
     },
     bridge: { schedule: options.schedule ?? false, github: { throttle: false, retry: { retries: 0 } } },
   });

@@ -1,6 +1,6 @@
 import { afterEach, vi } from 'vitest';
 import { ActionId } from '../../blocks/ids.js';
-import type { Clock } from '../../src/clock.js';
+import { type Clock, systemClock } from '../../src/clock.js';
 import { type Config, FileConfig, type SlackConfig } from '../../src/config.js';
 import type { GitHubClientOptions } from '../../src/github/client.js';
 import {
@@ -31,7 +31,7 @@ export interface SlackTestBridge extends TestBridge {
   card(tokenId: string): SlackMessage | undefined;
   /**
    * Waits until every Slack request the bridge received has been handled (events run after their ack) and
-   * the outbox has nothing due (with the system clock).
+   * the outbox has nothing due by the bridge's clock.
    */
   settle(): Promise<void>;
   /** Long-polls the reentry as the `ci` runner. */
@@ -89,7 +89,8 @@ export async function startSlackBridge(
     async settle() {
       await t.bridge.slack?.idle();
       const { outbox } = t.bridge.purgatory.stores;
-      await vi.waitUntil(() => t.bridge.worker.inFlight() === 0 && outbox.due(Date.now(), 1).length === 0, {
+      const now = () => (options.clock ?? systemClock).now();
+      await vi.waitUntil(() => t.bridge.worker.inFlight() === 0 && outbox.due(now(), 1).length === 0, {
         timeout: 5000,
         interval: 5,
       });
