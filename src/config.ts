@@ -117,6 +117,7 @@ const Env = z
     RODIZIO_PHASE_DIR: z.string().min(1).default('/tmp'),
     RODIZIO_PHASE_RESCAN: Duration('5s', 100),
     RODIZIO_PHASE_WATCH: z.stringbool().default(true),
+    RODIZIO_PHASE_WATCH_EVENTS: z.stringbool().default(true),
   })
   .superRefine((e, ctx) => {
     const issue = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [key], message });
@@ -190,6 +191,8 @@ export interface PhaseConfig {
   dir: string;
   /** Watch events are lossy: rescan this often. */
   rescanMs: number;
+  /** Use fs.watch events (false on file systems without them, such as NFS: rescans only). */
+  events: boolean;
 }
 
 export type GitHubAuth =
@@ -281,7 +284,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       unblockOnAnswer: e.UNBLOCK_ON_ANSWER,
     },
     tmuxSocket: e.RODIZIO_TMUX_SOCKET,
-    phase: { enabled: e.RODIZIO_PHASE_WATCH, dir: e.RODIZIO_PHASE_DIR, rescanMs: e.RODIZIO_PHASE_RESCAN },
+    phase: {
+      enabled: e.RODIZIO_PHASE_WATCH,
+      dir: e.RODIZIO_PHASE_DIR,
+      rescanMs: e.RODIZIO_PHASE_RESCAN,
+      events: e.RODIZIO_PHASE_WATCH_EVENTS,
+    },
     schedules: {
       deadlines: e.DEADLINE_SCHEDULE,
       renotify: e.RENOTIFY_SCHEDULE,

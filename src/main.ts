@@ -113,7 +113,13 @@ export function createBridge({ config, logger, clock = systemClock, schedule = t
   });
   kinds['phase.guidance'] = phase.guidanceJob;
   const phaseWatcher = config.phase.enabled
-    ? createPhaseWatcher({ dir: config.phase.dir, rescanMs: config.phase.rescanMs, logger, onEvent: phase.handle })
+    ? createPhaseWatcher({
+        dir: config.phase.dir,
+        rescanMs: config.phase.rescanMs,
+        events: config.phase.events,
+        logger,
+        onEvent: phase.handle,
+      })
     : undefined;
   let slack: SlackBridge | undefined;
   const githubClient = config.github ? createGitHubClient(config.github, logger, github) : undefined;

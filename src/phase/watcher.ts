@@ -20,6 +20,8 @@ export interface PhaseWatcherOptions {
   rescanMs: number;
   /** Quiet time after the last watch event before a file is read (writers use `>`, in pieces). */
   debounceMs?: number;
+  /** Use fs.watch (default); false relies on rescans alone. */
+  events?: boolean;
   logger: Logger;
   onEvent(event: PhaseFileEvent): void | Promise<void>;
 }
@@ -119,6 +121,11 @@ export function createPhaseWatcher(options: PhaseWatcherOptions) {
     async start(): Promise<void> {
       stopped = false;
       await scan();
+      if (options.events === false) {
+        interval = setInterval(() => void scan(), options.rescanMs);
+        interval.unref();
+        return;
+      }
       try {
         watcher = watch(dir, (_event, file) => {
           if (file) schedule(file.toString());

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchBigStore, benchCreate, benchWake } from './core.js';
+import { benchPhase, benchWebhooks } from './delivery.js';
 import type { Figure } from './lib.js';
 import { benchBurst, benchClick } from './slack.js';
 import { benchSweeps } from './sweeps.js';
@@ -15,6 +16,8 @@ const sections: [string, (dir: string) => Promise<Figure[]> | Figure[]][] = [
   ['slack: click to reentry', (d) => benchClick(d)],
   ['slack: burst with 429s', (d) => benchBurst(d)],
   ['followups: sweeps over 100k tokens', (d) => benchSweeps(d)],
+  ['delivery: webhooks', (d) => benchWebhooks(d)],
+  ['delivery: phase files', (d) => benchPhase(d)],
 ];
 
 const filter = process.argv[2];
