@@ -118,6 +118,7 @@ const Env = z
     RODIZIO_PHASE_RESCAN: Duration('5s', 100),
     RODIZIO_PHASE_WATCH: z.stringbool().default(true),
     RODIZIO_PHASE_WATCH_EVENTS: z.stringbool().default(true),
+    RODIZIO_SANDBOX: z.stringbool().optional(),
   })
   .superRefine((e, ctx) => {
     const issue = (key: string, message: string) => ctx.addIssue({ code: 'custom', path: [key], message });
@@ -148,7 +149,10 @@ const Env = z
     }
   });
 
-/** Slack settings; present when SLACK_BOT_TOKEN is set. */
+/** The sandbox workspace's channels: cards go to #agents, escalations to #oncall. */
+export const SANDBOX_CHANNELS = { agents: 'C0AGENTS', oncall: 'C0ONCALL' } as const;
+
+/** Slack settings; present when SLACK_BOT_TOKEN is set, or for the sandbox's fake workspace. */
 export interface SlackConfig {
   botToken: string;
   /** HTTP mode verifies requests with it; Socket Mode does not need it. */
@@ -182,6 +186,11 @@ export interface Config {
   schedules: Record<SweepName, string>;
   /** `tmux -L` socket name for injections (unset: the default tmux server). */
   tmuxSocket: string | undefined;
+  /**
+   * The local sandbox: a built-in fake Slack and the /sandbox page. On when no Slack credentials are set (or
+   * RODIZIO_SANDBOX=1); `slack` then describes the fake workspace.
+   */
+  sandbox: boolean;
   phase: PhaseConfig;
 }
 
@@ -237,6 +246,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${describeIssues(parsed.error)}`);
   }
   const e = parsed.data;
+  // Without Slack credentials the bridge runs against its built-in fake Slack (RODIZIO_SANDBOX=0 turns that off).
+  const sandbox = e.RODIZIO_SANDBOX ?? !e.SLACK_BOT_TOKEN;
   return {
     port: e.PORT,
     host: e.HOST,
@@ -246,17 +257,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     configFile: e.RODIZIO_CONFIG,
     logLevel: e.LOG_LEVEL,
     file: e.RODIZIO_CONFIG ? loadFileConfig(e.RODIZIO_CONFIG) : FileConfig.parse({}),
-    slack: e.SLACK_BOT_TOKEN
+    sandbox,
+    slack: sandbox
       ? {
-          botToken: e.SLACK_BOT_TOKEN,
-          signingSecret: e.SLACK_SIGNING_SECRET,
-          appToken: e.SLACK_APP_TOKEN,
-          apiUrl: e.SLACK_API_URL,
-          channel: e.SLACK_CHANNEL as string,
-          escalationChannel: e.SLACK_ESCALATION_CHANNEL,
-          postIntervalMs: e.SLACK_POST_INTERVAL,
+          botToken: 'xoxb-sandbox',
+          signingSecret: undefined, // made at start-up, shared by the bridge and the sandbox's own driver
+          appToken: undefined,
+          apiUrl: undefined,
+          channel: SANDBOX_CHANNELS.agents,
+          escalationChannel: SANDBOX_CHANNELS.oncall,
+          postIntervalMs: cleaned.SLACK_POST_INTERVAL ? e.SLACK_POST_INTERVAL : 250,
         }
-      : undefined,
+      : e.SLACK_BOT_TOKEN
+        ? {
+            botToken: e.SLACK_BOT_TOKEN,
+            signingSecret: e.SLACK_SIGNING_SECRET,
+            appToken: e.SLACK_APP_TOKEN,
+            apiUrl: e.SLACK_API_URL,
+            channel: e.SLACK_CHANNEL as string,
+            escalationChannel: e.SLACK_ESCALATION_CHANNEL,
+            postIntervalMs: e.SLACK_POST_INTERVAL,
+          }
+        : undefined,
     githubWebUrl: e.GITHUB_WEB_URL ?? webUrlFor(e.GITHUB_API_URL),
     github:
       e.GITHUB_TOKEN || e.GITHUB_APP_ID

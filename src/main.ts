@@ -25,6 +25,8 @@ import { packageVersion } from './package-info.js';
 import { createPhaseBridge, type PhaseBridge } from './phase/bridge.js';
 import { createPhaseWatcher, type PhaseWatcher } from './phase/watcher.js';
 import { createPurgatory, type EffectPlanner, type Purgatory } from './purgatory.js';
+import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
+import { readOrCreateSandboxToken } from './sandbox/token-file.js';
 import { createSlackBridge, type SlackBridge } from './slack/app.js';
 import { createSlackPlanner } from './slack/planner.js';
 import { createChangeWatcher } from './store/change-watcher.js';
@@ -66,7 +68,18 @@ export interface BridgeOptions {
  * The composition root: opens the purgatory, wires the API, outbox worker and change watcher, and returns a
  * bridge ready to `start()`. Nothing here reads the environment; the CLI passes a loaded Config.
  */
-export function createBridge({ config, logger, clock = systemClock, schedule = true, github }: BridgeOptions): Bridge {
+export function createBridge({
+  config: given,
+  logger,
+  clock = systemClock,
+  schedule = true,
+  github,
+}: BridgeOptions): Bridge {
+  // Sandbox without runner secrets: one `demo` runner, its secret kept next to the database.
+  const config: Config =
+    given.sandbox && given.apiTokens.size === 0
+      ? { ...given, apiTokens: new Map([['demo', readOrCreateSandboxToken(given.dbPath)]]) }
+      : given;
   const { db, purgatory } = openPurgatory(config, clock);
   const followupStore = createFollowupStore(db);
   const rules = createFollowupRules({ purgatory, store: followupStore, config, clock, logger });
@@ -122,6 +135,7 @@ export function createBridge({ config, logger, clock = systemClock, schedule = t
       })
     : undefined;
   let slack: SlackBridge | undefined;
+  let sandbox: Sandbox | undefined;
   const githubClient = config.github ? createGitHubClient(config.github, logger, github) : undefined;
   if (githubClient) {
     Object.assign(
@@ -191,11 +205,21 @@ export function createBridge({ config, logger, clock = systemClock, schedule = t
       return slack;
     },
 
+    get sandbox() {
+      return sandbox;
+    },
+
     async start(): Promise<number> {
-      if (config.slack) {
+      let slackConfig = config.slack;
+      if (config.sandbox && slackConfig) {
+        sandbox = await startSandbox(slackConfig, config, logger, () => port);
+        slackConfig = sandbox.slack;
+        mounts.push(sandbox.page);
+      }
+      if (slackConfig) {
         slack = await createSlackBridge({
           config,
-          slack: config.slack,
+          slack: slackConfig,
           logger,
           clock,
           purgatory,
@@ -206,11 +230,12 @@ export function createBridge({ config, logger, clock = systemClock, schedule = t
         Object.assign(kinds, slack.jobs);
         if (slack.mount) mounts.push(slack.mount);
       } else {
-        logger.info('Slack is not configured (no SLACK_BOT_TOKEN): the agent API works, cards are not posted');
+        logger.info('Slack is off (no SLACK_BOT_TOKEN, RODIZIO_SANDBOX=0): the agent API works, cards are not posted');
       }
       watcher.start();
       worker.start();
       port = await listen(server, config.port, config.host);
+      sandbox?.listening(port);
       await slack?.start();
       if (schedule) scheduler.start();
       if (phaseWatcher) {
@@ -230,6 +255,7 @@ export function createBridge({ config, logger, clock = systemClock, schedule = t
       await slack?.stop();
       watcher.stop();
       await worker.stop();
+      await sandbox?.stop();
       db.close();
     },
   };
@@ -250,6 +276,8 @@ export interface Bridge {
   readonly port: number;
   /** Present once started with Slack configured. */
   readonly slack: SlackBridge | undefined;
+  /** Present once started in sandbox mode: the fake Slack and the driver acting as its people. */
+  readonly sandbox: Sandbox | undefined;
   /** Listens on the configured port (0 picks a free one) and returns it. */
   start(): Promise<number>;
   /** Closes the server and its connections, finishes in-flight jobs and closes the database. */

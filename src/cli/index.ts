@@ -5,6 +5,7 @@ import { ConfigError, RodizioError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { packageVersion } from '../package-info.js';
 import { type CliIo, type Command, type CommandContext, UsageError } from './command.js';
+import { demoCommand } from './demo-command.js';
 import { deliveriesCommand, exportCommand, manifestCommand, outboxCommand, redeliverCommand } from './ops-commands.js';
 import { escalateCommand } from './phase-commands.js';
 import { migrateCommand, serveCommand } from './server-commands.js';
@@ -24,6 +25,7 @@ export const COMMANDS: Command[] = [
   redeliverCommand,
   exportCommand,
   manifestCommand,
+  demoCommand,
   migrateCommand,
 ];
 

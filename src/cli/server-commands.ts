@@ -18,7 +18,7 @@ export const serveCommand: Command = {
       { url: `http://${cfg.host}:${port}`, db: bridge.db.name },
       `rodizio listening on http://${cfg.host}:${port}`,
     );
-    if (cfg.apiTokens.size === 0 && !cfg.adminToken) {
+    if (!cfg.sandbox && cfg.apiTokens.size === 0 && !cfg.adminToken) {
       log.warn('no RODIZIO_API_TOKENS or RODIZIO_ADMIN_TOKEN set: every API call will get 401');
     }
     await io.stopSignal;

@@ -68,6 +68,11 @@ export function createTmux(options: TmuxOptions = {}) {
       }
     },
 
+    /** Starts a detached session running `command` (the demo's stand-in agent). */
+    async startSession(session: string, command: string): Promise<void> {
+      await tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '20', command);
+    },
+
     /** The last `lines` lines of the session's active pane, or undefined when there is no such session. */
     async capturePane(session: string, lines = 50): Promise<string | undefined> {
       if (!(await hasSession(session))) return undefined;

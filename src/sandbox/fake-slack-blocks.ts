@@ -50,9 +50,10 @@ export interface FoundElement {
 }
 
 /** Finds the interactive element with this `action_id` in a list of blocks. */
-export function findElement(blocks: unknown, actionId: string): FoundElement | undefined {
+export function findElement(blocks: unknown, actionId: string, blockId?: string): FoundElement | undefined {
   if (!Array.isArray(blocks)) return undefined;
   for (const block of blocks.filter(isObj)) {
+    if (blockId !== undefined && block.block_id !== blockId) continue;
     const element = elementsOf(block).find((e) => e.action_id === actionId);
     if (element) return { block, blockId: String(block.block_id ?? ''), element };
   }

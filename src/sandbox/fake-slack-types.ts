@@ -86,6 +86,8 @@ export interface FakeSlack {
   readonly views: ReadonlyMap<string, FakeView>;
   homeView(userId: string): Json | undefined;
   modalStack(userId: string): FakeView[];
+  /** Closes a modal as its person would with Cancel (Slack sends no event unless notify_on_close). */
+  closeView(viewId: string): void;
   user(id: string): FakeUser;
   channelName(id: string): string;
   now(): number;

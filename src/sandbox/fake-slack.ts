@@ -240,6 +240,10 @@ export function createFakeSlack(options: FakeSlackOptions = {}): FakeSlack {
     views: ws.views.byId,
     homeView: (userId) => ws.views.homeView(userId),
     modalStack: (userId) => ws.views.modalStack(userId),
+    closeView(viewId) {
+      const record = ws.views.byId.get(viewId);
+      if (record?.open) ws.views.close(record);
+    },
     user: (id) => ws.user(id),
     channelName: (id) => ws.channelName(id),
     now: () => clock.now(),

@@ -74,7 +74,7 @@ export interface SlackDriver {
   ): Promise<DriverResponse>;
   /** Clicks (or, with `value`, picks from) an element of the user's published Home. */
   clickHomeButton(
-    args: { user: string; actionId: string; value?: string | string[] },
+    args: { user: string; actionId: string; value?: string | string[]; blockId?: string },
     options?: RequestOptions,
   ): Promise<DriverResponse>;
   submitView(
@@ -236,11 +236,11 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     async clickHomeButton(args, opts) {
       const view = fake.homeView(args.user);
       if (!view) throw new Error(`${args.user} has no published Home in the fake Slack`);
-      const found = findElement(view.blocks, args.actionId);
+      const found = findElement(view.blocks, args.actionId, args.blockId);
       if (!found) {
         const ids = listActionIds(view.blocks).join(', ') || 'none';
         throw new Error(
-          `the Home of ${args.user} has no element with action_id "${args.actionId}" (action_ids: ${ids})`,
+          `the Home of ${args.user} has no element with action_id "${args.actionId}"${args.blockId ? ` in block ${args.blockId}` : ''} (action_ids: ${ids})`,
         );
       }
       const state = buildStateValues(view.blocks);

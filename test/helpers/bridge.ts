@@ -20,7 +20,7 @@ afterEach(async () => {
 /** A config for tests: temp database, port 0, runners `ci` and `other`, an admin token. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ PORT: '0', LOG_LEVEL: 'debug', RODIZIO_PHASE_WATCH: 'false' }),
+    ...loadConfig({ PORT: '0', LOG_LEVEL: 'debug', RODIZIO_PHASE_WATCH: 'false', RODIZIO_SANDBOX: 'false' }),
     dbPath: tempDbPath(),
     apiTokens: new Map([
       ['ci', RUNNER_SECRET],

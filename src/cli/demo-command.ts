@@ -1,0 +1,55 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { RodizioClient } from '../client/index.js';
+import { createTmux } from '../delivery/tmux.js';
+import { runDemo } from '../sandbox/demo.js';
+import { sandboxTokenPath } from '../sandbox/token-file.js';
+import type { Command } from './command.js';
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'Run a demo agent against the local bridge: one question of each kind, then print the answers',
+  usage: 'rodizio demo [--url http://127.0.0.1:3000] [--token <runner secret>] [--no-phase]',
+  details:
+    'Start the bridge first (`npm start`), open http://127.0.0.1:3000/sandbox, then run this and answer each card.\n' +
+    'The token defaults to RODIZIO_DEMO_TOKEN, the `demo` runner of RODIZIO_API_TOKENS, or the sandbox token file.',
+  options: { url: { type: 'string' }, token: { type: 'string' }, 'no-phase': { type: 'boolean' } },
+  positionals: 0,
+  async run({ values, io, config }) {
+    const cfg = config();
+    const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
+    const baseUrl = (values.url as string | undefined) ?? `http://${host}:${cfg.port}`;
+    const fromFile = existsSync(sandboxTokenPath(cfg.dbPath))
+      ? readFileSync(sandboxTokenPath(cfg.dbPath), 'utf8').trim()
+      : undefined;
+    const token =
+      (values.token as string | undefined) ??
+      io.env.RODIZIO_DEMO_TOKEN ??
+      cfg.apiTokens.get('demo') ??
+      [...cfg.apiTokens.values()][0] ??
+      fromFile;
+    if (!token) {
+      io.stderr(
+        'rodizio demo: no runner secret: start the bridge first (`npm start` makes one in sandbox mode) or pass --token\n',
+      );
+      return 1;
+    }
+    try {
+      const health = await fetch(`${baseUrl}/healthz`);
+      if (!health.ok) throw new Error(`/healthz answered ${health.status}`);
+    } catch (err) {
+      io.stderr(
+        `rodizio demo: cannot reach the bridge at ${baseUrl} (${(err as Error).message}); is \`npm start\` running?\n`,
+      );
+      return 1;
+    }
+    io.stdout(`rodizio demo: asking ${baseUrl} as an agent; open ${baseUrl}/sandbox to answer\n`);
+    await runDemo({
+      client: new RodizioClient({ baseUrl, token }),
+      phaseDir: values['no-phase'] || !cfg.phase.enabled ? null : cfg.phase.dir,
+      tmux: createTmux({ socketName: cfg.tmuxSocket }),
+      print: (line) => io.stdout(`${line}\n`),
+      signal: undefined,
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** Where the sandbox keeps the `demo` runner's secret: next to the database. */
+export function sandboxTokenPath(dbPath: string): string {
+  return join(dirname(resolve(dbPath)), 'sandbox-api-token');
+}
+
+/**
+ * The `demo` runner's bearer secret in sandbox mode when RODIZIO_API_TOKENS is empty: made once (random,
+ * file mode 0600) and reused, so the demo agent and curl examples keep working across restarts.
+ */
+export function readOrCreateSandboxToken(dbPath: string): string {
+  const path = sandboxTokenPath(dbPath);
+  try {
+    const existing = readFileSync(path, 'utf8').trim();
+    if (existing) return existing;
+  } catch {
+    // not made yet
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  try {
+    writeFileSync(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
+    return token;
+  } catch {
+    return readFileSync(path, 'utf8').trim(); // another process made it first
+  }
+}
