@@ -13,7 +13,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ RODIZIO_SANDBOX: '0' })).toMatchObject({ sandbox: false, slack: undefined });
     const real = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_CHANNEL: 'C1' });
     expect(real.sandbox).toBe(false);
-    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_CHANNEL: 'C1', RODIZIO_SANDBOX: '1' }).sandbox).toBe(true);
+    expect(
+      loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_CHANNEL: 'C1', RODIZIO_SANDBOX: '1' })
+        .sandbox,
+    ).toBe(true);
     expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', dbPath: './data/rodizio.db', logLevel: 'info' });
     expect(c.apiTokens.size).toBe(0);
     expect(c.file).toEqual({ projects: {}, runners: {}, escalation_targets: {}, severity_channels: {} });

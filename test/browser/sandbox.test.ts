@@ -50,7 +50,12 @@ describe.skipIf(!BROWSER_AVAILABLE)('the sandbox page in Chromium', () => {
 
     const got = await reentry;
     expect(got.status).toBe(200);
-    expect(got.json).toMatchObject({ token_id: id, human_input: 'Drop and restore', answered_by: 'U0ALICE', via: 'button' });
+    expect(got.json).toMatchObject({
+      token_id: id,
+      human_input: 'Drop and restore',
+      answered_by: 'U0ALICE',
+      via: 'button',
+    });
     await card.getByText('Sensitive action — answered').waitFor();
     expect(await card.getByRole('button', { name: 'Drop and restore' }).count()).toBe(0);
     await page.getByTestId('thread-link').first().click();
@@ -85,12 +90,18 @@ describe.skipIf(!BROWSER_AVAILABLE)('the sandbox page in Chromium', () => {
     await modal.locator('[data-block-id="rodizio.field.region"]').selectOption('eu-west-1');
     await modal.locator('[data-block-id="rodizio.field.replicas"]').fill('0');
     await page.getByTestId('modal-submit').click();
-    await expect.poll(async () => (await page.getByTestId('input-error').allTextContents()).join(' ')).toMatch(/>=1|at least|greater/i);
+    await expect
+      .poll(async () => (await page.getByTestId('input-error').allTextContents()).join(' '))
+      .toMatch(/>=1|at least|greater/i);
     await page.screenshot({ path: join(SCREENSHOTS, 'modal.png') });
     await modal.locator('[data-block-id="rodizio.field.replicas"]').fill('3');
     await page.getByTestId('modal-submit').click();
     const got = await reentry;
-    expect(got.json).toMatchObject({ human_input: { replicas: 3, region: 'eu-west-1' }, answered_by: 'U0BOB', via: 'form' });
+    expect(got.json).toMatchObject({
+      human_input: { replicas: 3, region: 'eu-west-1' },
+      answered_by: 'U0BOB',
+      via: 'form',
+    });
     await page.getByTestId('modal').waitFor({ state: 'detached' });
     expect(errors).toEqual([]);
   });

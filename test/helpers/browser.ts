@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterEach } from 'vitest';
 import { ROOT } from './cli.js';
 
 /** Debian's Chromium (installed by .ci/run when missing); CHROMIUM_PATH overrides. */
@@ -34,7 +34,14 @@ export async function openBrowser(): Promise<{ page: Page; errors: string[] }> {
   if (!executablePath) throw new Error('Chromium is not installed: apt-get install -y chromium (or run .ci/run)');
   const browser = await chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
   browsers.push(browser);
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -28,7 +28,9 @@ describe('a newcomer', () => {
       await vi.waitUntil(
         async () => {
           if (server.exitCode !== null) throw new Error(`npm start exited ${server.exitCode}:\n${output.join('')}`);
-          return fetch(`${base}/healthz`).then((r) => r.ok).catch(() => false);
+          return fetch(`${base}/healthz`)
+            .then((r) => r.ok)
+            .catch(() => false);
         },
         { timeout: 90_000, interval: 250 },
       );

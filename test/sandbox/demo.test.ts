@@ -33,23 +33,42 @@ describe('the demo agent', () => {
 
     // The phase escalation: a reply in #oncall is typed into the demo's stand-in session.
     const escalation = await vi.waitUntil(() => s.fake.messages('C0ONCALL')[0], { timeout: 10_000 });
-    await driver.postMessage({ channel: 'C0ONCALL', user: 'U0ALICE', text: 'use staging-db-3', thread_ts: escalation.ts });
+    await driver.postMessage({
+      channel: 'C0ONCALL',
+      user: 'U0ALICE',
+      text: 'use staging-db-3',
+      thread_ts: escalation.ts,
+    });
     await vi.waitUntil(() => lines.some((l) => l.includes('use staging-db-3')), { timeout: 10_000 });
 
     await click('Deploy build', 'rodizio.option.0', 'U0ALICE');
-    await driver.postMessage({ channel: 'C0AGENTS', user: 'U0BOB', text: 'orders-replica-2', thread_ts: card('Which database').ts });
+    await driver.postMessage({
+      channel: 'C0AGENTS',
+      user: 'U0BOB',
+      text: 'orders-replica-2',
+      thread_ts: card('Which database').ts,
+    });
     await click('Rotate the production', 'rodizio.option.0', 'U0ALICE');
     await click('Rotate the production', 'rodizio.option.0', 'U0BOB');
-    await driver.selectOption({ channel: 'C0AGENTS', ts: card('flaky').ts, actionId: 'rodizio.option_select', user: 'U0CAROL', value: (await tokenIdOf(card('flaky').text)) + '|1' });
+    await driver.selectOption({
+      channel: 'C0AGENTS',
+      ts: card('flaky').ts,
+      actionId: 'rodizio.option_select',
+      user: 'U0CAROL',
+      value: `${await tokenIdOf(card('flaky').text)}|1`,
+    });
     await click('Scale the canary', 'rodizio.answer', 'U0ALICE');
     const modal = await vi.waitUntil(() => s.fake.modalStack('U0ALICE').at(-1), { timeout: 5000 });
     await driver.submitView({
       viewId: modal.id,
       user: 'U0ALICE',
-      values: { [BlockId.field('replicas')]: '3', [BlockId.field('region')]: 'eu-west-1', [BlockId.field('dry_run')]: 'true' },
+      values: {
+        [BlockId.field('replicas')]: '3',
+        [BlockId.field('region')]: 'eu-west-1',
+        [BlockId.field('dry_run')]: 'true',
+      },
     });
     await click('deploy failed', 'rodizio.option.0', 'U0BOB');
-
 
     const reentries = await demo;
     expect(reentries.map((r) => r.human_input)).toEqual([

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { storeSnapshot } from '../helpers/store.js';
 import { sandboxPost, startSandboxBridge } from '../helpers/sandbox.js';
+import { storeSnapshot } from '../helpers/store.js';
 
 describe('sandbox mode', () => {
   it('starts against the built-in fake Slack when no credentials are set, and says so on one line', async () => {
@@ -47,9 +47,19 @@ describe('sandbox mode', () => {
       body: JSON.stringify({ reason: 'approval_needed', prompt: 'Ship?', options: ['Ship', 'Wait'] }),
     }).then((r) => r.json());
     const card = await vi.waitUntil(() => s.fake.messages('C0AGENTS')[0], { timeout: 5000 });
-    const click = await sandboxPost(s.url, 'click', { source: 'message', user: 'U0CAROL', channel: 'C0AGENTS', ts: card.ts, actionId: 'rodizio.option.1' });
+    const click = await sandboxPost(s.url, 'click', {
+      source: 'message',
+      user: 'U0CAROL',
+      channel: 'C0AGENTS',
+      ts: card.ts,
+      actionId: 'rodizio.option.1',
+    });
     expect(click).toEqual({ status: 200, json: { ok: true } });
-    expect(s.bridge.purgatory.get(created.id)).toMatchObject({ status: 'resolved', human_input: 'Wait', answered_by: 'U0CAROL' });
+    expect(s.bridge.purgatory.get(created.id)).toMatchObject({
+      status: 'resolved',
+      human_input: 'Wait',
+      answered_by: 'U0CAROL',
+    });
 
     const events: string[] = [];
     const stream = await fetch(`${s.url}/sandbox/events`);
@@ -82,7 +92,13 @@ describe('sandbox mode', () => {
       expect(res.json.ok).toBe(false);
       expect(typeof res.json.error).toBe('string');
     }
-    const missing = await sandboxPost(s.url, 'click', { source: 'message', user: 'U0ALICE', channel: 'C0AGENTS', ts: '1.000001', actionId: 'x' });
+    const missing = await sandboxPost(s.url, 'click', {
+      source: 'message',
+      user: 'U0ALICE',
+      channel: 'C0AGENTS',
+      ts: '1.000001',
+      actionId: 'x',
+    });
     expect(missing.status).toBe(500);
     expect((await fetch(`${s.url}/sandbox/api/state?user=<script>`)).status).toBe(400);
     expect(storeSnapshot(s.bridge.db)).toEqual(before);
@@ -90,8 +106,13 @@ describe('sandbox mode', () => {
 
   it('stays off when Slack credentials are set, unless RODIZIO_SANDBOX=1', async () => {
     const { loadConfig } = await import('../../src/config.js');
-    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 's', SLACK_CHANNEL: 'C1' }).sandbox).toBe(false);
-    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 's', SLACK_CHANNEL: 'C1', RODIZIO_SANDBOX: '1' }).sandbox).toBe(true);
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 's', SLACK_CHANNEL: 'C1' }).sandbox).toBe(
+      false,
+    );
+    expect(
+      loadConfig({ SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 's', SLACK_CHANNEL: 'C1', RODIZIO_SANDBOX: '1' })
+        .sandbox,
+    ).toBe(true);
     expect(() => loadConfig({ RODIZIO_SANDBOX: 'yes please' })).toThrow(/RODIZIO_SANDBOX/);
   });
 });
