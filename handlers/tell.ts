@@ -1,8 +1,10 @@
 import type { WebClient } from '@slack/web-api';
 import { renderNoticeModal } from '../blocks/answer-modal.js';
 import { alreadyClosedText, voteRecordedText } from '../blocks/notices.js';
+import type { Token } from '../src/domain/token.js';
 import type { Logger } from '../src/logger.js';
 import type { AnswerOutcome } from '../src/slack/answer-service.js';
+import type { HandlerDeps } from './deps.js';
 
 /** Where the person acted: a channel (ephemeral replies work) or a view such as App Home (they do not). */
 export interface Place {
@@ -39,4 +41,31 @@ export async function tell(client: WebClient, place: Place, text: string, logger
   } catch (err) {
     logger.warn({ err, user: place.userId }, 'cannot tell the user');
   }
+}
+
+/**
+ * The checks every button on a token makes before acting: the token exists, is still pending, and the
+ * clicker may answer it. Tells the clicker why not and returns undefined; otherwise returns the token.
+ */
+export async function admitClick(
+  deps: HandlerDeps,
+  client: WebClient,
+  place: Place,
+  tokenId: string | undefined,
+): Promise<Token | undefined> {
+  const token = tokenId ? deps.purgatory.find(tokenId) : undefined;
+  if (!token) {
+    await tell(client, place, 'This request no longer exists.', deps.logger);
+    return undefined;
+  }
+  if (token.status !== 'pending') {
+    await tell(client, place, alreadyClosedText(token), deps.logger);
+    return undefined;
+  }
+  const permission = await deps.mayAnswer(token, place.userId);
+  if (!permission.ok) {
+    await tell(client, place, `${permission.message} Nothing changed.`, deps.logger);
+    return undefined;
+  }
+  return token;
 }

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import { claimText } from '../../blocks/followups.js';
 import { alreadyClosedText } from '../../blocks/notices.js';
 import type { HandlerDeps } from '../deps.js';
-import { tell } from '../tell.js';
+import { admitClick, tell } from '../tell.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -12,20 +12,8 @@ export function createClaimHandler(deps: HandlerDeps) {
     await ack();
     const user = body.user.id;
     const place = { userId: user, channel: body.channel?.id, triggerId: body.trigger_id };
-    const token = deps.purgatory.find(action.value ?? '');
-    if (!token) {
-      await tell(client, place, 'This request no longer exists.', deps.logger);
-      return;
-    }
-    if (token.status !== 'pending') {
-      await tell(client, place, alreadyClosedText(token), deps.logger);
-      return;
-    }
-    const permission = await deps.mayAnswer(token, user);
-    if (!permission.ok) {
-      await tell(client, place, `${permission.message} Nothing changed.`, deps.logger);
-      return;
-    }
+    const token = await admitClick(deps, client, place, action.value);
+    if (!token) return;
     const result = deps.rules.claim(token.id, user, body.user.name ?? null);
     if (result.kind === 'claimed')
       await tell(client, place, claimText({ by: user, untilMs: result.untilMs, mine: true }), deps.logger);

@@ -1,8 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { renderAnswerModal } from '../../blocks/answer-modal.js';
-import { alreadyClosedText } from '../../blocks/notices.js';
 import type { HandlerDeps } from '../deps.js';
-import { tell } from '../tell.js';
+import { admitClick } from '../tell.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -12,20 +11,8 @@ export function createOpenAnswerModalHandler(deps: HandlerDeps) {
     await ack();
     const user = body.user.id;
     const place = { userId: user, channel: body.channel?.id, triggerId: body.trigger_id };
-    const token = deps.purgatory.find(action.value ?? '');
-    if (!token) {
-      await tell(client, place, 'This request no longer exists.', deps.logger);
-      return;
-    }
-    if (token.status !== 'pending') {
-      await tell(client, place, alreadyClosedText(token), deps.logger);
-      return;
-    }
-    const permission = await deps.mayAnswer(token, user);
-    if (!permission.ok) {
-      await tell(client, place, `${permission.message} Nothing changed.`, deps.logger);
-      return;
-    }
+    const token = await admitClick(deps, client, place, action.value);
+    if (!token) return;
     const origin = { channel: body.channel?.id ?? null, ts: body.message?.ts ?? null };
     try {
       await client.views.open({ trigger_id: body.trigger_id, view: renderAnswerModal(token, origin) });

@@ -2,6 +2,8 @@ import type { ParseArgsConfig } from 'node:util';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { Purgatory } from '../purgatory.js';
+import type { Db } from '../store/database.js';
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
@@ -19,6 +21,8 @@ export interface CommandContext {
   /** Loads (once) the configuration; throws ConfigError naming the bad variable. */
   config: () => Config;
   logger: () => Logger;
+  /** Opens (once) the purgatory on RODIZIO_DB; runCli closes it when the command ends. */
+  store: () => { db: Db; purgatory: Purgatory };
 }
 
 export interface Command {

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { type Config, loadConfig } from '../config.js';
 import { ConfigError, RodizioError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
+import { openPurgatory } from '../main.js';
 import { packageVersion } from '../package-info.js';
 import { type CliIo, type Command, type CommandContext, UsageError } from './command.js';
 import { demoCommand } from './demo-command.js';
@@ -105,6 +106,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
 
   let config: Config | undefined;
   let logger: Logger | undefined;
+  let opened: ReturnType<typeof openPurgatory> | undefined;
   const ctx: CommandContext = {
     positionals: parsed.positionals,
     values: parsed.values as CommandContext['values'],
@@ -116,6 +118,10 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
     logger: () => {
       logger ??= createLogger({ level: ctx.config().logLevel });
       return logger;
+    },
+    store: () => {
+      opened ??= openPurgatory(ctx.config(), io.clock);
+      return opened;
     },
   };
   try {
@@ -136,5 +142,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
     }
     io.stderr(`rodizio ${name}: ${(err as Error).stack ?? String(err)}\n`);
     return 1;
+  } finally {
+    opened?.close();
   }
 }

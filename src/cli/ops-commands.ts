@@ -1,6 +1,5 @@
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { redeliver } from '../delivery/redeliver.js';
-import { openPurgatory } from '../main.js';
 import { buildManifest } from '../slack/manifest.js';
 import type { OutboxRow } from '../store/outbox.js';
 import { formatIsoTime, parseIsoTime } from '../time.js';
@@ -38,7 +37,7 @@ export const outboxCommand: Command = {
     ...JSON_OPTION,
   },
   positionals: [0, 2],
-  run({ positionals, values, io, config }) {
+  run({ store, positionals, values, io }) {
     const [verb, id] = positionals;
     if (verb !== undefined && verb !== 'retry') throw new UsageError(`unknown outbox action "${verb}"`);
     if (verb === 'retry' && !/^\d+$/.test(id ?? '')) throw new UsageError('outbox retry needs a job id (a number)');
@@ -47,44 +46,40 @@ export const outboxCommand: Command = {
       throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
     const limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1 to 10000');
-    const { purgatory, close } = openPurgatory(config(), io.clock);
-    try {
-      const outbox = purgatory.stores.outbox;
-      if (verb === 'retry') {
-        if (!outbox.revive(Number(id), io.clock.now())) {
-          io.stderr(`job ${id} is not dead (or does not exist); nothing changed\n`);
-          return 1;
-        }
-        io.stdout(`job ${id} will run again\n`);
-        return 0;
+    const { purgatory } = store();
+    const outbox = purgatory.stores.outbox;
+    if (verb === 'retry') {
+      if (!outbox.revive(Number(id), io.clock.now())) {
+        io.stderr(`job ${id} is not dead (or does not exist); nothing changed\n`);
+        return 1;
       }
-      const rows = outbox.list({
-        status,
-        kind: values.kind as string | undefined,
-        tokenId: values.token as string | undefined,
-        limit,
-      });
-      if (values.json) io.stdout(`${JSON.stringify(rows.map(jobJson), null, 2)}\n`);
-      else if (rows.length === 0) io.stdout('no jobs\n');
-      else
-        io.stdout(
-          `${table(
-            ['ID', 'STATUS', 'KIND', 'TOKEN', 'ATTEMPTS', 'RUN AT', 'LAST ERROR'],
-            rows.map((r) => [
-              String(r.id),
-              r.status,
-              r.kind,
-              r.token_id ?? '-',
-              String(r.attempts),
-              formatIsoTime(r.run_at_ms).slice(0, 19),
-              oneLine(r.last_error ?? '', 60),
-            ]),
-          )}\n`,
-        );
+      io.stdout(`job ${id} will run again\n`);
       return 0;
-    } finally {
-      close();
     }
+    const rows = outbox.list({
+      status,
+      kind: values.kind as string | undefined,
+      tokenId: values.token as string | undefined,
+      limit,
+    });
+    if (values.json) io.stdout(`${JSON.stringify(rows.map(jobJson), null, 2)}\n`);
+    else if (rows.length === 0) io.stdout('no jobs\n');
+    else
+      io.stdout(
+        `${table(
+          ['ID', 'STATUS', 'KIND', 'TOKEN', 'ATTEMPTS', 'RUN AT', 'LAST ERROR'],
+          rows.map((r) => [
+            String(r.id),
+            r.status,
+            r.kind,
+            r.token_id ?? '-',
+            String(r.attempts),
+            formatIsoTime(r.run_at_ms).slice(0, 19),
+            oneLine(r.last_error ?? '', 60),
+          ]),
+        )}\n`,
+      );
+    return 0;
   },
 };
 
@@ -117,43 +112,38 @@ export const exportCommand: Command = {
   details: 'One event per line: {seq, token_id, type, at, actor, data}, oldest first. Times without an offset are UTC.',
   options: { since: { type: 'string' }, out: { type: 'string' } },
   positionals: 0,
-  async run({ values, io, config }) {
+  async run({ store, values, io }) {
     const sinceText = values.since as string | undefined;
     const since = sinceText === undefined ? 0 : parseIsoTime(sinceText);
     if (since === undefined)
       throw new UsageError(`--since "${sinceText}" is not an ISO time such as 2026-01-01T00:00:00`);
     const out = values.out as string | undefined;
-    const { purgatory, close } = openPurgatory(config(), io.clock);
+    const { purgatory } = store();
     let file: WriteStream | undefined;
     if (out) {
       try {
         // Opened here, synchronously, so an existing file is refused before anything is written.
         file = createWriteStream('', { fd: openSync(out, 'wx') });
       } catch (err) {
-        close();
         io.stderr(
           `rodizio export: cannot create ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (it is never overwritten)\n`,
         );
         return 1;
       }
     }
-    try {
-      let written = 0;
-      for (const line of purgatory.exportEvents(since)) {
-        const text = `${JSON.stringify(line)}\n`;
-        if (file) {
-          if (!file.write(text)) await new Promise<void>((resolve) => file.once('drain', () => resolve()));
-        } else io.stdout(text);
-        written++;
-      }
+    let written = 0;
+    for (const line of purgatory.exportEvents(since)) {
+      const text = `${JSON.stringify(line)}\n`;
       if (file) {
-        await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
-        io.stderr(`wrote ${written} event${written === 1 ? '' : 's'} to ${out}\n`);
-      }
-      return 0;
-    } finally {
-      close();
+        if (!file.write(text)) await new Promise<void>((resolve) => file.once('drain', () => resolve()));
+      } else io.stdout(text);
+      written++;
     }
+    if (file) {
+      await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      io.stderr(`wrote ${written} event${written === 1 ? '' : 's'} to ${out}\n`);
+    }
+    return 0;
   },
 };
 
@@ -175,16 +165,12 @@ export const redeliverCommand: Command = {
   usage: 'rodizio redeliver <token-id> [--by <name>]',
   options: { by: { type: 'string' } },
   positionals: 1,
-  run({ positionals, values, io, config }) {
+  run({ store, positionals, values, io, config }) {
     const cfg = config();
-    const { purgatory, close } = openPurgatory(cfg, io.clock);
-    try {
-      const id = positionals[0] as string;
-      const target = redeliver(purgatory, cfg, id, (values.by as string | undefined) ?? 'cli');
-      io.stdout(`queued a ${target} delivery of ${id}; a running bridge sends it now\n`);
-      return 0;
-    } finally {
-      close();
-    }
+    const { purgatory } = store();
+    const id = positionals[0] as string;
+    const target = redeliver(purgatory, cfg, id, (values.by as string | undefined) ?? 'cli');
+    io.stdout(`queued a ${target} delivery of ${id}; a running bridge sends it now\n`);
+    return 0;
   },
 };

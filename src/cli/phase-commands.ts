@@ -1,7 +1,6 @@
 import { createOnceNotes } from '../delivery/notes.js';
 import { createTmux } from '../delivery/tmux.js';
 import { createLogger } from '../logger.js';
-import { openPurgatory } from '../main.js';
 import { createPhaseBridge, phaseInfo } from '../phase/bridge.js';
 import { parsePhaseFileName } from '../phase/parse.js';
 import { createPhaseFileStore } from '../store/phase-files.js';
@@ -22,7 +21,7 @@ export const escalateCommand: Command = {
     ...JSON_OPTION,
   },
   positionals: 0,
-  run({ values, io, config }) {
+  run({ store, values, io, config }) {
     const project = values.project as string | undefined;
     const issue = values.issue as string | undefined;
     const pr = values.pr as string | undefined;
@@ -34,33 +33,29 @@ export const escalateCommand: Command = {
     const name = parsePhaseFileName(`${kind}-session-${project}-${number}.phase`);
     if (!name) throw new UsageError('--project may hold letters, digits, ".", "_" and "-" only');
     const cfg = config();
-    const { db, purgatory, close } = openPurgatory(cfg, io.clock);
-    try {
-      const open = purgatory
-        .list({ status: 'pending', project, limit: 1000 })
-        .tokens.find((t) => phaseInfo(t)?.session === name.session);
-      const bridge = createPhaseBridge({
-        purgatory,
-        store: createPhaseFileStore(db),
-        config: cfg,
-        tmux: createTmux({ socketName: cfg.tmuxSocket }),
-        clock: io.clock,
-        logger: createLogger({ level: 'silent' }),
-        noteOnce: createOnceNotes(purgatory),
-      });
-      const reason = (values.reason as string | undefined) ?? null;
-      const token =
-        open ?? bridge.escalate(name, { phase: 'PHASE:escalate', reason, pr: null }, `cli:${io.clock.now()}`, null);
-      if (values.json) io.stdout(`${JSON.stringify(token, null, 2)}\n`);
-      else
-        io.stdout(
-          open
-            ? `${token.id} is already open for ${name.session}; nothing new\n`
-            : `opened ${token.id} for ${name.session}; replies in its Slack thread are typed into the session\n`,
-        );
-      return 0;
-    } finally {
-      close();
-    }
+    const { db, purgatory } = store();
+    const open = purgatory
+      .list({ status: 'pending', project, limit: 1000 })
+      .tokens.find((t) => phaseInfo(t)?.session === name.session);
+    const bridge = createPhaseBridge({
+      purgatory,
+      store: createPhaseFileStore(db),
+      config: cfg,
+      tmux: createTmux({ socketName: cfg.tmuxSocket }),
+      clock: io.clock,
+      logger: createLogger({ level: 'silent' }),
+      noteOnce: createOnceNotes(purgatory),
+    });
+    const reason = (values.reason as string | undefined) ?? null;
+    const token =
+      open ?? bridge.escalate(name, { phase: 'PHASE:escalate', reason, pr: null }, `cli:${io.clock.now()}`, null);
+    if (values.json) io.stdout(`${JSON.stringify(token, null, 2)}\n`);
+    else
+      io.stdout(
+        open
+          ? `${token.id} is already open for ${name.session}; nothing new\n`
+          : `opened ${token.id} for ${name.session}; replies in its Slack thread are typed into the session\n`,
+      );
+    return 0;
   },
 };

@@ -1,6 +1,5 @@
 import { userInfo } from 'node:os';
 import { TokenStatus } from '../domain/token.js';
-import { openPurgatory } from '../main.js';
 import { parseDuration } from '../time.js';
 import { type Command, JSON_OPTION, UsageError } from './command.js';
 import { describeToken, TOKEN_HEADERS, table, tokenRow } from './format.js';
@@ -29,32 +28,28 @@ export const listCommand: Command = {
     ...JSON_OPTION,
   },
   positionals: 0,
-  run({ values, io, config }) {
+  run({ store, values, io }) {
     const status = values.status === undefined ? undefined : TokenStatus.safeParse(values.status);
     if (status && !status.success) throw new UsageError(`--status must be one of ${TokenStatus.options.join(', ')}`);
     const limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1 to 10000');
-    const { purgatory, close } = openPurgatory(config(), io.clock);
-    try {
-      const { tokens } = purgatory.list({
-        status: status?.data,
-        project: values.project as string | undefined,
-        runner: values.runner as string | undefined,
-        limit,
-      });
-      if (values.json) io.stdout(`${JSON.stringify(tokens, null, 2)}\n`);
-      else if (tokens.length === 0) io.stdout('no tokens\n');
-      else
-        io.stdout(
-          `${table(
-            TOKEN_HEADERS,
-            tokens.map((t) => tokenRow(t, io.clock.now())),
-          )}\n`,
-        );
-      return 0;
-    } finally {
-      close();
-    }
+    const { purgatory } = store();
+    const { tokens } = purgatory.list({
+      status: status?.data,
+      project: values.project as string | undefined,
+      runner: values.runner as string | undefined,
+      limit,
+    });
+    if (values.json) io.stdout(`${JSON.stringify(tokens, null, 2)}\n`);
+    else if (tokens.length === 0) io.stdout('no tokens\n');
+    else
+      io.stdout(
+        `${table(
+          TOKEN_HEADERS,
+          tokens.map((t) => tokenRow(t, io.clock.now())),
+        )}\n`,
+      );
+    return 0;
   },
 };
 
@@ -64,17 +59,13 @@ export const showCommand: Command = {
   usage: 'rodizio show <token-id> [--json]',
   options: { ...JSON_OPTION },
   positionals: 1,
-  run({ positionals, values, io, config }) {
-    const { purgatory, close } = openPurgatory(config(), io.clock);
-    try {
-      const token = purgatory.get(positionals[0] as string);
-      const history = purgatory.history(token.id);
-      if (values.json) io.stdout(`${JSON.stringify({ ...token, history }, null, 2)}\n`);
-      else io.stdout(`${describeToken(token, history)}\n`);
-      return 0;
-    } finally {
-      close();
-    }
+  run({ store, positionals, values, io }) {
+    const { purgatory } = store();
+    const token = purgatory.get(positionals[0] as string);
+    const history = purgatory.history(token.id);
+    if (values.json) io.stdout(`${JSON.stringify({ ...token, history }, null, 2)}\n`);
+    else io.stdout(`${describeToken(token, history)}\n`);
+    return 0;
   },
 };
 
@@ -85,7 +76,7 @@ export const resolveCommand: Command = {
   details: '--input sends the text as a string; --json-input sends any JSON value (an object for schema forms).',
   options: { input: { type: 'string' }, 'json-input': { type: 'string' }, by: { type: 'string' }, ...JSON_OPTION },
   positionals: 1,
-  run({ positionals, values, io, config }) {
+  run({ store, positionals, values, io }) {
     const text = values.input as string | undefined;
     const json = values['json-input'] as string | undefined;
     if ((text === undefined) === (json === undefined))
@@ -98,24 +89,20 @@ export const resolveCommand: Command = {
         throw new UsageError(`--json-input is not valid JSON: ${(err as Error).message}`);
       }
     }
-    const { purgatory, close } = openPurgatory(config(), io.clock);
-    try {
-      const by = (values.by as string | undefined) ?? defaultActor();
-      const result = purgatory.resolve(positionals[0] as string, { humanInput, by, byName: by, via: 'cli' });
-      if (values.json) io.stdout(`${JSON.stringify({ changed: result.changed, reentry: result.reentry }, null, 2)}\n`);
-      if (!result.changed) {
-        const t = result.token;
-        io.stderr(
-          `${t.id} is already ${t.status}${t.answered_by ? ` by ${t.answered_by_name ?? t.answered_by}` : ''}` +
-            `${t.human_input !== null ? ` — ${answerText(t.human_input)}` : ''}; nothing changed\n`,
-        );
-        return 1;
-      }
-      if (!values.json) io.stdout(`resolved ${result.token.id} with ${answerText(humanInput)}\n`);
-      return 0;
-    } finally {
-      close();
+    const { purgatory } = store();
+    const by = (values.by as string | undefined) ?? defaultActor();
+    const result = purgatory.resolve(positionals[0] as string, { humanInput, by, byName: by, via: 'cli' });
+    if (values.json) io.stdout(`${JSON.stringify({ changed: result.changed, reentry: result.reentry }, null, 2)}\n`);
+    if (!result.changed) {
+      const t = result.token;
+      io.stderr(
+        `${t.id} is already ${t.status}${t.answered_by ? ` by ${t.answered_by_name ?? t.answered_by}` : ''}` +
+          `${t.human_input !== null ? ` — ${answerText(t.human_input)}` : ''}; nothing changed\n`,
+      );
+      return 1;
     }
+    if (!values.json) io.stdout(`resolved ${result.token.id} with ${answerText(humanInput)}\n`);
+    return 0;
   },
 };
 
@@ -125,24 +112,20 @@ export const cancelCommand: Command = {
   usage: 'rodizio cancel <token-id> [--reason <text>] [--by <name>] [--json]',
   options: { reason: { type: 'string' }, by: { type: 'string' }, ...JSON_OPTION },
   positionals: 1,
-  run({ positionals, values, io, config }) {
-    const { purgatory, close } = openPurgatory(config(), io.clock);
-    try {
-      const result = purgatory.cancel(positionals[0] as string, {
-        actor: (values.by as string | undefined) ?? defaultActor(),
-        via: 'cli',
-        reason: values.reason as string | undefined,
-      });
-      if (values.json) io.stdout(`${JSON.stringify({ changed: result.changed, token: result.token }, null, 2)}\n`);
-      if (!result.changed) {
-        io.stderr(`${result.token.id} is already ${result.token.status}; nothing changed\n`);
-        return 1;
-      }
-      if (!values.json) io.stdout(`cancelled ${result.token.id}\n`);
-      return 0;
-    } finally {
-      close();
+  run({ store, positionals, values, io }) {
+    const { purgatory } = store();
+    const result = purgatory.cancel(positionals[0] as string, {
+      actor: (values.by as string | undefined) ?? defaultActor(),
+      via: 'cli',
+      reason: values.reason as string | undefined,
+    });
+    if (values.json) io.stdout(`${JSON.stringify({ changed: result.changed, token: result.token }, null, 2)}\n`);
+    if (!result.changed) {
+      io.stderr(`${result.token.id} is already ${result.token.status}; nothing changed\n`);
+      return 1;
     }
+    if (!values.json) io.stdout(`cancelled ${result.token.id}\n`);
+    return 0;
   },
 };
 
@@ -152,23 +135,19 @@ export const voidCommand: Command = {
   usage: 'rodizio void [--json]',
   options: { ...JSON_OPTION },
   positionals: 0,
-  run({ values, io, config }) {
-    const { purgatory, close } = openPurgatory(config(), io.clock);
-    try {
-      const expired: string[] = [];
-      for (;;) {
-        const due = purgatory.due(500);
-        if (due.length === 0) break;
-        for (const t of due) {
-          if (purgatory.expire(t.id, { actor: defaultActor(), via: 'cli' }).changed) expired.push(t.id);
-        }
+  run({ store, values, io }) {
+    const { purgatory } = store();
+    const expired: string[] = [];
+    for (;;) {
+      const due = purgatory.due(500);
+      if (due.length === 0) break;
+      for (const t of due) {
+        if (purgatory.expire(t.id, { actor: defaultActor(), via: 'cli' }).changed) expired.push(t.id);
       }
-      if (values.json) io.stdout(`${JSON.stringify({ expired }, null, 2)}\n`);
-      else io.stdout(expired.length ? `expired ${expired.length}: ${expired.join(' ')}\n` : 'no overdue tokens\n');
-      return 0;
-    } finally {
-      close();
     }
+    if (values.json) io.stdout(`${JSON.stringify({ expired }, null, 2)}\n`);
+    else io.stdout(expired.length ? `expired ${expired.length}: ${expired.join(' ')}\n` : 'no overdue tokens\n');
+    return 0;
   },
 };
 
@@ -179,18 +158,14 @@ export const gcCommand: Command = {
   details: 'Durations: 90s, 12h, 30d, 2w. Run "rodizio export" first to archive the audit log.',
   options: { 'older-than': { type: 'string' }, ...JSON_OPTION },
   positionals: 0,
-  run({ values, io, config }) {
+  run({ store, values, io }) {
     const text = (values['older-than'] as string | undefined) ?? '30d';
     const retention = parseDuration(text);
     if (retention === undefined) throw new UsageError(`--older-than "${text}" is not a duration such as 30d or 12h`);
-    const { purgatory, close } = openPurgatory(config(), io.clock);
-    try {
-      const deleted = purgatory.gc(retention);
-      if (values.json) io.stdout(`${JSON.stringify({ deleted })}\n`);
-      else io.stdout(`deleted ${deleted} token${deleted === 1 ? '' : 's'} closed more than ${text} ago\n`);
-      return 0;
-    } finally {
-      close();
-    }
+    const { purgatory } = store();
+    const deleted = purgatory.gc(retention);
+    if (values.json) io.stdout(`${JSON.stringify({ deleted })}\n`);
+    else io.stdout(`deleted ${deleted} token${deleted === 1 ? '' : 's'} closed more than ${text} ago\n`);
+    return 0;
   },
 };

@@ -1,5 +1,5 @@
 /** The fake Slack's wire: request bodies in the two encodings the Web API takes, JSON out, and injected faults. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { isObj, type Json } from './fake-slack-blocks.js';
 
 /** A fault to answer a call with: a 429 with Retry-After, a 5xx, a slow answer, or an `ok:false` platform error. */
@@ -54,21 +54,7 @@ export function parseArgs(raw: string, contentType: string | undefined, query: U
   return args;
 }
 
-/** Writes a JSON response. */
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-    ...headers,
-  });
-  res.end(text);
-}
+export { sendJson } from '../api/http.js';
 
 /** Faults queued per method (`'*'` for any), each for a number of calls, plus probabilistic rate limits. */
 export class FaultPlan {
