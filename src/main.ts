@@ -30,6 +30,7 @@ import { readOrCreateSandboxToken } from './sandbox/token-file.js';
 import { createSlackBridge, type SlackBridge } from './slack/app.js';
 import { createSlackPlanner } from './slack/planner.js';
 import { createChangeWatcher } from './store/change-watcher.js';
+import { createCheckpointer } from './store/checkpointer.js';
 import { type Db, openDatabase } from './store/database.js';
 import { createFollowupStore } from './store/followups.js';
 import { createPhaseFileStore } from './store/phase-files.js';
@@ -89,6 +90,7 @@ export function createBridge({
   const mounts: Mount[] = [];
 
   const watcher = createChangeWatcher({ db, logger });
+  const checkpointer = createCheckpointer(db, logger);
   const waiters = createReentryWaiters(purgatory, watcher);
   const worker = createOutboxWorker({
     outbox: purgatory.stores.outbox,
@@ -233,6 +235,7 @@ export function createBridge({
         logger.info('Slack is off (no SLACK_BOT_TOKEN, RODIZIO_SANDBOX=0): the agent API works, cards are not posted');
       }
       watcher.start();
+      checkpointer.start();
       worker.start();
       port = await listen(server, config.port, config.host);
       sandbox?.listening(port);
@@ -256,6 +259,7 @@ export function createBridge({
       watcher.stop();
       await worker.stop();
       await sandbox?.stop();
+      checkpointer.stop();
       db.close();
     },
   };

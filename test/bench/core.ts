@@ -53,7 +53,7 @@ export async function benchWake(dir: string, n = 1000): Promise<Figure[]> {
   const bridge = createBridge({
     logger: createLogger({ level: 'silent' }),
     config: {
-      ...loadConfig({}),
+      ...loadConfig({ RODIZIO_SANDBOX: 'false', RODIZIO_PHASE_WATCH: 'false' }),
       port: 0,
       host: '127.0.0.1',
       dbPath: join(dir, 'wake.db'),

@@ -41,7 +41,7 @@ export async function benchWebhooks(dir: string, n = 1000): Promise<Figure[]> {
   const bridge = createBridge({
     logger: createLogger({ level: 'silent' }),
     config: {
-      ...loadConfig({ RODIZIO_PHASE_WATCH: 'false' }),
+      ...loadConfig({ RODIZIO_SANDBOX: 'false', RODIZIO_PHASE_WATCH: 'false' }),
       port: 0,
       dbPath: join(dir, 'deliver.db'),
       apiTokens: new Map([['bench', SECRET]]),

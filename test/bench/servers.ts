@@ -52,7 +52,7 @@ if (kind === 'baseline') {
   const bridge = createBridge({
     logger,
     config: {
-      ...loadConfig({}),
+      ...loadConfig({ RODIZIO_SANDBOX: 'false', RODIZIO_PHASE_WATCH: 'false' }),
       port: 0,
       host: '127.0.0.1',
       dbPath,

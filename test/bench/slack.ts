@@ -14,7 +14,7 @@ const CHANNEL = 'C0BENCH';
 
 function config(dir: string, name: string, apiUrl: string, postIntervalMs: number): Config {
   return {
-    ...loadConfig({}),
+    ...loadConfig({ RODIZIO_SANDBOX: 'false', RODIZIO_PHASE_WATCH: 'false' }),
     port: 0,
     host: '127.0.0.1',
     dbPath: join(dir, `${name}.db`),

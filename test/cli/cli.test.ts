@@ -169,6 +169,9 @@ describe('rodizio CLI', () => {
       ['outbox retry without an id', ['outbox', 'retry'], 2, /needs a job id/],
       ['outbox retry of a job that is not dead', ['outbox', 'retry', '999'], 1, /job 999 is not dead/],
       ['manifest with an http URL', ['manifest', '--url', 'http://example.com'], 2, /must start with https:\/\//],
+      ['deliveries with a bad status', ['deliveries', '--status', 'lost'], 2, /--status must be one of/],
+      ['migrate with an argument', ['migrate', 'now'], 2, /expected 0 argument/],
+      ['escalate without a project', ['escalate', '--issue', '3'], 2, /--project is required/],
     ];
     for (const [name, argv, code, message] of cases) {
       it(name, async () => {
@@ -180,6 +183,18 @@ describe('rodizio CLI', () => {
         expect(snapshot(env)).toEqual(before);
       });
     }
+
+    it('serve refuses a bad configuration at start-up and names the key', async () => {
+      const out = await cli(['serve'], { RODIZIO_DB: tempDbPath(), DEADLINE_SCHEDULE: '*/0 * * *' });
+      expect(out.code).toBe(1);
+      expect(out.stderr).toMatch(/DEADLINE_SCHEDULE: "\*\/0 \* \* \*" is not a cron expression/);
+    });
+
+    it('demo says clearly when no bridge is running', async () => {
+      const out = await cli(['demo', '--url', 'http://127.0.0.1:9', '--token', 'x'], { RODIZIO_DB: tempDbPath() });
+      expect(out.code).toBe(1);
+      expect(out.stderr).toMatch(/cannot reach the bridge at http:\/\/127\.0\.0\.1:9 .*is `npm start` running\?/);
+    });
 
     it('an invalid environment variable is named', async () => {
       const out = await cli(['list'], { RODIZIO_DB: tempDbPath(), LOG_LEVEL: 'loud' });

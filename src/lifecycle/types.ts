@@ -1,0 +1,82 @@
+import type { Clock } from '../clock.js';
+import type { AnswerVia, Outcome, Reentry, Token } from '../domain/token.js';
+import type { Db } from '../store/database.js';
+import type { EventType } from '../store/events.js';
+import type { NewJob } from '../store/outbox.js';
+
+/** Who is acting through the API or CLI. */
+export interface Actor {
+  runner: string;
+  admin: boolean;
+}
+
+/** A committed state change, handed to effect planners so they can enqueue side effects in the same transaction. */
+export type Change =
+  | { type: 'created'; token: Token }
+  | { type: 'settled'; token: Token; outcome: Outcome }
+  | { type: 'updated'; token: Token; what: string }
+  | { type: 'escalated'; token: Token; target: string | null }
+  | { type: 'warned'; token: Token; dueInMs: number }
+  | { type: 'reminded'; token: Token; waitedMs: number; mention: string | null }
+  | { type: 'blocked'; token: Token }
+  | { type: 'github_error'; token: Token; error: string }
+  | { type: 'noted'; token: Token; text: string };
+
+/** Inside `purgatory.change(...)`: read, record and plan within one transaction. */
+export interface ChangeContext {
+  nowMs: number;
+  /** The token as the transaction sees it now (after any updates made so far). */
+  token(id: string): Token;
+  /** Appends an audit event. */
+  event(e: { tokenId: string | null; type: EventType; actor?: string | null; data?: Record<string, unknown> }): void;
+  /** Enqueues the side effects of a change. */
+  plan(change: Change): void;
+  /** Enqueues one job directly (e.g. a redelivery), bypassing the planners. */
+  enqueue(job: NewJob): void;
+}
+
+/** Turns a change into outbox jobs (Slack posts, reentry deliveries, GitHub calls). Must not do I/O. */
+export type EffectPlanner = (change: Change) => NewJob[];
+
+export interface Answer {
+  humanInput: unknown;
+  by: string;
+  byName?: string | null;
+  via: AnswerVia;
+}
+
+export interface Vote {
+  option: string;
+  by: string;
+  byName?: string | null;
+  via: AnswerVia;
+}
+
+export interface VoteResult {
+  /** False when the token had already left pending: nothing was recorded. */
+  changed: boolean;
+  /** True when this vote completed the quorum and resolved the token. */
+  settled: boolean;
+  /** People who now chose this option. */
+  count: number;
+  token: Token;
+  reentry: Reentry | undefined;
+}
+
+export interface SettleResult {
+  /** True when this call moved the token out of pending; false when it had already left. */
+  changed: boolean;
+  token: Token;
+  reentry: Reentry;
+}
+
+export interface ListResult {
+  tokens: Token[];
+  next_cursor: string | null;
+}
+
+export interface PurgatoryOptions {
+  db: Db;
+  clock: Clock;
+  planners?: EffectPlanner[];
+}
