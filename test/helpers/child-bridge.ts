@@ -26,7 +26,7 @@ export async function startChildBridge(env: Record<string, string>) {
   const output: string[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', RODIZIO_ENV_FILE: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

@@ -1,6 +1,7 @@
 import { afterEach } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type Bridge, createBridge } from '../../src/main.js';
+import { readOrCreateSandboxToken } from '../../src/sandbox/token-file.js';
 import { captureLogger } from './logs.js';
 import { tempDbPath, tempDir } from './temp.js';
 
@@ -25,14 +26,9 @@ export async function startSandboxBridge(overrides: Partial<Config> = {}) {
   const driver = sandbox?.driver;
   if (!sandbox || !driver) throw new Error('the bridge did not start in sandbox mode');
   const url = `http://127.0.0.1:${port}`;
-  const token = config.apiTokens.get('demo') ?? (bridge.purgatory && [...(await readToken(config.dbPath))][0]);
-  return { bridge, url, logs, fake: sandbox.fake, driver, phaseDir, token: token as string, config };
-}
-
-async function readToken(dbPath: string): Promise<string[]> {
-  const { readFileSync } = await import('node:fs');
-  const { sandboxTokenPath } = await import('../../src/sandbox/token-file.js');
-  return [readFileSync(sandboxTokenPath(dbPath), 'utf8').trim()];
+  // The `demo` runner's secret the bridge made next to its database (reading it again does not change it).
+  const token = readOrCreateSandboxToken(config.dbPath);
+  return { bridge, url, logs, fake: sandbox.fake, driver, phaseDir, token, config };
 }
 
 /** POSTs JSON to the sandbox page's API. */
