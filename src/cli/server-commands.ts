@@ -4,9 +4,11 @@ import type { Command } from './command.js';
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'Run the bridge: agent API, outbox worker (what `npm start` runs)',
+  summary: 'Run the bridge: agent API, Slack (or the local sandbox), outbox, schedules, phase files (`npm start`)',
   usage: 'rodizio serve',
-  details: 'Configured by environment variables; see README "Configuration".',
+  details:
+    'Configured by environment variables (or .env); see README "Configuration". Without Slack credentials it runs\n' +
+    'the local sandbox: open http://127.0.0.1:3000/sandbox.',
   options: {},
   positionals: 0,
   async run({ io, config, logger }) {
