@@ -22,33 +22,28 @@ export function createThreadReplyHandler(deps: HandlerDeps) {
     const token = deps.purgatory.findBySlackMessage(event.channel, threadTs);
     if (token?.status !== 'pending') return;
     const name = await deps.directory.displayName(event.user);
-    if (token.kind === 'phase_escalation') {
+    const phase = token.kind === 'phase_escalation';
+    if (phase) {
       const permission = await deps.mayAnswer(token, event.user);
       if (!permission.ok) {
-        await tell(
-          client,
-          { userId: event.user, channel: event.channel },
-          `${permission.message} Your reply was not forwarded.`,
-          deps.logger,
-        );
+        const place = { userId: event.user, channel: event.channel };
+        await tell(client, place, `${permission.message} Your reply was not forwarded.`, deps.logger);
         return;
       }
-      const fresh = deps.purgatory.addNote(token.id, {
-        author: event.user,
-        authorName: name,
-        text: event.text,
-        sourceKey: `slack:${event.channel}:${event.ts}`,
-      });
-      if (fresh) deps.phase.queueGuidance(token, { user: event.user, name, text: event.text });
-      return;
     }
+    // Recorded once however often Slack retries the event: the message ts is the note's key.
     const added = deps.purgatory.addNote(token.id, {
       author: event.user,
       authorName: name,
       text: event.text,
       sourceKey: `slack:${event.channel}:${event.ts}`,
     });
-    if (!added || !threadResolves(token)) return;
+    if (!added) return;
+    if (phase) {
+      deps.phase.queueGuidance(token, { user: event.user, name, text: event.text });
+      return;
+    }
+    if (!threadResolves(token)) return;
 
     const outcome = await deps.answers.answer({
       tokenId: token.id,

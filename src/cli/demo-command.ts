@@ -1,8 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { RodizioClient } from '../client/index.js';
 import { createTmux } from '../delivery/tmux.js';
 import { runDemo } from '../sandbox/demo.js';
-import { sandboxTokenPath } from '../sandbox/token-file.js';
+import { readSandboxToken } from '../sandbox/token-file.js';
 import type { Command } from './command.js';
 
 export const demoCommand: Command = {
@@ -18,15 +17,12 @@ export const demoCommand: Command = {
     const cfg = config();
     const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
     const baseUrl = (values.url as string | undefined) ?? `http://${host}:${cfg.port}`;
-    const fromFile = existsSync(sandboxTokenPath(cfg.dbPath))
-      ? readFileSync(sandboxTokenPath(cfg.dbPath), 'utf8').trim()
-      : undefined;
     const token =
       (values.token as string | undefined) ??
       io.env.RODIZIO_DEMO_TOKEN ??
       cfg.apiTokens.get('demo') ??
       [...cfg.apiTokens.values()][0] ??
-      fromFile;
+      readSandboxToken(cfg.dbPath);
     if (!token) {
       io.stderr(
         'rodizio demo: no runner secret: start the bridge first (`npm start` makes one in sandbox mode) or pass --token\n',

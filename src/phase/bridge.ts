@@ -81,6 +81,8 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
       pr: content.pr,
       since: new Date(clock.now()).toISOString(),
     };
+    // The id names the episode; `since` differs on every read, so an episode already opened (a restart after
+    // a crash between creating the token and saving the file state) is returned rather than re-created.
     const existing = purgatory.find(id);
     if (existing) return existing;
     const { token } = purgatory.create(

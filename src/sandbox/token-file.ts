@@ -7,18 +7,23 @@ export function sandboxTokenPath(dbPath: string): string {
   return join(dirname(resolve(dbPath)), 'sandbox-api-token');
 }
 
+/** The `demo` runner's secret if a sandbox bridge has made one; undefined otherwise (never creates it). */
+export function readSandboxToken(dbPath: string): string | undefined {
+  try {
+    return readFileSync(sandboxTokenPath(dbPath), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The `demo` runner's bearer secret in sandbox mode when RODIZIO_API_TOKENS is empty: made once (random,
  * file mode 0600) and reused, so the demo agent and curl examples keep working across restarts.
  */
 export function readOrCreateSandboxToken(dbPath: string): string {
   const path = sandboxTokenPath(dbPath);
-  try {
-    const existing = readFileSync(path, 'utf8').trim();
-    if (existing) return existing;
-  } catch {
-    // not made yet
-  }
+  const existing = readSandboxToken(dbPath);
+  if (existing) return existing;
   mkdirSync(dirname(path), { recursive: true });
   const token = randomBytes(24).toString('base64url');
   try {

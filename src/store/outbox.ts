@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { createFilteredList } from './filtered-list.js';
 
 export interface OutboxRow {
   id: number;
@@ -61,6 +62,7 @@ export function createOutboxStore(db: Db) {
      WHERE id = ? AND status = 'dead'`,
   );
   const byId = db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE id = ?');
+  const list = createFilteredList<OutboxRow>(db, 'SELECT * FROM outbox', 'id DESC');
   const removeForToken = db.prepare<[string]>('DELETE FROM outbox WHERE token_id = ?');
   const releaseLeases = db.prepare(
     `UPDATE outbox SET leased_until_ms = NULL WHERE status = 'pending' AND leased_until_ms IS NOT NULL`,
@@ -110,23 +112,14 @@ export function createOutboxStore(db: Db) {
     },
     /** Jobs for the operator's view, newest first. */
     list(filter: { status?: string; kind?: string; tokenId?: string; limit: number }): OutboxRow[] {
-      const where: string[] = [];
-      const params: (string | number)[] = [];
-      if (filter.status) {
-        where.push('status = ?');
-        params.push(filter.status);
-      }
-      if (filter.kind) {
-        where.push('kind LIKE ?');
-        params.push(`${filter.kind}%`);
-      }
-      if (filter.tokenId) {
-        where.push('token_id = ?');
-        params.push(filter.tokenId);
-      }
-      params.push(filter.limit);
-      const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-      return db.prepare<(string | number)[], OutboxRow>(sql).all(...params);
+      return list(
+        [
+          ['status = ?', filter.status],
+          ['kind LIKE ?', filter.kind === undefined ? undefined : `${filter.kind}%`],
+          ['token_id = ?', filter.tokenId],
+        ],
+        filter.limit,
+      );
     },
     removeForToken(tokenId: string): void {
       removeForToken.run(tokenId);

@@ -1,7 +1,7 @@
-import type { Statement } from 'better-sqlite3';
 import type { Token, TokenStatus } from '../domain/token.js';
 import { formatIsoTime } from '../time.js';
 import type { Db } from './database.js';
+import { createFilteredList } from './filtered-list.js';
 
 /** A row of `tokens` as SQLite returns it. */
 export interface TokenRow {
@@ -157,8 +157,8 @@ export function createTokenStore(db: Db) {
   const bySlack = db.prepare<[string, string], TokenRow>(
     'SELECT * FROM tokens WHERE slack_channel_id = ? AND slack_ts = ?',
   );
-  // At most 16 shapes (four optional filters), so the cache stays tiny.
-  const listCache = new Map<string, Statement<(string | number)[], TokenRow>>();
+  // At most 16 shapes (four optional filters), each prepared once.
+  const list = createFilteredList<TokenRow>(db, 'SELECT * FROM tokens', 'seq DESC');
   const counts = db.prepare<[], { status: string; n: number }>(
     'SELECT status, count(*) AS n FROM tokens GROUP BY status',
   );
@@ -175,32 +175,15 @@ export function createTokenStore(db: Db) {
 
     /** Newest first. The caller asks for one extra row to know whether there is a next page. */
     list(filter: ListFilter): TokenRow[] {
-      const where: string[] = [];
-      const params: (string | number)[] = [];
-      if (filter.status) {
-        where.push('status = ?');
-        params.push(filter.status);
-      }
-      if (filter.project) {
-        where.push('project = ?');
-        params.push(filter.project);
-      }
-      if (filter.runner) {
-        where.push('runner = ?');
-        params.push(filter.runner);
-      }
-      if (filter.before !== undefined) {
-        where.push('seq < ?');
-        params.push(filter.before);
-      }
-      const sql = `SELECT * FROM tokens ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-      params.push(filter.limit);
-      let stmt = listCache.get(sql);
-      if (!stmt) {
-        stmt = db.prepare<(string | number)[], TokenRow>(sql);
-        listCache.set(sql, stmt);
-      }
-      return stmt.all(...params);
+      return list(
+        [
+          ['status = ?', filter.status],
+          ['project = ?', filter.project],
+          ['runner = ?', filter.runner],
+          ['seq < ?', filter.before],
+        ],
+        filter.limit,
+      );
     },
 
     /** Compare-and-set out of `pending`: returns false when another answer got there first. */
