@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Delivery, Token } from '../domain/token.js';
+import { Gate } from '../outbox/gates.js';
 import type { EffectPlanner } from '../purgatory.js';
 import type { NewJob } from '../store/outbox.js';
 
@@ -10,7 +11,8 @@ export function deliveryFor(config: Config, token: Pick<Token, 'delivery' | 'run
 
 /** The outbox job that delivers a token's reentry to `target`. */
 export function deliveryJob(tokenId: string, target: Delivery): NewJob {
-  return { kind: `deliver.${target.type}`, tokenId, lane: `deliver:${tokenId}`, payload: { target } };
+  const gate = target.type === 'webhook' ? Gate.webhook(target.url) : null;
+  return { kind: `deliver.${target.type}`, tokenId, lane: `deliver:${tokenId}`, gate, payload: { target } };
 }
 
 /** When a token leaves pending, its reentry is delivered (at least once) to where it asked. */

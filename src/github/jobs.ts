@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Token } from '../domain/token.js';
 import type { FollowupRules } from '../followups/rules.js';
-import type { JobKind, RetryPolicy } from '../outbox/worker.js';
+import { PermanentJobError } from '../outbox/job-errors.js';
+import { defineJob, type JobKind, type RetryPolicy } from '../outbox/worker.js';
 import type { Purgatory } from '../purgatory.js';
 import type { GitHubClient } from './client.js';
 import { blockedComment, parseIssueRef, unblockedComment } from './comments.js';
@@ -19,9 +21,18 @@ export interface GitHubJobDeps {
   permalink(token: Token): Promise<string | null>;
 }
 
-function issueOf(payload: Record<string, unknown>) {
-  const parsed = parseIssueRef(String(payload.ref));
-  if (!parsed) throw new Error(`not an issue reference: ${String(payload.ref)}`);
+/** Every GitHub job names its issue; labels and comments add their own fields. */
+const LabelPayload = z.object({ ref: z.string().min(1), label: z.string().min(1) });
+const CommentPayload = z.object({
+  ref: z.string().min(1),
+  template: z.enum(['blocked', 'unblocked']).optional(),
+  label: z.string().optional(),
+  body: z.string().optional(),
+});
+
+function issueOf(payload: { ref: string }) {
+  const parsed = parseIssueRef(payload.ref);
+  if (!parsed) throw new PermanentJobError(`not an issue reference: ${payload.ref}`);
   return parsed;
 }
 
@@ -44,11 +55,12 @@ export function createGitHubJobs({
   };
 
   return {
-    'github.label': {
+    'github.label': defineJob({
+      payload: LabelPayload,
       retry: GITHUB_RETRY,
       async handle({ job, payload, logger }) {
         const { owner, repo, issue } = issueOf(payload);
-        const name = String(payload.label);
+        const name = payload.label;
         try {
           try {
             await client.issues.getLabel({ owner, repo, name });
@@ -72,26 +84,28 @@ export function createGitHubJobs({
           classifyGitHubError(err, refuse(job.token_id));
         }
       },
-    },
+    }),
 
-    'github.unlabel': {
+    'github.unlabel': defineJob({
+      payload: LabelPayload,
       retry: GITHUB_RETRY,
       async handle({ job, payload }) {
         const { owner, repo, issue } = issueOf(payload);
         try {
-          await client.issues.removeLabel({ owner, repo, issue_number: issue, name: String(payload.label) });
+          await client.issues.removeLabel({ owner, repo, issue_number: issue, name: payload.label });
         } catch (err) {
           if (status(err) !== 404) classifyGitHubError(err, refuse(job.token_id)); // 404: already gone
         }
         if (job.token_id) rules.recordUnblocked(job.token_id);
       },
-    },
+    }),
 
-    'github.comment': {
+    'github.comment': defineJob({
+      payload: CommentPayload,
       retry: GITHUB_RETRY,
       async handle({ job, payload }) {
         const { owner, repo, issue } = issueOf(payload);
-        let body = typeof payload.body === 'string' ? payload.body : undefined;
+        let body = payload.body;
         if (!body) {
           const token = job.token_id ? purgatory.find(job.token_id) : undefined;
           if (!token) return;
@@ -101,7 +115,7 @@ export function createGitHubJobs({
               : blockedComment(token, {
                   nowMs: clock.now(),
                   permalink: await permalink(token),
-                  label: String(payload.label ?? 'blocked'),
+                  label: payload.label ?? 'blocked',
                 });
         }
         try {
@@ -110,6 +124,6 @@ export function createGitHubJobs({
           classifyGitHubError(err, refuse(job.token_id));
         }
       },
-    },
+    }),
   };
 }

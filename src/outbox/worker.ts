@@ -1,17 +1,21 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { OutboxRow, OutboxStore } from '../store/outbox.js';
+import type { Gates } from './gates.js';
 import { PermanentJobError, RetryLater } from './job-errors.js';
 
-export interface JobContext {
+export interface JobContext<P = unknown> {
   job: OutboxRow;
-  payload: Record<string, unknown>;
+  /** The job's payload, parsed by its kind's schema. */
+  payload: P;
   /** 1 for the first try. */
   attempt: number;
   logger: Logger;
+  /** Aborts when the job's time budget is spent: pass it to every network call. */
+  signal: AbortSignal;
 }
-
-export type JobHandler = (ctx: JobContext) => Promise<void>;
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -21,9 +25,34 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseMs: 1000, maxMs: 5 * 60_000 };
 
-export interface JobKind {
-  handle: JobHandler;
+/** The concurrency budgets: each class of side effect has its own slots, so one cannot starve another. */
+export type JobClass = 'slack' | 'github' | 'webhook' | 'local';
+
+export const DEFAULT_BUDGETS: Record<JobClass, number> = { slack: 4, github: 4, webhook: 32, local: 4 };
+
+/** Which budget a kind spends: Slack calls, GitHub calls, webhooks, or local work (tmux, files). */
+export function jobClass(kind: string): JobClass {
+  if (kind.startsWith('slack.')) return 'slack';
+  if (kind.startsWith('github.')) return 'github';
+  if (kind === 'deliver.webhook') return 'webhook';
+  return 'local';
+}
+
+export interface JobKind<P = unknown> {
+  /** Every payload is parsed; one that does not parse is dead at once, with a log line saying why. */
+  payload: z.ZodType<P>;
+  handle(ctx: JobContext<P>): Promise<void>;
   retry?: RetryPolicy;
+  /** How long one run may take (default 30 s); past it the run counts as failed and its slot is freed. */
+  timeoutMs?: number;
+}
+
+/**
+ * Declares a job kind so its handler sees the payload type its schema parses (a plain object literal in a
+ * `Record<string, JobKind>` would type the payload as unknown).
+ */
+export function defineJob<P>(kind: JobKind<P>): JobKind {
+  return kind;
 }
 
 export interface OutboxWorkerOptions {
@@ -31,9 +60,13 @@ export interface OutboxWorkerOptions {
   clock: Clock;
   logger: Logger;
   kinds: Record<string, JobKind>;
-  concurrency?: number;
-  /** How long a taken job is protected from other workers; handlers must finish well within it. */
+  /** Rate limits and circuit breakers; jobs behind a closed gate wait in the table without taking a slot. */
+  gates?: Gates;
+  budgets?: Partial<Record<JobClass, number>>;
+  /** Lease length; a running job's lease is renewed every third of it, so it expires only when its owner died. */
   leaseMs?: number;
+  /** Who holds leases taken by this worker (default: a fresh id per process). */
+  owner?: string;
   /** Called once a job is dead, after the row is marked: for audit events and notes to humans. */
   onDead?: (job: OutboxRow, error: string) => void;
   random?: () => number;
@@ -45,19 +78,57 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
   return Math.round(capped / 2 + (random() * capped) / 2);
 }
 
+/** Thrown into a run that outlived its time budget. */
+class JobTimeout extends Error {
+  constructor(ms: number) {
+    super(`timed out after ${ms} ms`);
+    this.name = 'JobTimeout';
+  }
+}
+
 /**
- * Runs outbox jobs: each lane in order, lanes in parallel up to `concurrency`. Failures retry with backoff
- * until the kind's attempts run out, then the job is marked dead, logged and reported — never dropped.
+ * Runs outbox jobs: each lane in order, lanes side by side within each class's budget, most urgent first.
+ * A job behind a closed gate (a paced channel, a receiver whose circuit is open) stays in the table. Failures
+ * retry with backoff until the kind's attempts run out, then the job is marked dead, logged and reported.
  */
 export function createOutboxWorker(options: OutboxWorkerOptions) {
-  const { outbox, clock, logger, kinds } = options;
-  const concurrency = options.concurrency ?? 8;
-  const leaseMs = options.leaseMs ?? 5 * 60_000;
+  const { outbox, clock, logger, kinds, gates } = options;
+  const budgets: Record<JobClass, number> = { ...DEFAULT_BUDGETS, ...options.budgets };
+  const leaseMs = options.leaseMs ?? 60_000;
+  const owner = options.owner ?? `worker-${randomUUID()}`;
   const random = options.random ?? Math.random;
   const inFlight = new Map<number, Promise<void>>();
+  const busy: Record<JobClass, number> = { slack: 0, github: 0, webhook: 0, local: 0 };
   let running = false;
   let timer: NodeJS.Timeout | undefined;
+  let renewer: NodeJS.Timeout | undefined;
   let idle: (() => void)[] = [];
+
+  const kindsOfClass = (c: JobClass) => Object.keys(kinds).filter((k) => jobClass(k) === c);
+  const targetGate = (job: OutboxRow) => (job.gate?.startsWith('webhook:') ? job.gate : null);
+
+  function fail(job: OutboxRow, log: Logger, message: string, err: unknown): void {
+    options.onDead?.(job, message);
+    log.error({ err, error: message, attempts: job.attempts + 1 }, 'outbox job is dead');
+  }
+
+  async function runHandler(kind: JobKind, job: OutboxRow, payload: unknown, attempt: number, log: Logger) {
+    const budget = kind.timeoutMs ?? 30_000;
+    const controller = new AbortController();
+    let timeout: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timeout = setTimeout(() => {
+        controller.abort(new JobTimeout(budget));
+        reject(new JobTimeout(budget));
+      }, budget);
+      timeout.unref();
+    });
+    try {
+      await Promise.race([kind.handle({ job, payload, attempt, logger: log, signal: controller.signal }), expired]);
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
 
   async function run(job: OutboxRow): Promise<void> {
     const kind = kinds[job.kind];
@@ -65,14 +136,25 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     const attempt = job.attempts + 1;
     if (!kind) {
       outbox.kill(job.id, `no handler for job kind ${job.kind}`, clock.now());
-      log.error('outbox job has an unknown kind; marked dead');
-      options.onDead?.(job, `unknown kind ${job.kind}`);
-      return;
+      return fail(job, log, `unknown kind ${job.kind}`, undefined);
+    }
+    let payload: unknown;
+    try {
+      const parsed = kind.payload.safeParse(JSON.parse(job.payload));
+      if (!parsed.success)
+        throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      payload = parsed.data;
+    } catch (err) {
+      const message = `payload does not parse: ${(err as Error).message}`;
+      outbox.kill(job.id, message, clock.now());
+      return fail(job, log, message, err);
     }
     const policy = kind.retry ?? DEFAULT_RETRY;
+    const target = targetGate(job);
     try {
-      await kind.handle({ job, payload: JSON.parse(job.payload) as Record<string, unknown>, attempt, logger: log });
+      await runHandler(kind, job, payload, attempt, log);
       outbox.complete(job.id, clock.now());
+      if (target) gates?.succeeded(target);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const now = clock.now();
@@ -81,10 +163,11 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
         log.debug({ delay_ms: err.delayMs }, `outbox job deferred: ${message}`);
       } else if (err instanceof PermanentJobError || attempt >= policy.maxAttempts) {
         outbox.kill(job.id, message, now);
-        log.error({ err, attempts: attempt }, 'outbox job is dead');
-        options.onDead?.(job, message);
+        fail(job, log, message, err);
       } else {
-        const delay = backoffDelay(policy, attempt, random);
+        // A failing target is backed off as a whole (its circuit opens), each job on its own schedule.
+        const open = target ? (gates?.failed(target) ?? 0) : 0;
+        const delay = Math.max(open, backoffDelay(policy, attempt, random));
         outbox.reschedule(job.id, now + delay, message, now, true);
         log.warn({ err, attempt, retry_in_ms: delay }, 'outbox job failed; will retry');
       }
@@ -92,9 +175,15 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
   }
 
   function startJob(job: OutboxRow): Promise<void> {
+    const cls = jobClass(job.kind);
+    const target = targetGate(job);
+    busy[cls]++;
+    if (target) gates?.enter(target);
     const p = run(job)
       .catch((err) => logger.error({ err, job_id: job.id }, 'outbox bookkeeping failed'))
       .finally(() => {
+        busy[cls]--;
+        if (target) gates?.leave(target);
         inFlight.delete(job.id);
         if (running) pump();
         if (inFlight.size === 0) {
@@ -106,16 +195,25 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     return p;
   }
 
-  /** Takes as many due jobs as there are free slots. Returns how many it started. */
+  function filter() {
+    const closed = gates?.closed() ?? { gates: [], nextOpenAt: undefined };
+    const fullKinds = (Object.keys(budgets) as JobClass[]).filter((c) => busy[c] >= budgets[c]).flatMap(kindsOfClass);
+    return { closedGates: closed.gates, fullKinds, nextOpenAt: closed.nextOpenAt };
+  }
+
+  /** Takes as many runnable jobs as the budgets allow. Returns how many it started. */
   function fill(): number {
-    const free = concurrency - inFlight.size;
+    const free = (Object.keys(budgets) as JobClass[]).reduce((n, c) => n + Math.max(0, budgets[c] - busy[c]), 0);
     if (free <= 0) return 0;
     const now = clock.now();
+    const f = filter();
     let started = 0;
-    for (const job of outbox.due(now, free + inFlight.size)) {
-      if (started >= free) break;
-      if (inFlight.has(job.id)) continue;
-      if (!outbox.lease(job.id, now, leaseMs)) continue;
+    for (const job of outbox.ready(now, Math.max(free * 2, 16), f)) {
+      const cls = jobClass(job.kind);
+      if (inFlight.has(job.id) || busy[cls] >= budgets[cls]) continue;
+      // A gate the previous job of this round just used (a channel's one post a second) is closed now.
+      if (job.gate && gates && gates.waitFor(job.gate) > 0) continue;
+      if (!outbox.lease(job.id, owner, now, leaseMs)) continue;
       startJob(job);
       started++;
     }
@@ -126,27 +224,41 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     if (!running) return;
     if (timer) clearTimeout(timer);
     timer = undefined;
+    let next: number | undefined;
     try {
       fill();
+      const f = filter();
+      const due = outbox.nextRunAt(f);
+      next = [due, f.nextOpenAt].reduce<number | undefined>(
+        (min, t) => (t === undefined ? min : Math.min(min ?? t, t)),
+        undefined,
+      );
     } catch (err) {
       logger.error({ err }, 'outbox poll failed');
     }
-    // Every slot busy: each finishing job pumps again, so there is no need to look for the next run time
-    // (a query over every pending job) on each completion of a long backlog.
-    if (inFlight.size >= concurrency) return;
-    const next = outbox.nextRunAt();
-    // Wake for the next due job; also poll every 5 s so jobs enqueued by another process are never stranded.
-    const delay = next === undefined ? 5000 : Math.min(5000, Math.max(0, next - clock.now()));
+    // Wake for the next runnable job; also poll every 5 s so jobs enqueued by the CLI are never stranded.
+    const delay = next === undefined ? 5000 : Math.min(5000, Math.max(1, next - clock.now()));
     timer = setTimeout(pump, delay);
     timer.unref();
   }
 
   return {
+    owner,
+
+    /** Starts taking jobs. Call only while holding the outbox's runner lock. */
     start(): void {
       running = true;
-      // Jobs leased by a process that died (a crash mid-delivery) would otherwise wait out their lease.
-      const released = outbox.releaseLeases();
-      if (released > 0) logger.warn({ released }, 'took back outbox jobs a previous process had in flight');
+      renewer = setInterval(
+        () => {
+          try {
+            if (inFlight.size > 0) outbox.renewLeases(owner, clock.now() + leaseMs);
+          } catch (err) {
+            logger.error({ err }, 'cannot renew outbox leases');
+          }
+        },
+        Math.max(10, Math.floor(leaseMs / 3)),
+      );
+      renewer.unref();
       pump();
     },
 
@@ -154,7 +266,9 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     async stop(): Promise<void> {
       running = false;
       if (timer) clearTimeout(timer);
+      if (renewer) clearInterval(renewer);
       timer = undefined;
+      renewer = undefined;
       await Promise.allSettled([...inFlight.values()]);
     },
 
@@ -164,8 +278,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     },
 
     /**
-     * Runs jobs until none is due at the clock's current time (tests and the CLI use it with a fixed clock).
-     * Returns how many jobs ran.
+     * Runs jobs until none is runnable at the clock's current time (tests and the CLI use it with a fixed
+     * clock). Returns how many jobs ran.
      */
     async drain(maxRounds = 10_000): Promise<number> {
       let total = 0;
@@ -173,7 +287,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
         const started = fill();
         if (started === 0 && inFlight.size === 0) return total;
         total += started;
-        await Promise.race([...inFlight.values()]);
+        if (inFlight.size > 0) await Promise.race([...inFlight.values()]);
       }
       return total;
     },
@@ -186,6 +300,11 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
 
     inFlight(): number {
       return inFlight.size;
+    },
+
+    /** Whether some job could start now (due, a lane head, its gate open, its budget not spent). */
+    hasRunnable(): boolean {
+      return outbox.ready(clock.now(), 1, filter()).length > 0;
     },
   };
 }

@@ -1,18 +1,21 @@
 import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
 import { renderEscalation } from '../../blocks/followups.js';
 import { renderPhaseCard } from '../../blocks/phase-card.js';
 import { renderPromptOverflow, renderTokenCard } from '../../blocks/token-card.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Token } from '../domain/token.js';
-import type { JobKind, RetryPolicy } from '../outbox/worker.js';
+import { Gate, type Gates } from '../outbox/gates.js';
+import { PermanentJobError, RetryLater } from '../outbox/job-errors.js';
+import { defineJob, type JobKind, type RetryPolicy } from '../outbox/worker.js';
 import { phaseCardInput } from '../phase/card.js';
 import type { Purgatory } from '../purgatory.js';
 import { formatDuration, parseIsoTime } from '../time.js';
 import type { CardStateReader } from './card-state.js';
-import type { ChannelPacer } from './pacer.js';
+import { slackLane } from './planner.js';
 import { cardChannel } from './routing.js';
-import { classifySlackError } from './web-errors.js';
+import { classifySlackError, platformError } from './web-errors.js';
 
 /** Slack calls retry for about half an hour (5xx, timeouts) before a job is marked dead. */
 export const SLACK_RETRY: RetryPolicy = { maxAttempts: 12, baseMs: 2000, maxMs: 5 * 60_000 };
@@ -23,8 +26,13 @@ export interface SlackJobDeps {
   purgatory: Purgatory;
   config: Config;
   cardState: CardStateReader;
-  pacer: ChannelPacer;
+  gates: Gates;
 }
+
+/** `slack.card` carries nothing: it renders the token as it is when the job runs. */
+const CardPayload = z.object({});
+const EscalationPayload = z.object({ channel: z.string().min(1), target: z.string().nullable().optional() });
+const ThreadPayload = z.object({ text: z.string().min(1), broadcast: z.boolean().optional() });
 
 /**
  * Outbox job kinds that talk to Slack. `slack.card` posts a token's card the first time and updates it after;
@@ -36,15 +44,63 @@ export function createSlackJobs({
   purgatory,
   config,
   cardState,
-  pacer,
+  gates,
 }: SlackJobDeps): Record<string, JobKind> {
-  async function post(channel: string, call: () => Promise<void>): Promise<void> {
-    pacer.take(channel);
+  /** One Slack call through a gate: waits its turn (RetryLater), and a 429 pauses the whole gate. */
+  async function through<T>(gate: string, call: () => Promise<T>): Promise<T> {
+    gates.take(gate);
     try {
-      await call();
+      return await call();
     } catch (err) {
-      classifySlackError(err, (ms) => pacer.pause(channel, ms));
+      return classifySlackError(err, (ms) => gates.pause(gate, ms));
     }
+  }
+
+  /**
+   * Posts the card and records where, in one transaction with the thread reply that carries a prompt too long
+   * for the card, so a crash cannot keep one without the other.
+   */
+  async function postCard(token: Token, rendered: ReturnType<typeof renderTokenCard>, note?: string): Promise<string> {
+    const channel = token.slack?.channel ?? cardChannel(config, token);
+    if (!channel) throw new PermanentJobError('no channel for this token: set SLACK_CHANNEL');
+    const res = await through(Gate.post(channel), () =>
+      client.chat.postMessage({
+        channel,
+        text: rendered.text,
+        blocks: rendered.blocks,
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
+    const posted = res.channel ?? channel;
+    const threads = [note, rendered.promptOverflow ? renderPromptOverflow(rendered.promptOverflow).text : undefined];
+    purgatory.change((tx) => {
+      purgatory.setSlackMessage(token.id, posted, res.ts as string);
+      for (const text of threads) {
+        if (!text) continue;
+        tx.enqueue({
+          kind: 'slack.thread',
+          tokenId: token.id,
+          lane: slackLane(token.id),
+          gate: Gate.post(posted),
+          payload: { text },
+        });
+      }
+    });
+    return posted;
+  }
+
+  /** A card someone deleted in Slack is posted again (people do delete messages); the new thread links the old. */
+  async function repost(token: Token, rendered: ReturnType<typeof renderTokenCard>): Promise<string> {
+    const old = token.slack as { channel: string; ts: string };
+    let link: string | undefined;
+    try {
+      link = (await client.chat.getPermalink({ channel: old.channel, message_ts: old.ts })).permalink;
+    } catch {
+      link = undefined;
+    }
+    const note = `♻️ This card was posted again because the earlier one was deleted.${link ? ` Its thread: ${link}` : ''}`;
+    return postCard(token, rendered, note);
   }
 
   /** The phase escalation card: how it closed comes from its last audit event, queued replies from the outbox. */
@@ -67,44 +123,32 @@ export function createSlackJobs({
   }
 
   return {
-    'slack.card': {
+    'slack.card': defineJob({
+      payload: CardPayload,
       retry: SLACK_RETRY,
       async handle({ job, logger }) {
         const token = job.token_id ? purgatory.find(job.token_id) : undefined;
         if (!token) return logger.info('token is gone (collected); nothing to show');
         const rendered =
           token.kind === 'phase_escalation' ? renderPhase(token) : renderTokenCard(token, cardState(token));
-        const message = { text: rendered.text, blocks: rendered.blocks };
-        if (token.slack) {
-          try {
-            await client.chat.update({ channel: token.slack.channel, ts: token.slack.ts, ...message });
-          } catch (err) {
-            classifySlackError(err, (ms) => pacer.pause(token.slack?.channel ?? '', ms));
-          }
-          return;
+        if (!token.slack) {
+          const channel = await postCard(token, rendered);
+          return logger.info({ channel }, 'card posted');
         }
-        const channel = cardChannel(config, token);
-        if (!channel) throw new Error('no channel for this token: set SLACK_CHANNEL');
-        await post(channel, async () => {
-          const res = await client.chat.postMessage({ channel, ...message, unfurl_links: false, unfurl_media: false });
-          purgatory.setSlackMessage(token.id, res.channel ?? channel, res.ts as string);
-          logger.info({ channel: res.channel, ts: res.ts }, 'card posted');
-        });
-        if (rendered.promptOverflow) {
-          purgatory.stores.outbox.enqueue(
-            {
-              kind: 'slack.thread',
-              tokenId: token.id,
-              lane: job.lane,
-              payload: { text: renderPromptOverflow(rendered.promptOverflow).text },
-            },
-            clock.now(),
-          );
+        const { channel, ts } = token.slack;
+        gates.take(Gate.update);
+        try {
+          await client.chat.update({ channel, ts, text: rendered.text, blocks: rendered.blocks });
+        } catch (err) {
+          if (platformError(err) !== 'message_not_found') classifySlackError(err, (ms) => gates.pause(Gate.update, ms));
+          logger.warn({ channel, ts }, 'the card was deleted in Slack; posting it again');
+          await repost(token, rendered);
         }
       },
-    },
+    }),
 
-    'slack.escalation': {
+    'slack.escalation': defineJob({
+      payload: EscalationPayload,
       retry: SLACK_RETRY,
       async handle({ payload, job }) {
         const token = job.token_id ? purgatory.find(job.token_id) : undefined;
@@ -121,35 +165,35 @@ export function createSlackJobs({
         const deadlineMs = token.deadline ? (parseIsoTime(token.deadline) ?? null) : null;
         const received = Date.parse(token.received_at);
         const message = renderEscalation(token, {
-          target: typeof payload.target === 'string' ? payload.target : null,
+          target: payload.target ?? null,
           permalink,
           deadlineMs,
           waited: formatDuration(clock.now() - received),
         });
-        const channel = String(payload.channel);
-        await post(channel, async () => {
-          await client.chat.postMessage({ channel, ...message, unfurl_links: false });
-        });
+        const { channel } = payload;
+        await through(Gate.post(channel), () => client.chat.postMessage({ channel, ...message, unfurl_links: false }));
       },
-    },
+    }),
 
-    'slack.thread': {
+    'slack.thread': defineJob({
+      payload: ThreadPayload,
       retry: SLACK_RETRY,
       async handle({ job, payload }) {
         const token = job.token_id ? purgatory.find(job.token_id) : undefined;
         if (!token) return;
-        if (!token.slack) throw new Error('the card is not posted yet');
+        // The card comes first in the token's lane; it is missing only while an older card job is dead.
+        if (!token.slack) throw new RetryLater(60_000, 'the card is not posted yet', { countsAsAttempt: true });
         const { channel, ts } = token.slack;
-        await post(channel, async () => {
-          await client.chat.postMessage({
+        await through(Gate.post(channel), () =>
+          client.chat.postMessage({
             channel,
             thread_ts: ts,
-            text: String(payload.text),
+            text: payload.text,
             reply_broadcast: payload.broadcast === true,
             unfurl_links: false,
-          });
-        });
+          }),
+        );
       },
-    },
+    }),
   };
 }

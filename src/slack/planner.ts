@@ -3,13 +3,17 @@ import { renderDecisionReply } from '../../blocks/token-card.js';
 import type { Config } from '../config.js';
 import { escalationMention } from '../followups/mentions.js';
 import { effectivePolicy } from '../followups/policy.js';
+import { Gate } from '../outbox/gates.js';
 import type { EffectPlanner } from '../purgatory.js';
 import type { NewJob } from '../store/outbox.js';
 import { formatDuration, parseIsoTime } from '../time.js';
 import { cardChannel, escalationChannel } from './routing.js';
 
-/** The outbox lane of a Slack channel: its jobs run in order, which keeps cards in order and paces posts. */
-export const slackLane = (channel: string) => `slack:${channel}`;
+/**
+ * The outbox lane of a token's Slack jobs: its card is posted before it is updated or replied to, and it never
+ * waits behind another token's jobs (pacing is the gates' business, not the lane's).
+ */
+export const slackLane = (tokenId: string) => `slack:${tokenId}`;
 
 /** What happens at the deadline, in words, for the "deadline soon" warning. */
 function thenText(
@@ -33,11 +37,15 @@ export function createSlackPlanner(config: Config): EffectPlanner {
     const { token } = change;
     const channel = token.slack?.channel ?? cardChannel(config, token);
     if (!channel) return [];
-    const lane = slackLane(channel);
-    const card: NewJob = { kind: 'slack.card', lane };
+    const lane = slackLane(token.id);
+    // Someone acted on the token: its flip and reply go before new cards waiting for the channel.
+    const priority = change.type === 'settled' || change.type === 'updated' ? 0 : 1;
+    const card: NewJob = { kind: 'slack.card', lane, priority, gate: token.slack ? Gate.update : Gate.post(channel) };
     const thread = (text: string, broadcast = false): NewJob => ({
       kind: 'slack.thread',
       lane,
+      priority,
+      gate: Gate.post(channel),
       payload: { text, broadcast },
     });
     switch (change.type) {
@@ -51,7 +59,7 @@ export function createSlackPlanner(config: Config): EffectPlanner {
         const to = escalationChannel(config, token) ?? channel;
         return [
           card,
-          { kind: 'slack.escalation', lane: slackLane(to), payload: { channel: to, target: change.target } },
+          { kind: 'slack.escalation', lane, gate: Gate.post(to), payload: { channel: to, target: change.target } },
         ];
       }
       case 'warned': {

@@ -1,6 +1,6 @@
 import { afterEach, vi } from 'vitest';
 import { ActionId } from '../../blocks/ids.js';
-import { type Clock, systemClock } from '../../src/clock.js';
+import type { Clock } from '../../src/clock.js';
 import { type Config, FileConfig, type SlackConfig } from '../../src/config.js';
 import type { GitHubClientOptions } from '../../src/github/client.js';
 import {
@@ -88,9 +88,7 @@ export async function startSlackBridge(
     card,
     async settle() {
       await t.bridge.slack?.idle();
-      const { outbox } = t.bridge.purgatory.stores;
-      const now = () => (options.clock ?? systemClock).now();
-      await vi.waitUntil(() => t.bridge.worker.inFlight() === 0 && outbox.due(now(), 1).length === 0, {
+      await vi.waitUntil(() => t.bridge.worker.inFlight() === 0 && !t.bridge.worker.hasRunnable(), {
         timeout: 5000,
         interval: 5,
       });

@@ -1,14 +1,35 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ManualClock } from '../../src/clock.js';
+import { createGates, Gate } from '../../src/outbox/gates.js';
 import { PermanentJobError, RetryLater } from '../../src/outbox/job-errors.js';
-import { backoffDelay, createOutboxWorker, type JobKind } from '../../src/outbox/worker.js';
+import {
+  backoffDelay,
+  createOutboxWorker,
+  defineJob,
+  type JobContext,
+  type JobKind,
+  type OutboxWorkerOptions,
+} from '../../src/outbox/worker.js';
 import { openDatabase } from '../../src/store/database.js';
 import { createOutboxStore } from '../../src/store/outbox.js';
 import { captureLogger } from '../helpers/logs.js';
 import { tempDbPath } from '../helpers/temp.js';
 
-function setup(kinds: Record<string, JobKind>, path = tempDbPath()) {
-  const clock = new ManualClock('2026-01-01T00:00:00Z');
+/** A kind whose payload is any object (the tests below are about scheduling, not payloads). */
+function kind(
+  handle: (ctx: JobContext<Record<string, unknown>>) => Promise<void>,
+  extra: Partial<Omit<JobKind, 'handle' | 'payload'>> = {},
+): JobKind {
+  return defineJob({ payload: z.record(z.string(), z.unknown()), handle, ...extra });
+}
+
+function setup(
+  kinds: Record<string, JobKind>,
+  path = tempDbPath(),
+  extra: Partial<OutboxWorkerOptions> & { clock?: ManualClock } = {},
+) {
+  const clock = extra.clock ?? new ManualClock('2026-01-01T00:00:00Z');
   const db = openDatabase(path);
   const outbox = createOutboxStore(db);
   const logs = captureLogger();
@@ -20,6 +41,7 @@ function setup(kinds: Record<string, JobKind>, path = tempDbPath()) {
     kinds,
     random: () => 1,
     onDead: (job, error) => dead.push(`${job.id}:${error}`),
+    ...extra,
   });
   return { clock, db, outbox, worker, logs, dead };
 }
@@ -28,7 +50,7 @@ describe('outbox worker', () => {
   it('runs the jobs of one lane in order and lanes side by side', async () => {
     const seen: string[] = [];
     const { outbox, worker, clock } = setup({
-      say: { handle: async ({ payload }) => void seen.push(String(payload.word)) },
+      say: kind(async ({ payload }) => void seen.push(String(payload.word))),
     });
     for (const [lane, word] of [
       ['a', 'a1'],
@@ -48,13 +70,13 @@ describe('outbox worker', () => {
   it('retries failures with exponential backoff, then marks the job dead and logs it', async () => {
     let calls = 0;
     const { outbox, worker, clock, logs, dead } = setup({
-      flaky: {
-        retry: { maxAttempts: 3, baseMs: 1000, maxMs: 60_000 },
-        handle: async () => {
+      flaky: kind(
+        async () => {
           calls++;
           throw new Error('receiver down');
         },
-      },
+        { retry: { maxAttempts: 3, baseMs: 1000, maxMs: 60_000 } },
+      ),
     });
     const id = outbox.enqueue({ kind: 'flaky', tokenId: 'sem-1' }, clock.now());
     await worker.drain();
@@ -74,6 +96,7 @@ describe('outbox worker', () => {
     expect(logs.lines.find((l) => l.msg === 'outbox job is dead')).toMatchObject({
       job_kind: 'flaky',
       token_id: 'sem-1',
+      error: 'receiver down',
     });
     clock.advance(3_600_000);
     await worker.drain();
@@ -83,17 +106,15 @@ describe('outbox worker', () => {
   it('does not count RetryLater (429, pacing) as an attempt, and kills PermanentJobError at once', async () => {
     let n = 0;
     const { outbox, worker, clock } = setup({
-      limited: {
-        retry: { maxAttempts: 2, baseMs: 1000, maxMs: 1000 },
-        handle: async () => {
+      limited: kind(
+        async () => {
           if (++n <= 5) throw new RetryLater(30_000, 'rate limited');
         },
-      },
-      broken: {
-        handle: async () => {
-          throw new PermanentJobError('404 no such issue');
-        },
-      },
+        { retry: { maxAttempts: 2, baseMs: 1000, maxMs: 1000 } },
+      ),
+      broken: kind(async () => {
+        throw new PermanentJobError('404 no such issue');
+      }),
     });
     const limited = outbox.enqueue({ kind: 'limited' }, clock.now());
     const broken = outbox.enqueue({ kind: 'broken' }, clock.now());
@@ -108,14 +129,12 @@ describe('outbox worker', () => {
   it('reports the next run time of lane heads only, so a deferred head does not make the worker spin', async () => {
     let deferred = false;
     const { outbox, worker, clock } = setup({
-      paced: {
-        handle: async () => {
-          if (!deferred) {
-            deferred = true;
-            throw new RetryLater(1000, 'pacing');
-          }
-        },
-      },
+      paced: kind(async () => {
+        if (!deferred) {
+          deferred = true;
+          throw new RetryLater(1000, 'pacing');
+        }
+      }),
     });
     for (let i = 0; i < 3; i++) outbox.enqueue({ kind: 'paced', lane: 'C1' }, clock.now());
     await worker.drain();
@@ -138,11 +157,11 @@ describe('outbox worker', () => {
     const path = tempDbPath();
     const first = setup({}, path);
     const id = first.outbox.enqueue({ kind: 'work' }, first.clock.now());
-    expect(first.outbox.lease(id, first.clock.now(), 60_000)).toBe(true);
+    expect(first.outbox.lease(id, 'crashed-worker', first.clock.now(), 60_000)).toBe(true);
     first.db.close();
 
     let ran = 0;
-    const second = setup({ work: { handle: async () => void ran++ } }, path);
+    const second = setup({ work: kind(async () => void ran++) }, path);
     await second.worker.drain();
     expect(ran).toBe(0);
     second.clock.advance(60_000);
@@ -160,11 +179,146 @@ describe('outbox worker', () => {
 
   it('runs on its own once started, woken when work is enqueued', async () => {
     const seen: number[] = [];
-    const { outbox, worker } = setup({ work: { handle: async ({ payload }) => void seen.push(payload.n as number) } });
+    const { outbox, worker } = setup({ work: kind(async ({ payload }) => void seen.push(payload.n as number)) });
     worker.start();
     outbox.enqueue({ kind: 'work', payload: { n: 1 } }, 0);
     worker.wake();
     await expect.poll(() => seen).toEqual([1]);
+    await worker.stop();
+  });
+
+  it('kills a job whose payload does not parse, saying which field, without running it', async () => {
+    let ran = 0;
+    const { outbox, worker, clock, dead } = setup({
+      say: defineJob({ payload: z.object({ word: z.string() }), handle: async () => void ran++ }),
+    });
+    const id = outbox.enqueue({ kind: 'say', payload: { word: 42 } }, clock.now());
+    await worker.drain();
+    expect(ran).toBe(0);
+    expect(outbox.get(id)).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(outbox.get(id)?.last_error).toMatch(/^payload does not parse: word: /);
+    expect(dead).toHaveLength(1);
+  });
+
+  it('an answered token goes first: priority 0 runs before older jobs, and lifts the jobs ahead of it in its lane', async () => {
+    const seen: string[] = [];
+    const { outbox, worker, clock } = setup(
+      { say: kind(async ({ payload }) => void seen.push(String(payload.w))) },
+      tempDbPath(),
+      { budgets: { local: 1 } },
+    );
+    for (let i = 0; i < 5; i++)
+      outbox.enqueue({ kind: 'say', lane: `new-${i}`, payload: { w: `card-${i}` } }, clock.now());
+    outbox.enqueue({ kind: 'say', lane: 'answered', payload: { w: 'post' } }, clock.now());
+    outbox.enqueue({ kind: 'say', lane: 'answered', priority: 0, payload: { w: 'flip' } }, clock.now());
+    await worker.drain();
+    expect(seen.slice(0, 2)).toEqual(['post', 'flip']);
+    expect(seen).toHaveLength(7);
+  });
+
+  it('a closed gate holds only its own jobs: one post a second per channel, other channels at once, no slot taken', async () => {
+    const clock = new ManualClock('2026-01-01T00:00:00Z');
+    const gates = createGates(clock, { postIntervalMs: 1000 });
+    const runs: string[] = [];
+    const post = kind(async ({ payload }) => {
+      gates.take(Gate.post(String(payload.channel)));
+      runs.push(`${String(payload.channel)}@${clock.now()}`);
+    });
+    const { outbox, worker } = setup({ 'slack.post': post }, tempDbPath(), { clock, gates });
+    const t0 = clock.now();
+    for (let i = 0; i < 3; i++) {
+      outbox.enqueue({ kind: 'slack.post', lane: `c1-${i}`, gate: Gate.post('C1'), payload: { channel: 'C1' } }, t0);
+    }
+    outbox.enqueue({ kind: 'slack.post', lane: 'c2', gate: Gate.post('C2'), payload: { channel: 'C2' } }, t0);
+    expect(await worker.drain()).toBe(2);
+    expect(runs).toEqual([`C1@${t0}`, `C2@${t0}`]);
+    // Behind the closed gate the jobs were not even taken: no reschedule, no attempt spent.
+    expect(outbox.list({ status: 'pending', limit: 10 }).map((j) => j.attempts)).toEqual([0, 0]);
+    expect(outbox.nextRunAt({ closedGates: [Gate.post('C1')], fullKinds: [] })).toBeUndefined();
+    clock.advance(1000);
+    expect(await worker.drain()).toBe(1);
+    clock.advance(1000);
+    expect(await worker.drain()).toBe(1);
+    expect(runs.slice(2)).toEqual([`C1@${t0 + 1000}`, `C1@${t0 + 2000}`]);
+  });
+
+  it('hung webhooks spend only the webhook budget: a Slack job runs while every webhook slot hangs', async () => {
+    const releases: (() => void)[] = [];
+    const hang = kind(() => new Promise<void>((resolve) => releases.push(resolve)), { timeoutMs: 60_000 });
+    let posted = 0;
+    const { outbox, worker, clock } = setup(
+      { 'deliver.webhook': hang, 'slack.card': kind(async () => void posted++) },
+      tempDbPath(),
+      { budgets: { webhook: 4 } },
+    );
+    for (let i = 0; i < 6; i++) outbox.enqueue({ kind: 'deliver.webhook', lane: `d${i}` }, clock.now());
+    worker.start();
+    await expect.poll(() => worker.inFlight()).toBe(4);
+    outbox.enqueue({ kind: 'slack.card', lane: 'card' }, clock.now());
+    worker.wake();
+    await expect.poll(() => posted).toBe(1);
+    expect(worker.inFlight()).toBe(4);
+    for (const release of releases.splice(0)) release();
+    await expect.poll(() => outbox.count('done')).toBe(5);
+    for (const release of releases.splice(0)) release();
+    await expect.poll(() => outbox.count('done')).toBe(7);
+    await worker.stop();
+  });
+
+  it('a failing target opens its circuit: its other jobs wait without a slot until it half-opens', async () => {
+    const clock = new ManualClock('2026-01-01T00:00:00Z');
+    const gates = createGates(clock, { postIntervalMs: 0, breakerBaseMs: 10_000 });
+    let calls = 0;
+    let healthy = false;
+    const send = kind(async () => {
+      calls++;
+      if (!healthy) throw new Error('connection refused');
+    });
+    const { outbox, worker } = setup({ 'deliver.webhook': send }, tempDbPath(), { clock, gates });
+    const gate = Gate.webhook('https://agent.example/hook');
+    for (let i = 0; i < 5; i++) outbox.enqueue({ kind: 'deliver.webhook', lane: `d${i}`, gate }, clock.now());
+    await worker.drain();
+    // At most four in flight to one target; their failures opened the circuit, so the fifth was never tried.
+    expect(calls).toBe(4);
+    expect(outbox.list({ status: 'pending', limit: 10 }).map((j) => j.attempts)).toEqual([0, 1, 1, 1, 1]);
+    expect(gates.waitFor(gate)).toBe(10_000);
+    healthy = true;
+    clock.advance(10_000);
+    await worker.drain();
+    // The failed four were rescheduled for when the circuit half-opens: all five go through then.
+    expect(calls).toBe(9);
+    expect(outbox.count('done')).toBe(5);
+  });
+
+  it('a run past its time budget counts as a failure and frees its slot', async () => {
+    const { outbox, worker, clock } = setup({
+      stuck: kind(() => new Promise<void>(() => {}), { timeoutMs: 20 }),
+    });
+    const id = outbox.enqueue({ kind: 'stuck' }, clock.now());
+    await worker.drain();
+    expect(worker.inFlight()).toBe(0);
+    expect(outbox.get(id)).toMatchObject({ status: 'pending', attempts: 1, last_error: 'timed out after 20 ms' });
+  });
+
+  it('keeps the lease of a running job alive, and frees only leases of other owners when asked', async () => {
+    let release = () => {};
+    const { outbox, worker, clock } = setup(
+      { slow: kind(() => new Promise<void>((resolve) => (release = resolve)), { timeoutMs: 60_000 }) },
+      tempDbPath(),
+      { leaseMs: 30 },
+    );
+    const id = outbox.enqueue({ kind: 'slow' }, clock.now());
+    const other = outbox.enqueue({ kind: 'slow', lane: 'other' }, clock.now());
+    expect(outbox.lease(other, 'dead-worker', clock.now(), 60_000)).toBe(true);
+    worker.start();
+    await expect.poll(() => outbox.get(id)?.lease_owner).toBe(worker.owner);
+    clock.advance(1000);
+    // Renewed against the moved clock, though the 30 ms lease would have ended long ago.
+    await expect.poll(() => outbox.get(id)?.leased_until_ms).toBe(clock.now() + 30);
+    expect(outbox.releaseLeasesNotOwnedBy(worker.owner)).toBe(1);
+    expect(outbox.get(id)?.lease_owner).toBe(worker.owner);
+    expect(outbox.get(other)).toMatchObject({ leased_until_ms: null, lease_owner: null });
+    release();
     await worker.stop();
   });
 });

@@ -1,0 +1,149 @@
+import type { Clock } from '../clock.js';
+import { RetryLater } from './job-errors.js';
+
+/**
+ * A gate names what an outbox job waits on besides its lane: a Slack rate limit (`slack.post:<channel>`,
+ * `slack.update`) or a delivery target (`webhook:<origin>`). The worker leaves jobs behind a closed gate in
+ * the table instead of taking a slot for them, so a paced channel or a hung receiver holds up nobody else.
+ */
+export const Gate = {
+  /** chat.postMessage to one channel (new cards and thread replies): about one a second. */
+  post: (channel: string) => `slack.post:${channel}`,
+  /** chat.update for the whole workspace (Tier 3, about 50 a minute, bursts allowed). */
+  update: 'slack.update',
+  /** One webhook receiver (scheme, host and port). */
+  webhook: (url: string) => {
+    try {
+      return `webhook:${new URL(url).origin}`;
+    } catch {
+      return `webhook:${url}`;
+    }
+  },
+} as const;
+
+export interface GateOptions {
+  /** Minimum gap between chat.postMessage calls to one channel. */
+  postIntervalMs: number;
+  /** chat.update token bucket: burst size and refill rate. */
+  updateBurst?: number;
+  updatesPerMinute?: number;
+  /** Jobs in flight to one webhook origin at once. */
+  targetConcurrency?: number;
+  /** Circuit breaker: first open period and cap, doubling with each consecutive failure. */
+  breakerBaseMs?: number;
+  breakerMaxMs?: number;
+}
+
+interface Breaker {
+  failures: number;
+  openUntil: number;
+}
+
+/**
+ * Rate limits and circuit breakers, kept in memory by the one process that runs the outbox. `take` is
+ * called by a job just before its Slack call; `closed` tells the worker which gates to skip now.
+ */
+export function createGates(clock: Clock, options: GateOptions) {
+  const postIntervalMs = options.postIntervalMs;
+  const burst = options.updateBurst ?? 20;
+  const refillMs = 60_000 / (options.updatesPerMinute ?? 50);
+  const targetConcurrency = options.targetConcurrency ?? 4;
+  const breakerBaseMs = options.breakerBaseMs ?? 2000;
+  const breakerMaxMs = options.breakerMaxMs ?? 5 * 60_000;
+
+  /** When each paced gate opens next (posts, and any gate paused by a 429). */
+  const openAt = new Map<string, number>();
+  let bucket = { tokens: burst, at: clock.now() };
+  const breakers = new Map<string, Breaker>();
+  const inFlight = new Map<string, number>();
+
+  function refill(now: number): void {
+    const gained = (now - bucket.at) / refillMs;
+    if (gained <= 0) return;
+    bucket = { tokens: Math.min(burst, bucket.tokens + gained), at: now };
+  }
+
+  /** Milliseconds until `gate` can be used; 0 when it is open now. */
+  function waitFor(gate: string, now = clock.now()): number {
+    let wait = Math.max(0, (openAt.get(gate) ?? 0) - now);
+    if (gate === Gate.update) {
+      refill(now);
+      if (bucket.tokens < 1) wait = Math.max(wait, Math.ceil((1 - bucket.tokens) * refillMs));
+    }
+    const breaker = breakers.get(gate);
+    if (breaker) wait = Math.max(wait, breaker.openUntil - now);
+    if ((inFlight.get(gate) ?? 0) >= targetConcurrency) wait = Math.max(wait, 1);
+    return wait;
+  }
+
+  return {
+    /** Uses the gate now or throws RetryLater for the wait (not counted as a failure). */
+    take(gate: string): void {
+      const now = clock.now();
+      const wait = waitFor(gate, now);
+      if (wait > 0) throw new RetryLater(wait, `waiting for ${gate}`);
+      if (gate === Gate.update) bucket.tokens -= 1;
+      else if (gate.startsWith('slack.post:')) openAt.set(gate, now + postIntervalMs);
+    },
+
+    /** Nothing goes through `gate` for `ms` (Slack's Retry-After). */
+    pause(gate: string, ms: number): void {
+      openAt.set(gate, Math.max(openAt.get(gate) ?? 0, clock.now() + ms));
+    },
+
+    /** A call through the gate worked: its circuit closes. */
+    succeeded(gate: string): void {
+      breakers.delete(gate);
+    },
+
+    /** A call through the gate failed or timed out: open its circuit for a while, longer each time. */
+    failed(gate: string): number {
+      const now = clock.now();
+      const current = breakers.get(gate);
+      // Jobs that were in flight together fail together: one outage, not several.
+      if (current && current.openUntil > now) return current.openUntil - now;
+      const failures = (current?.failures ?? 0) + 1;
+      const ms = Math.min(breakerMaxMs, breakerBaseMs * 2 ** (failures - 1));
+      breakers.set(gate, { failures, openUntil: now + ms });
+      return ms;
+    },
+
+    /** Counts jobs in flight through a target gate (webhooks) so one origin cannot take every slot. */
+    enter(gate: string): void {
+      inFlight.set(gate, (inFlight.get(gate) ?? 0) + 1);
+    },
+    leave(gate: string): void {
+      const n = (inFlight.get(gate) ?? 1) - 1;
+      if (n <= 0) inFlight.delete(gate);
+      else inFlight.set(gate, n);
+    },
+
+    waitFor,
+
+    /**
+     * The gates that are closed now, and the earliest time one of them opens (to set the worker's timer).
+     * Only gates with state are listed, so the list stays as short as the set of busy channels and targets.
+     */
+    closed(): { gates: string[]; nextOpenAt: number | undefined } {
+      const now = clock.now();
+      const gates: string[] = [];
+      let nextOpenAt: number | undefined;
+      const names = new Set<string>([...openAt.keys(), ...breakers.keys(), ...inFlight.keys(), Gate.update]);
+      for (const gate of names) {
+        const wait = waitFor(gate, now);
+        if (wait <= 0) {
+          if (openAt.get(gate) !== undefined && (openAt.get(gate) ?? 0) <= now) openAt.delete(gate);
+          continue;
+        }
+        gates.push(gate);
+        // A gate full of in-flight jobs opens when one finishes, which pumps the worker anyway.
+        if ((inFlight.get(gate) ?? 0) < targetConcurrency) {
+          nextOpenAt = Math.min(nextOpenAt ?? Number.POSITIVE_INFINITY, now + wait);
+        }
+      }
+      return { gates, nextOpenAt };
+    },
+  };
+}
+
+export type Gates = ReturnType<typeof createGates>;
