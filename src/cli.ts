@@ -7,9 +7,19 @@ import { runCli } from './cli/index.js';
 const envFile = process.env.RODIZIO_ENV_FILE ?? '.env';
 if (envFile && existsSync(envFile)) process.loadEnvFile(envFile);
 
+// The first Ctrl-C (or SIGTERM) asks the command to stop cleanly; a second one ends the process at once.
+let signals = 0;
 const stopSignal = new Promise<void>((resolve) => {
-  process.once('SIGINT', () => resolve());
-  process.once('SIGTERM', () => resolve());
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) resolve();
+    else process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 });
 
-process.exitCode = await runCli(process.argv.slice(2), { env: process.env, stopSignal });
+const code = await runCli(process.argv.slice(2), { env: process.env, stopSignal });
+process.exitCode = code;
+// A finished command must not be kept alive by something left open (a hung socket, a stray timer).
+setTimeout(() => process.exit(code), 3000).unref();

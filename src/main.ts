@@ -11,7 +11,9 @@ import type { Config } from './config.js';
 import { createDeliveryJobs } from './delivery/jobs.js';
 import { createOnceNotes } from './delivery/notes.js';
 import { createDeliveryPlanner } from './delivery/planner.js';
+import { createDeliveryGuard } from './delivery/targets.js';
 import { createTmux } from './delivery/tmux.js';
+import { RodizioError } from './errors.js';
 import { createFollowupRules, type FollowupRules } from './followups/rules.js';
 import { createScheduler, type Scheduler } from './followups/scheduler.js';
 import { createSweeps, type Sweeps } from './followups/sweeps.js';
@@ -19,12 +21,14 @@ import { createGitHubClient, type GitHubClientOptions } from './github/client.js
 import { createGitHubJobs } from './github/jobs.js';
 import { createGitHubPlanner } from './github/planner.js';
 import type { Logger } from './logger.js';
+import { createGates } from './outbox/gates.js';
 import type { JobKind } from './outbox/worker.js';
 import { createOutboxWorker, type OutboxWorker } from './outbox/worker.js';
 import { packageVersion } from './package-info.js';
 import { createPhaseBridge, type PhaseBridge } from './phase/bridge.js';
 import { createPhaseWatcher, type PhaseWatcher } from './phase/watcher.js';
 import { createPurgatory, type EffectPlanner, type Purgatory } from './purgatory.js';
+import { createRunnerLock } from './runner-lock.js';
 import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
 import { readOrCreateSandboxToken } from './sandbox/token-file.js';
 import { createSlackBridge, type SlackBridge } from './slack/app.js';
@@ -34,6 +38,7 @@ import { createCheckpointer } from './store/checkpointer.js';
 import { type Db, openDatabase } from './store/database.js';
 import { createFollowupStore } from './store/followups.js';
 import { createPhaseFileStore } from './store/phase-files.js';
+import { createRunnerLockStore } from './store/runner-locks.js';
 import { createReentryWaiters, type ReentryWaiters } from './waiters.js';
 
 /** The planners that turn state changes into outbox jobs: the same set in the server and the CLI. */
@@ -51,7 +56,12 @@ export function openPurgatory(
   clock: Clock = systemClock,
 ): { db: Db; purgatory: Purgatory; close(): void } {
   const db = openDatabase(config.dbPath);
-  const purgatory = createPurgatory({ db, clock, planners: buildPlanners(config) });
+  const purgatory = createPurgatory({
+    db,
+    clock,
+    planners: buildPlanners(config),
+    checkDelivery: createDeliveryGuard(config),
+  });
   return { db, purgatory, close: () => db.close() };
 }
 
@@ -63,6 +73,23 @@ export interface BridgeOptions {
   schedule?: boolean;
   /** Octokit settings (tests turn throttling off and shorten Octokit's own retry waits). */
   github?: GitHubClientOptions;
+  /**
+   * Called when another process took this database's runner lock over (this one stalled past the heartbeat's
+   * staleness): the outbox, sweeps and phase watcher have already stopped; the CLI then exits.
+   */
+  onLockLost?: () => void;
+}
+
+/** The port cannot be taken: said in one line, before anything else has started. */
+export class PortInUseError extends RodizioError {
+  constructor(host: string, port: number, cause: unknown) {
+    super(
+      'port_in_use',
+      `cannot listen on ${host}:${port}: ${(cause as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is in use (another rodizio?); set PORT to another port' : (cause as Error).message}`,
+      { cause },
+    );
+    this.name = 'PortInUseError';
+  }
 }
 
 /**
@@ -75,6 +102,7 @@ export function createBridge({
   clock = systemClock,
   schedule = true,
   github,
+  onLockLost,
 }: BridgeOptions): Bridge {
   // Sandbox without runner secrets: one `demo` runner, its secret kept next to the database.
   const config: Config =
@@ -92,8 +120,11 @@ export function createBridge({
   const watcher = createChangeWatcher({ db, logger });
   const checkpointer = createCheckpointer(db, logger);
   const waiters = createReentryWaiters(purgatory, watcher);
+  const lock = createRunnerLock({ store: createRunnerLockStore(db), logger, dbPath: db.name });
+  const gates = createGates(clock, { postIntervalMs: config.slack?.postIntervalMs ?? 1000 });
   const worker = createOutboxWorker({
     outbox: purgatory.stores.outbox,
+    gates,
     clock,
     logger: logger.child({ component: 'outbox' }),
     kinds,
@@ -187,6 +218,12 @@ export function createBridge({
   server.requestTimeout = 90_000;
 
   let port = config.port;
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
 
   return {
     db,
@@ -212,34 +249,58 @@ export function createBridge({
     },
 
     async start(): Promise<number> {
-      let slackConfig = config.slack;
-      if (config.sandbox && slackConfig) {
-        sandbox = await startSandbox(slackConfig, config, logger, () => port);
-        slackConfig = sandbox.slack;
-        mounts.push(sandbox.page);
+      // A process that cannot serve starts nothing: first the database's runner lock, then the port.
+      lock.acquire();
+      try {
+        try {
+          port = await listen(server, config.port, config.host);
+        } catch (err) {
+          throw new PortInUseError(config.host, config.port, err);
+        }
+        let slackConfig = config.slack;
+        if (config.sandbox && slackConfig) {
+          sandbox = await startSandbox(slackConfig, config, logger, () => port);
+          slackConfig = sandbox.slack;
+          mounts.push(sandbox.page);
+          sandbox.listening(port);
+        }
+        if (slackConfig) {
+          slack = await createSlackBridge({
+            config,
+            slack: slackConfig,
+            logger,
+            clock,
+            purgatory,
+            rules,
+            phase,
+            gates,
+            register: registerHandlers,
+          });
+          Object.assign(kinds, slack.jobs);
+          if (slack.mount) mounts.push(slack.mount);
+        } else {
+          logger.info(
+            'Slack is off (no SLACK_BOT_TOKEN, RODIZIO_SANDBOX=0): the agent API works, cards are not posted',
+          );
+        }
+        await slack?.start();
+      } catch (err) {
+        await closeServer();
+        await sandbox?.stop().catch(() => {});
+        lock.release();
+        db.close();
+        throw err;
       }
-      if (slackConfig) {
-        slack = await createSlackBridge({
-          config,
-          slack: slackConfig,
-          logger,
-          clock,
-          purgatory,
-          rules,
-          phase,
-          register: registerHandlers,
-        });
-        Object.assign(kinds, slack.jobs);
-        if (slack.mount) mounts.push(slack.mount);
-      } else {
-        logger.info('Slack is off (no SLACK_BOT_TOKEN, RODIZIO_SANDBOX=0): the agent API works, cards are not posted');
-      }
+      // Jobs leased by a process that died (SIGKILL mid-delivery) would otherwise wait out their lease. We hold
+      // the lock, so no other live process can hold a lease on this database.
+      const released = purgatory.stores.outbox.releaseLeasesNotOwnedBy(worker.owner);
+      if (released > 0) logger.warn({ released }, 'took back outbox jobs a previous process had in flight');
+      lock.keep(() => {
+        void Promise.allSettled([phaseWatcher?.stop(), scheduler.stop(), worker.stop()]).then(() => onLockLost?.());
+      });
       watcher.start();
       checkpointer.start();
       worker.start();
-      port = await listen(server, config.port, config.host);
-      sandbox?.listening(port);
-      await slack?.start();
       if (schedule) scheduler.start();
       if (phaseWatcher) {
         await phaseWatcher.start();
@@ -249,10 +310,7 @@ export function createBridge({
     },
 
     async stop(): Promise<void> {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer();
       await phaseWatcher?.stop();
       await scheduler.stop();
       await slack?.stop();
@@ -260,6 +318,7 @@ export function createBridge({
       await worker.stop();
       await sandbox?.stop();
       checkpointer.stop();
+      lock.release();
       db.close();
     },
   };

@@ -39,13 +39,22 @@ export const demoCommand: Command = {
       return 1;
     }
     io.stdout(`rodizio demo: asking ${baseUrl} as an agent; open ${baseUrl}/sandbox to answer\n`);
+    // Ctrl-C stops the waiting at once rather than after the next long-poll.
+    const stop = new AbortController();
+    void io.stopSignal?.then(() => stop.abort());
     await runDemo({
       client: new RodizioClient({ baseUrl, token }),
       phaseDir: values['no-phase'] || !cfg.phase.enabled ? null : cfg.phase.dir,
       tmux: createTmux({ socketName: cfg.tmuxSocket }),
       print: (line) => io.stdout(`${line}\n`),
-      signal: undefined,
+      signal: stop.signal,
+    }).catch((err: unknown) => {
+      if (!stop.signal.aborted) throw err;
     });
+    if (stop.signal.aborted) {
+      io.stdout('rodizio demo: stopped\n');
+      return 130;
+    }
     return 0;
   },
 };

@@ -140,6 +140,12 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
       io.stderr(`rodizio ${name}: ${err.message}\n${issues.map((i) => `  ${i.path}: ${i.message}\n`).join('')}`);
       return 1;
     }
+    // SQLite cannot open or write the file (a folder that is not writable, a disk that is full): one line.
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+      io.stderr(`rodizio ${name}: the database cannot be used (${code}): ${(err as Error).message}\n`);
+      return 1;
+    }
     io.stderr(`rodizio ${name}: ${(err as Error).stack ?? String(err)}\n`);
     return 1;
   } finally {

@@ -14,7 +14,11 @@ export const serveCommand: Command = {
   async run({ io, config, logger }) {
     const cfg = config();
     const log = logger();
-    const bridge = createBridge({ config: cfg, logger: log, clock: io.clock });
+    let lost = () => {};
+    const lockLost = new Promise<void>((resolve) => {
+      lost = resolve;
+    });
+    const bridge = createBridge({ config: cfg, logger: log, clock: io.clock, onLockLost: () => lost() });
     const port = await bridge.start();
     log.info(
       { url: `http://${cfg.host}:${port}`, db: bridge.db.name },
@@ -23,10 +27,14 @@ export const serveCommand: Command = {
     if (!cfg.sandbox && cfg.apiTokens.size === 0 && !cfg.adminToken) {
       log.warn('no RODIZIO_API_TOKENS or RODIZIO_ADMIN_TOKEN set: every API call will get 401');
     }
-    await io.stopSignal;
+    const why = await Promise.race([
+      io.stopSignal?.then(() => 'signal' as const),
+      lockLost.then(() => 'lost' as const),
+    ]);
     log.info('stopping');
-    await bridge.stop();
-    return 0;
+    // Long-polls and in-flight jobs get a few seconds; a second Ctrl-C ends the process at once (src/cli.ts).
+    await Promise.race([bridge.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    return why === 'lost' ? 1 : 0;
   },
 };
 
