@@ -101,6 +101,8 @@ export interface FakeSlack {
   channelId(idOrUser: string): string;
   addMessage(channel: string, fields: IncomingMessageFields): SlackMessage;
   editMessage(channel: string, ts: string, text: string): { previous: SlackMessage; message: SlackMessage };
+  /** A person deletes a message (as Slack admins and authors can); false when there was none. */
+  deleteMessage(channel: string, ts: string): boolean;
   receiveViewAck(viewId: string, ack: unknown): string[];
   inject(method: string, fault: FakeFault, times?: number): void;
   rateLimit(method: string, fraction: number, retryAfter?: number, random?: () => number): void;

@@ -278,6 +278,7 @@ export function createFakeSlack(options: FakeSlackOptions = {}): FakeSlack {
       if (!edited) throw new Error(`no message ${channel}/${ts} in the fake Slack`);
       return edited;
     },
+    deleteMessage: (channel, ts) => ws.delete(fake.channelId(channel), ts),
     receiveViewAck: (viewId, ack) => ws.views.applyAck(viewId, ack, (view) => ctx.validate('view', view)),
     inject: (method, fault, times = 1) => faults.inject(method, fault, times),
     rateLimit: (method, fraction, retryAfter = 1, random = Math.random) =>
