@@ -201,6 +201,14 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     return { closedGates: closed.gates, fullKinds, nextOpenAt: closed.nextOpenAt };
   }
 
+  /** When a job can next start: the earliest due lane head behind no closed gate, or the earliest gate to open. */
+  function nextRunAt(): number | undefined {
+    const f = filter();
+    const due = outbox.nextRunAt(f);
+    if (due === undefined) return f.nextOpenAt;
+    return f.nextOpenAt === undefined ? due : Math.min(due, f.nextOpenAt);
+  }
+
   /** Takes as many runnable jobs as the budgets allow. Returns how many it started. */
   function fill(): number {
     const free = (Object.keys(budgets) as JobClass[]).reduce((n, c) => n + Math.max(0, budgets[c] - busy[c]), 0);
@@ -227,12 +235,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     let next: number | undefined;
     try {
       fill();
-      const f = filter();
-      const due = outbox.nextRunAt(f);
-      next = [due, f.nextOpenAt].reduce<number | undefined>(
-        (min, t) => (t === undefined ? min : Math.min(min ?? t, t)),
-        undefined,
-      );
+      next = nextRunAt();
     } catch (err) {
       logger.error({ err }, 'outbox poll failed');
     }
@@ -301,6 +304,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     inFlight(): number {
       return inFlight.size;
     },
+
+    nextRunAt,
 
     /** Whether some job could start now (due, a lane head, its gate open, its budget not spent). */
     hasRunnable(): boolean {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config.js';
+import { FileConfig, loadConfig } from '../../src/config.js';
 import { verifyRodizioSignature } from '../../src/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createBridge } from '../../src/main.js';
@@ -45,6 +45,9 @@ export async function benchWebhooks(dir: string, n = 1000): Promise<Figure[]> {
       port: 0,
       dbPath: join(dir, 'deliver.db'),
       apiTokens: new Map([['bench', SECRET]]),
+      file: FileConfig.parse({
+        runners: { bench: { allow: { webhook_hosts: ['127.0.0.1'], private_networks: true } } },
+      }),
     },
     schedule: false,
   });

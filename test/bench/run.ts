@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchBigStore, benchCreate, benchWake } from './core.js';
 import { benchPhase, benchWebhooks } from './delivery.js';
+import { benchClickToFlip, benchHungReceivers } from './field.js';
 import type { Figure } from './lib.js';
 import { benchBurst, benchClick } from './slack.js';
 import { benchSweeps } from './sweeps.js';
@@ -15,6 +16,8 @@ const sections: [string, (dir: string) => Promise<Figure[]> | Figure[]][] = [
   ['core: 100k-token store', (d) => benchBigStore(d)],
   ['slack: click to reentry', (d) => benchClick(d)],
   ['slack: burst with 429s', (d) => benchBurst(d)],
+  ['slack: click to flip under a backlog', (d) => benchClickToFlip(d)],
+  ['outbox: hung webhook receivers', (d) => benchHungReceivers(d)],
   ['followups: sweeps over 100k tokens', (d) => benchSweeps(d)],
   ['delivery: webhooks', (d) => benchWebhooks(d)],
   ['delivery: phase files', (d) => benchPhase(d)],

@@ -136,10 +136,9 @@ export async function benchBurst(dir: string, n = 1000, intervalMs = 1000): Prom
       { runner: 'bench', admin: false },
     );
   }
-  const outbox = bridge.purgatory.stores.outbox;
   for (;;) {
     await bridge.worker.drain();
-    const next = outbox.nextRunAt();
+    const next = bridge.worker.nextRunAt();
     if (next === undefined) break;
     clock.set(Math.max(next, clock.now()));
   }
