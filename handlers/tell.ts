@@ -4,9 +4,13 @@ import { alreadyClosedText, voteRecordedText } from '../blocks/notices.js';
 import type { Token } from '../src/domain/token.js';
 import type { Logger } from '../src/logger.js';
 import type { AnswerOutcome } from '../src/slack/answer-service.js';
+import type { IntakeResult } from '../src/slack/intake.js';
 import type { HandlerDeps } from './deps.js';
 
-/** Where the person acted: a channel (ephemeral replies work) or a view such as App Home (they do not). */
+/**
+ * Where the person acted: a channel (ephemeral replies work) or a view such as App Home (they do not; a notice
+ * modal needs a fresh trigger id, and a direct message is the fallback once it has expired).
+ */
 export interface Place {
   userId: string;
   channel?: string;
@@ -17,6 +21,7 @@ export interface Place {
 export function outcomeText(outcome: AnswerOutcome): string | undefined {
   switch (outcome.kind) {
     case 'resolved':
+    case 'recorded':
       return undefined;
     case 'vote':
       return voteRecordedText(outcome.option, outcome.count, outcome.needed);
@@ -30,16 +35,48 @@ export function outcomeText(outcome: AnswerOutcome): string | undefined {
   }
 }
 
-/** Says something only the acting person sees: an ephemeral message in a channel, a small modal elsewhere. */
+/** Whether an answer's outcome changed anything (its intake row is kept) or not (refused, too late). */
+export function intakeResult(outcome: AnswerOutcome): IntakeResult {
+  return outcome.kind === 'resolved' || outcome.kind === 'vote' || outcome.kind === 'recorded' ? 'done' : 'unchanged';
+}
+
+/**
+ * Says something only the acting person sees: an ephemeral message in a channel, else a small modal (while the
+ * trigger id is fresh), else a direct message from the bot.
+ */
 export async function tell(client: WebClient, place: Place, text: string, logger: Logger): Promise<void> {
   try {
     if (place.channel) {
       await client.chat.postEphemeral({ channel: place.channel, user: place.userId, text });
-    } else if (place.triggerId) {
-      await client.views.open({ trigger_id: place.triggerId, view: renderNoticeModal('rodizio', text) });
+      return;
     }
+    if (place.triggerId) {
+      try {
+        await client.views.open({ trigger_id: place.triggerId, view: renderNoticeModal('rodizio', text) });
+        return;
+      } catch (err) {
+        // Trigger ids live 3 seconds: after a slow permission check or a restart, a DM still reaches them.
+        logger.info({ err, user: place.userId }, 'cannot open a notice modal; sending a direct message');
+      }
+    }
+    await client.chat.postMessage({ channel: place.userId, text });
   } catch (err) {
     logger.warn({ err, user: place.userId }, 'cannot tell the user');
+  }
+}
+
+/** Answers a slash command after its ack, through its `response_url` (valid 30 minutes, also after a restart). */
+export async function respondEphemeral(responseUrl: string, text: string, logger: Logger): Promise<void> {
+  try {
+    const res = await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', text }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) logger.warn({ status: res.status }, 'the response_url refused the reply');
+  } catch (err) {
+    logger.warn({ err }, 'cannot reply through the response_url');
   }
 }
 

@@ -1,5 +1,7 @@
 -- Intake: a Slack request that will change state is written here (keyed on Slack's own ids) before it is
 -- acknowledged, then processed from this table; rows left unprocessed by a crash are processed at start.
+-- A processed request that changed something stays 'done' (its key recognises replays; pruned after a day); one
+-- that changed nothing (refused, too late) is deleted; 'failed' rows keep last_error for an operator.
 
 CREATE TABLE intake (
   id           INTEGER PRIMARY KEY AUTOINCREMENT,

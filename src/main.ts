@@ -37,6 +37,7 @@ import { createChangeWatcher } from './store/change-watcher.js';
 import { createCheckpointer } from './store/checkpointer.js';
 import { type Db, openDatabase } from './store/database.js';
 import { createFollowupStore } from './store/followups.js';
+import { createIntakeStore } from './store/intake.js';
 import { createPhaseFileStore } from './store/phase-files.js';
 import { createRunnerLockStore } from './store/runner-locks.js';
 import { createReentryWaiters, type ReentryWaiters } from './waiters.js';
@@ -274,6 +275,7 @@ export function createBridge({
             rules,
             phase,
             gates,
+            intakeStore: createIntakeStore(db),
             register: registerHandlers,
           });
           Object.assign(kinds, slack.jobs);

@@ -1,11 +1,13 @@
 import type { App } from '@slack/bolt';
 import { ActionId } from '../../blocks/ids.js';
 import type { HandlerDeps } from '../deps.js';
-import { createClaimHandler } from './claim.js';
+import { ClaimClick, createClaimHandler, createClaimProcessor } from './claim.js';
 import { createOpenAnswerModalHandler } from './open-answer-modal.js';
-import { createOptionHandler } from './option-button.js';
+import { createOptionHandler, createOptionProcessor, OptionClick } from './option-button.js';
 
 export function register(app: App, deps: HandlerDeps): void {
+  deps.intake.register(OptionClick, createOptionProcessor(deps));
+  deps.intake.register(ClaimClick, createClaimProcessor(deps));
   app.action(ActionId.optionPattern, createOptionHandler(deps));
   app.action(ActionId.optionSelect, createOptionHandler(deps));
   app.action(ActionId.answer, createOpenAnswerModalHandler(deps));

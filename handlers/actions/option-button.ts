@@ -5,27 +5,46 @@ import type {
   SlackActionMiddlewareArgs,
   StaticSelectAction,
 } from '@slack/bolt';
+import { z } from 'zod';
 import { decodeOptionValue } from '../../blocks/ids.js';
+import { type IntakeProcessor, intakeKind } from '../../src/slack/intake.js';
 import type { HandlerDeps } from '../deps.js';
-import { outcomeText, tell } from '../tell.js';
+import { actionKey } from '../intake-keys.js';
+import { intakeResult, outcomeText, tell } from '../tell.js';
 
 type OptionArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction | StaticSelectAction>> & AllMiddlewareArgs;
 
+/** An option chosen on a card or in App Home: what answering needs, also after a restart. */
+export const OptionClick = intakeKind(
+  'option',
+  z.object({
+    token_id: z.string().min(1),
+    option: z.string(),
+    user: z.string().min(1),
+    user_name: z.string().nullable(),
+    channel: z.string().nullable(),
+    trigger_id: z.string().nullable(),
+    from_home: z.boolean(),
+  }),
+);
+type OptionClick = z.infer<typeof OptionClick.schema>;
+
 /**
- * An option button (or the select menu of a card with many options): answers the token with that option —
- * or records a vote toward its quorum — and tells the clicker when nothing changed and why.
+ * An option button (or the select menu of a card with many options): recorded, acked, then answers the token
+ * with that option — or records a vote toward its quorum. A button naming no known token or option is refused
+ * before anything is recorded.
  */
 export function createOptionHandler(deps: HandlerDeps) {
   return async ({ ack, body, action, client, logger }: OptionArgs): Promise<void> => {
-    await ack();
     const value = action.type === 'static_select' ? action.selected_option?.value : action.value;
     const decoded = value ? decodeOptionValue(value) : undefined;
     const token = decoded ? deps.purgatory.find(decoded.tokenId) : undefined;
     const option = decoded && token ? token.options[decoded.index] : undefined;
     const user = body.user.id;
-    const place = { userId: user, channel: body.channel?.id, triggerId: body.trigger_id };
     if (!decoded || option === undefined) {
+      await ack();
       logger.warn({ action_id: action.action_id }, 'option click without a known token or option');
+      const place = { userId: user, channel: body.channel?.id, triggerId: body.trigger_id };
       await tell(
         client,
         place,
@@ -34,18 +53,42 @@ export function createOptionHandler(deps: HandlerDeps) {
       );
       return;
     }
-    const userName = body.user.name ?? body.user.username;
-    deps.directory.rememberName(user, userName);
+    const where = body.message?.ts ?? body.view?.id ?? 'unknown';
+    const { id, fresh } = deps.intake.record(
+      OptionClick,
+      actionKey({ actionId: action.action_id, where, user, actionTs: action.action_ts }),
+      {
+        token_id: decoded.tokenId,
+        option,
+        user,
+        user_name: body.user.name ?? body.user.username ?? null,
+        channel: body.channel?.id ?? null,
+        trigger_id: body.trigger_id ?? null,
+        from_home: body.container?.type === 'view',
+      },
+    );
+    await ack();
+    if (fresh) await deps.intake.process(id);
+  };
+}
+
+/** Answers (or votes) with the recorded option and tells the person when nothing changed and why. */
+export function createOptionProcessor(deps: HandlerDeps): IntakeProcessor<OptionClick> {
+  return async (click, ctx) => {
+    deps.directory.rememberName(click.user, click.user_name ?? undefined);
     const outcome = await deps.answers.answer({
-      tokenId: decoded.tokenId,
-      user,
-      userName,
+      tokenId: click.token_id,
+      user: click.user,
+      userName: click.user_name,
       via: 'button',
-      input: option,
+      input: click.option,
       isOption: true,
+      retry: ctx.attempt > 1,
     });
     const text = outcomeText(outcome);
-    if (text) await tell(client, place, text, deps.logger);
-    if (body.container?.type === 'view') await deps.publishHome(client, user);
+    const place = { userId: click.user, channel: click.channel ?? undefined, triggerId: click.trigger_id ?? undefined };
+    if (text) await tell(ctx.client, place, text, ctx.logger);
+    if (click.from_home) await deps.publishHome(ctx.client, click.user);
+    return intakeResult(outcome);
   };
 }

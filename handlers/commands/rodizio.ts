@@ -3,9 +3,12 @@ import { describeAnswer, REASON_DISPLAY, who } from '../../blocks/display.js';
 import { SLASH_COMMAND } from '../../blocks/ids.js';
 import { escapeMrkdwn, plainLine } from '../../blocks/text.js';
 import type { Token } from '../../src/domain/token.js';
+import type { Logger } from '../../src/logger.js';
 import { answerableBy } from '../../src/slack/home.js';
 import type { HandlerDeps } from '../deps.js';
-import { outcomeText } from '../tell.js';
+import { commandKey } from '../intake-keys.js';
+import { respondEphemeral } from '../tell.js';
+import { ChangeCommand, RESOLVE_USAGE } from './change-command.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -37,6 +40,32 @@ function details(t: Token): string {
   return parts.filter(Boolean).join('\n');
 }
 
+/** Resolves once I/O callbacks already due have run: work that waits on no I/O has finished by then. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Replies to one command: inside its ack while that is still open, through its response_url afterwards. The
+ * ack carries the answer when it is ready at once (no Slack lookup needed), else a holding line, so the ack never
+ * waits on a slow `usergroups.users.list`.
+ */
+function createReplier(ack: CommandArgs['ack'], responseUrl: string, logger: Logger) {
+  let acked = false;
+  return {
+    async respond(text: string): Promise<void> {
+      if (acked) return respondEphemeral(responseUrl, text, logger);
+      acked = true;
+      await ack({ response_type: 'ephemeral', text });
+    },
+    /** After one turn of the event loop: acks with `holding` unless the answer went out already. */
+    async ackSoon(holding: string): Promise<void> {
+      await nextTurn();
+      if (acked) return;
+      acked = true;
+      await ack({ response_type: 'ephemeral', text: holding });
+    },
+  };
+}
+
 /** `/rodizio list | show <id> | resolve <id> <answer> | cancel <id>`: every reply is ephemeral. */
 export function createRodizioCommandHandler(deps: HandlerDeps) {
   return async ({ ack, command }: CommandArgs): Promise<void> => {
@@ -44,15 +73,39 @@ export function createRodizioCommandHandler(deps: HandlerDeps) {
     const [verb = '', id = ''] = text.split(/\s+/);
     const reply = (text: string) => ack({ response_type: 'ephemeral', text });
     const user = command.user_id;
+    const replier = createReplier(ack, command.response_url, deps.logger);
+
+    /** Records a state change before the ack, then processes it (see ChangeCommand). */
+    const change = async (payload: Pick<ChangeCommand, 'verb' | 'answer'>): Promise<void> => {
+      const recorded = deps.intake.record(ChangeCommand, commandKey(command.trigger_id), {
+        ...payload,
+        token_id: id,
+        user,
+        user_name: command.user_name || null,
+        response_url: command.response_url,
+      });
+      if (!recorded.fresh) return ack();
+      const processing = deps.intake.process(recorded.id, { respond: (t) => replier.respond(t) });
+      await replier.ackSoon(`Working on \`${escapeMrkdwn(id)}\`…`);
+      if ((await processing) === 'failed') {
+        await replier.respond(`Something went wrong with \`${escapeMrkdwn(id)}\`; it is logged. Try again.`);
+      }
+    };
+
     switch (verb.toLowerCase()) {
       case '':
       case 'help':
         return reply(USAGE);
       case 'list': {
-        const { tokens, total } = await answerableBy(deps.purgatory, deps.mayAnswer, user, 20);
-        if (tokens.length === 0) return reply('Nothing is waiting for you. 🎉');
-        const more = total > tokens.length ? `\n…and ${total - tokens.length} more.` : '';
-        return reply(`*Waiting for you (${total}):*\n${tokens.map(line).join('\n')}${more}`);
+        // Read-only, but who may answer can take a user group lookup: answered like a change, never slower.
+        const listing = answerableBy(deps.purgatory, deps.mayAnswer, user, 20).then(({ tokens, total }) => {
+          if (tokens.length === 0) return 'Nothing is waiting for you. 🎉';
+          const more = total > tokens.length ? `\n…and ${total - tokens.length} more.` : '';
+          return `*Waiting for you (${total}):*\n${tokens.map(line).join('\n')}${more}`;
+        });
+        const sent = listing.then((t) => replier.respond(t));
+        await replier.ackSoon('Looking…');
+        return sent;
       }
       case 'show': {
         if (!id) return reply(`Which one? \`${SLASH_COMMAND} show <id>\``);
@@ -61,26 +114,12 @@ export function createRodizioCommandHandler(deps: HandlerDeps) {
       }
       case 'resolve': {
         const answer = /^\S+\s+\S+\s+([\s\S]+)$/.exec(text)?.[1]?.trim() ?? '';
-        if (!id || !answer) return reply(`Usage: \`${SLASH_COMMAND} resolve <id> <answer>\``);
-        const token = deps.purgatory.find(id);
-        const option = token?.options.find((o) => o.toLowerCase() === answer.toLowerCase());
-        const outcome = await deps.answers.answer({
-          tokenId: id,
-          user,
-          userName: command.user_name,
-          via: 'slash_command',
-          input: option ?? answer,
-          isOption: option !== undefined,
-        });
-        return reply(
-          outcomeText(outcome) ??
-            `Answered \`${escapeMrkdwn(id)}\` with *${escapeMrkdwn(option ?? answer)}*. The agent has been told.`,
-        );
+        if (!id || !answer) return reply(RESOLVE_USAGE);
+        return change({ verb: 'resolve', answer });
       }
       case 'cancel': {
         if (!id) return reply(`Usage: \`${SLASH_COMMAND} cancel <id>\``);
-        const outcome = await deps.answers.cancel(id, user, 'slash_command');
-        return reply(outcomeText(outcome) ?? `Cancelled \`${escapeMrkdwn(id)}\`. The agent has been told.`);
+        return change({ verb: 'cancel', answer: null });
       }
       default:
         return reply(`I don't know "${escapeMrkdwn(plainLine(verb, 40))}".\n${USAGE}`);

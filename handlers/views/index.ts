@@ -1,8 +1,9 @@
 import type { App } from '@slack/bolt';
 import { CallbackId } from '../../blocks/ids.js';
 import type { HandlerDeps } from '../deps.js';
-import { createAnswerSubmitHandler } from './answer-submit.js';
+import { createAnswerSubmitHandler, createFormAnswerProcessor, FormAnswer } from './answer-submit.js';
 
 export function register(app: App, deps: HandlerDeps): void {
+  deps.intake.register(FormAnswer, createFormAnswerProcessor(deps));
   app.view(CallbackId.answerModal, createAnswerSubmitHandler(deps));
 }

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { AnswerVia, Token } from '../domain/token.js';
 import { ValidationError } from '../errors.js';
 import type { Purgatory } from '../purgatory.js';
@@ -10,7 +11,9 @@ export type AnswerOutcome =
   | { kind: 'closed'; token: Token }
   | { kind: 'forbidden'; token: Token; message: string }
   | { kind: 'invalid'; token: Token; message: string }
-  | { kind: 'missing'; tokenId: string };
+  | { kind: 'missing'; tokenId: string }
+  /** A retried attempt whose answer an earlier attempt had already recorded: nothing new, nothing to say. */
+  | { kind: 'recorded'; token: Token };
 
 export interface AnswerAttempt {
   tokenId: string;
@@ -20,6 +23,24 @@ export interface AnswerAttempt {
   input: unknown;
   /** The input is one of the token's options (counts toward a quorum). */
   isOption: boolean;
+  /**
+   * An earlier attempt at this same request may have committed before its process stopped: if the token
+   * already holds exactly this answer (or vote) from this person, report `recorded` instead of acting again.
+   */
+  retry?: boolean;
+}
+
+/** The token already holds this attempt's answer: resolved with it by this person, or this person's vote. */
+function holdsAnswer(purgatory: Purgatory, token: Token, a: AnswerAttempt): boolean {
+  if (token.required_approvals > 1 && token.status === 'pending') {
+    return purgatory.approvals(token.id).some((v) => v.user === a.user && v.option === a.input);
+  }
+  if (token.status !== 'resolved' || !isDeepStrictEqual(token.human_input, a.input)) return false;
+  if (token.answered_by === a.user) return true;
+  // A quorum resolved by someone else's vote still holds this person's vote among the approvals.
+  return (
+    token.required_approvals > 1 && purgatory.approvals(token.id).some((v) => v.user === a.user && v.option === a.input)
+  );
 }
 
 /**
@@ -38,6 +59,8 @@ export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purga
 
   return {
     async answer(a: AnswerAttempt): Promise<AnswerOutcome> {
+      const current = a.retry ? purgatory.find(a.tokenId) : undefined;
+      if (current && holdsAnswer(purgatory, current, a)) return { kind: 'recorded', token: current };
       const admitted = await admit(a.tokenId, a.user);
       if ('refused' in admitted) return admitted.refused;
       const { token } = admitted;
@@ -75,8 +98,10 @@ export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purga
       }
     },
 
-    /** Cancels on behalf of someone allowed to answer. */
-    async cancel(tokenId: string, user: string, via: AnswerVia): Promise<AnswerOutcome> {
+    /** Cancels on behalf of someone allowed to answer; `retry` as for `answer`. */
+    async cancel(tokenId: string, user: string, via: AnswerVia, retry = false): Promise<AnswerOutcome> {
+      const current = retry ? purgatory.find(tokenId) : undefined;
+      if (current?.status === 'cancelled' && current.answered_by === user) return { kind: 'recorded', token: current };
       const admitted = await admit(tokenId, user);
       if ('refused' in admitted) return admitted.refused;
       const result = purgatory.cancel(tokenId, { actor: user, via, reason: 'cancelled in Slack' });

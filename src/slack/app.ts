@@ -1,24 +1,25 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
-import { sendJson } from '../api/http.js';
 import type { Mount } from '../api/server.js';
 import type { Clock } from '../clock.js';
 import type { Config, SlackConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import type { FollowupRules } from '../followups/rules.js';
 import type { Logger } from '../logger.js';
+import type { Gates } from '../outbox/gates.js';
 import type { JobKind } from '../outbox/worker.js';
 import type { PhaseBridge } from '../phase/bridge.js';
 import type { Purgatory } from '../purgatory.js';
+import type { IntakeStore } from '../store/intake.js';
 import { type AnswerService, createAnswerService } from './answer-service.js';
 import { type AnswererCheck, createAnswererCheck } from './answerers.js';
 import { toSlackLogger } from './bolt-logger.js';
 import { type CardStateReader, createCardStateReader } from './card-state.js';
 import { createSlackDirectory, type SlackDirectory } from './directory.js';
 import { createHomePublisher, type HomePublisher } from './home.js';
+import { createSlackMount, createSlackReceiver } from './http-mount.js';
+import { createIntake, type Intake } from './intake.js';
 import { createSlackJobs } from './jobs.js';
-import { createChannelPacer } from './pacer.js';
 import { platformError } from './web-errors.js';
 
 /** Everything Slack listeners are given (the handlers' HandlerDeps). */
@@ -33,6 +34,8 @@ export interface SlackServices {
   publishHome: HomePublisher;
   rules: FollowupRules;
   phase: PhaseBridge;
+  /** Slack requests that change state: recorded before the ack, processed from the table. */
+  intake: Intake;
 }
 
 export interface SlackBridge {
@@ -59,6 +62,10 @@ export interface SlackBridgeOptions {
   purgatory: Purgatory;
   rules: FollowupRules;
   phase: PhaseBridge;
+  /** The outbox's rate limits, shared with the worker so paced jobs wait without taking a slot. */
+  gates: Gates;
+  /** The intake table's store, on the composition root's database. */
+  intakeStore: IntakeStore;
   /** Registers the Slack listeners (handlers/), passed in by the composition root. */
   register: (app: App, services: SlackServices) => void;
 }
@@ -111,13 +118,7 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
 
   const mode = slack.appToken ? 'socket' : 'http';
   const receiver =
-    mode === 'http'
-      ? new HTTPReceiver({
-          signingSecret: slack.signingSecret as string,
-          endpoints: '/slack/events',
-          logger: toSlackLogger(logger, 'bolt'),
-        })
-      : undefined;
+    mode === 'http' ? createSlackReceiver({ signingSecret: slack.signingSecret as string, logger }) : undefined;
   const app = new App({
     token: slack.botToken,
     botId: identity.botId,
@@ -153,6 +154,14 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
   const directory = createSlackDirectory({ client, clock, logger: log });
   const mayAnswer = createAnswererCheck(config, directory);
   const cardState = createCardStateReader({ purgatory, config, clock });
+  const intake = createIntake({
+    store: options.intakeStore,
+    client,
+    clock,
+    logger: log,
+    botUserId: identity.botUserId,
+  });
+  intake.install(app);
   const services: SlackServices = {
     config,
     logger: log,
@@ -164,24 +173,14 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
     publishHome: createHomePublisher({ purgatory, mayAnswer, cardState, logger: log }),
     rules: options.rules,
     phase: options.phase,
+    intake,
   };
   options.register(app, services);
 
-  const pacer = createChannelPacer(clock, slack.postIntervalMs);
-  const jobs = createSlackJobs({ client, clock, purgatory, config, cardState, pacer });
+  const jobs = createSlackJobs({ client, clock, purgatory, config, cardState, gates: options.gates });
 
   const mount: Mount | undefined = receiver
-    ? {
-        prefix: '/slack',
-        listener: (req: IncomingMessage, res: ServerResponse) => {
-          try {
-            receiver.requestListener(req, res);
-          } catch {
-            req.resume();
-            sendJson(res, 404, { error: { code: 'not_found', message: 'Slack sends events to POST /slack/events' } });
-          }
-        },
-      }
+    ? createSlackMount({ receiver, signingSecret: slack.signingSecret as string })
     : undefined;
 
   return {
@@ -197,11 +196,17 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
         await app.start();
         log.info('Socket Mode connected');
       }
+      // Requests acked by a process that died before processing them; not awaited, `idle()` waits for it.
+      void intake.start();
     },
-    idle,
+    async idle() {
+      await idle();
+      await intake.idle();
+    },
     async stop() {
       if (mode === 'socket') await app.stop();
       await idle();
+      await intake.idle();
       idleWaiters = [];
     },
   };

@@ -24,21 +24,34 @@ export function createSlackDirectory({
 }) {
   const groups = new Map<string, Cached<Set<string>>>();
   const names = new Map<string, Cached<string>>();
+  // One lookup per group at a time: clicks arriving while `usergroups.users.list` is slow wait on the same call.
+  const lookups = new Map<string, Promise<Set<string>>>();
+
+  async function lookUpGroup(groupId: string): Promise<Set<string>> {
+    try {
+      const res = await client.usergroups.users.list({ usergroup: groupId });
+      const value = new Set(res.users ?? []);
+      groups.set(groupId, { value, until: clock.now() + ttlMs });
+      return value;
+    } catch (err) {
+      logger.warn({ err, usergroup: groupId }, 'cannot list user group members; treating the group as empty');
+      return new Set();
+    } finally {
+      lookups.delete(groupId);
+    }
+  }
 
   return {
     /** Members of a user group (`usergroups.users.list`); empty on failure. */
     async groupMembers(groupId: string): Promise<Set<string>> {
       const hit = groups.get(groupId);
       if (hit && hit.until > clock.now()) return hit.value;
-      try {
-        const res = await client.usergroups.users.list({ usergroup: groupId });
-        const value = new Set(res.users ?? []);
-        groups.set(groupId, { value, until: clock.now() + ttlMs });
-        return value;
-      } catch (err) {
-        logger.warn({ err, usergroup: groupId }, 'cannot list user group members; treating the group as empty');
-        return new Set();
+      let lookup = lookups.get(groupId);
+      if (!lookup) {
+        lookup = lookUpGroup(groupId);
+        lookups.set(groupId, lookup);
       }
+      return lookup;
     },
 
     /** A person's display name (`users.info`), falling back to the id. */
