@@ -5,6 +5,7 @@ import { createCreateOps } from './lifecycle/create.js';
 import { createHousekeeping } from './lifecycle/housekeeping.js';
 import { createSettleOps } from './lifecycle/settle.js';
 import type { ChangeContext, ListResult, PurgatoryOptions } from './lifecycle/types.js';
+import { writeTransaction } from './store/database.js';
 import { rowToToken } from './store/tokens.js';
 
 export type {
@@ -29,7 +30,7 @@ export function createPurgatory(options: PurgatoryOptions) {
   const { db, clock, tokens, events, outbox, notes, approvals, bus, plan, mustGet, reentryOf } = core;
 
   return {
-    ...createCreateOps(core),
+    ...createCreateOps(core, options.checkDelivery),
     ...createSettleOps(core),
     ...createHousekeeping(core),
 
@@ -82,7 +83,7 @@ export function createPurgatory(options: PurgatoryOptions) {
       id: string,
       note: { author: string; authorName: string | null; text: string; sourceKey?: string },
     ): boolean {
-      return db.transaction(() => {
+      return writeTransaction(db, () => {
         const nowMs = clock.now();
         const added = notes.add({ tokenId: id, ...note, atMs: nowMs });
         if (added)
@@ -125,7 +126,7 @@ export function createPurgatory(options: PurgatoryOptions) {
      */
     change<T>(fn: (tx: ChangeContext) => T): T {
       let jobs = 0;
-      const run = db.transaction(() => {
+      const run = writeTransaction(db, () => {
         const nowMs = clock.now();
         return fn({
           nowMs,

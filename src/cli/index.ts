@@ -5,6 +5,7 @@ import { ConfigError, RodizioError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openPurgatory } from '../main.js';
 import { packageVersion } from '../package-info.js';
+import { BUSY_TIMEOUT_MS, isDatabaseBusy } from '../store/database.js';
 import { type CliIo, type Command, type CommandContext, UsageError } from './command.js';
 import { demoCommand } from './demo-command.js';
 import { deliveriesCommand, exportCommand, manifestCommand, outboxCommand, redeliverCommand } from './ops-commands.js';
@@ -138,6 +139,14 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
     if (err instanceof RodizioError) {
       const issues = 'issues' in err && Array.isArray(err.issues) ? err.issues : [];
       io.stderr(`rodizio ${name}: ${err.message}\n${issues.map((i) => `  ${i.path}: ${i.message}\n`).join('')}`);
+      return 1;
+    }
+    // Another process kept the write lock past the busy timeout: not a broken file, and a retry will do.
+    if (isDatabaseBusy(err)) {
+      io.stderr(
+        `rodizio ${name}: the database is busy: another process held its write lock for over ` +
+          `${BUSY_TIMEOUT_MS / 1000} s (${err.code}); run the command again\n`,
+      );
       return 1;
     }
     // SQLite cannot open or write the file (a folder that is not writable, a disk that is full): one line.

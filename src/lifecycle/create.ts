@@ -2,17 +2,19 @@ import { type ParsedTokenInput, type Token, TokenInput } from '../domain/token.j
 import { ConflictError, ForbiddenError, ValidationError } from '../errors.js';
 import { generateTokenId } from '../ids.js';
 import { contentHash } from '../json.js';
+import { writeTransaction } from '../store/database.js';
 import { type NewTokenRow, newRowToToken, rowToToken, type TokenExt } from '../store/tokens.js';
 import { formatIsoTime, parseIsoTime } from '../time.js';
 import { zodIssues } from '../validation.js';
 import type { Core } from './core.js';
-import type { Actor } from './types.js';
+import type { Actor, DeliveryCheck } from './types.js';
 
 /** Storing tokens: validation, runner checks, idempotency on `id`, and group commit for the API. */
-export function createCreateOps(core: Core) {
+export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
   const { db, clock, tokens, events, bus, plan, mustGet } = core;
 
-  const createTx = db.transaction(
+  const createTx = writeTransaction(
+    db,
     (input: ParsedTokenInput, runner: string): { token: Token; created: boolean; jobs: number } => {
       const id = input.id ?? freshId();
       const { id: _id, runner: _runner, ...content } = input;
@@ -76,7 +78,10 @@ export function createCreateOps(core: Core) {
     if (!actor.admin && input.runner !== undefined && input.runner !== actor.runner) {
       throw new ForbiddenError(`runner "${actor.runner}" cannot create tokens for runner "${input.runner}"`);
     }
-    return createTx(input, actor.admin ? (input.runner ?? actor.runner) : actor.runner);
+    const runner = actor.admin ? (input.runner ?? actor.runner) : actor.runner;
+    // Every path that stores a token passes here, so a runner cannot name a target its rules refuse.
+    if (input.delivery && checkDelivery) checkDelivery(runner, input.delivery);
+    return createTx(input, runner);
   }
 
   interface Queued {
@@ -91,7 +96,7 @@ export function createCreateOps(core: Core) {
     const batch = queue.splice(0);
     let outcomes: ({ ok: true; token: Token; created: boolean; jobs: number } | { ok: false; err: unknown })[];
     try {
-      outcomes = db.transaction(() =>
+      outcomes = writeTransaction(db, () =>
         batch.map((q) => {
           try {
             return { ok: true as const, ...createOne(q.raw, q.actor) };

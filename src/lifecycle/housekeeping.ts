@@ -1,3 +1,4 @@
+import { writeTransaction } from '../store/database.js';
 import { formatIsoTime } from '../time.js';
 import type { Core } from './core.js';
 
@@ -13,7 +14,7 @@ export function createHousekeeping(core: Core) {
     gc(retentionMs: number, batchSize = 500): number {
       const cutoff = clock.now() - retentionMs;
       let deleted = 0;
-      const batch = db.transaction((ids: string[]) => {
+      const batch = writeTransaction(db, (ids: string[]) => {
         for (const id of ids) {
           events.removeForToken(id);
           notes.removeForToken(id);

@@ -1,6 +1,7 @@
 import { validateAnswer } from '../domain/answer-schema.js';
 import type { AnswerVia, Reentry, TokenStatus } from '../domain/token.js';
 import { ValidationError } from '../errors.js';
+import { writeTransaction } from '../store/database.js';
 import type { EventType } from '../store/events.js';
 import { rowToToken } from '../store/tokens.js';
 import { formatIsoTime } from '../time.js';
@@ -14,7 +15,7 @@ import type { Answer, SettleResult, Vote, VoteResult } from './types.js';
 export function createSettleOps(core: Core) {
   const { db, clock, tokens, events, approvals, bus, plan, mustGet, reentryOf } = core;
 
-  const voteTx = db.transaction((id: string, vote: Vote): VoteResult & { jobs: number } => {
+  const voteTx = writeTransaction(db, (id: string, vote: Vote): VoteResult & { jobs: number } => {
     const row = mustGet(id);
     if (row.status !== 'pending') {
       return { changed: false, settled: false, count: 0, token: rowToToken(row), reentry: reentryOf(row), jobs: 0 };
@@ -45,7 +46,8 @@ export function createSettleOps(core: Core) {
     return { changed: true, settled: false, count, token, reentry: undefined, jobs };
   });
 
-  const settleTx = db.transaction(
+  const settleTx = writeTransaction(
+    db,
     (
       id: string,
       status: Exclude<TokenStatus, 'pending'>,

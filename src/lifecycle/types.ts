@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { AnswerVia, Outcome, Reentry, Token } from '../domain/token.js';
+import type { AnswerVia, Delivery, Outcome, Reentry, Token } from '../domain/token.js';
 import type { Db } from '../store/database.js';
 import type { EventType } from '../store/events.js';
 import type { NewJob } from '../store/outbox.js';
@@ -79,4 +79,9 @@ export interface PurgatoryOptions {
   db: Db;
   clock: Clock;
   planners?: EffectPlanner[];
+  /** Refuses a delivery target the token's runner may not use (throws a ValidationError); see delivery/targets.ts. */
+  checkDelivery?: DeliveryCheck;
 }
+
+/** Called before a token with a `delivery` is stored; throws to refuse it. */
+export type DeliveryCheck = (runner: string, delivery: Delivery) => void;
