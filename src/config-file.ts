@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { parseHostPattern, parseUrlPrefix } from './delivery/url-patterns.js';
 import { Answerers, Delivery } from './domain/token.js';
 import { ConfigError } from './errors.js';
 
@@ -30,9 +32,84 @@ export const ProjectRoute = z.strictObject({
 });
 export type ProjectRoute = z.infer<typeof ProjectRoute>;
 
-/** Per-runner defaults in the RODIZIO_CONFIG file. */
+const HostPatternText = z.string().superRefine((text, ctx) => {
+  const parsed = parseHostPattern(text);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `"${text}": ${parsed}` });
+});
+
+const UrlPrefixText = z.string().superRefine((text, ctx) => {
+  const parsed = parseUrlPrefix(text);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: `"${text}": ${parsed}` });
+});
+
+const AbsoluteDir = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((p) => isAbsolute(p) && !p.includes('\0'), 'must be an absolute path');
+
+const SessionGlob = z
+  .string()
+  .regex(/^[\w.@*?-]{1,100}$/, 'must be a tmux session name or a glob of one (* and ? as wildcards)');
+
+/**
+ * Where a runner may aim its reentries (`runners.<name>.allow`), checked when a token is created and again
+ * when the bridge connects. Without it: webhooks to public addresses only (http or https), no file, reply-file
+ * or tmux targets. The runner's own `delivery` default is written by the operator and is not checked.
+ */
+export const DeliveryAllow = z
+  .strictObject({
+    /**
+     * Hosts a webhook URL may name: `hooks.example.com` (any port), `hooks.example.com:8443`, `[fd00::7]:80`,
+     * `*.example.com` (any subdomain, not the domain itself), or `*`. With neither this nor `webhook_prefixes`
+     * set, any host may be named; `[]` refuses every webhook. Naming a host does not allow a private address.
+     */
+    webhook_hosts: z.array(HostPatternText).max(200).optional(),
+    /**
+     * URL prefixes a webhook URL may start with, compared parsed: same scheme, host and port, and a path at or
+     * under the prefix's path (`https://hooks.example.com/rodizio` allows `/rodizio` and `/rodizio/...`).
+     */
+    webhook_prefixes: z.array(UrlPrefixText).max(200).optional(),
+    /**
+     * Let webhooks reach loopback, link-local, private, CGNAT and other non-public addresses (a literal, or what
+     * a host name resolves to when the bridge connects). Needs `webhook_hosts` or `webhook_prefixes` naming the
+     * receivers, and `*` may not be one of them.
+     */
+    private_networks: z.boolean().default(false),
+    /**
+     * Absolute folders that `file` targets (the folder itself or below) and `reply_file` targets (below) must
+     * resolve into, symlinks and `..` resolved. Empty: no file targets.
+     */
+    file_dirs: z.array(AbsoluteDir).max(100).default([]),
+    /** tmux session names the runner may type into, as globs (`dev-*`, `agent-?`, `*`). Empty: no tmux targets. */
+    tmux_sessions: z.array(SessionGlob).max(200).default([]),
+  })
+  .superRefine((allow, ctx) => {
+    if (!allow.private_networks) return;
+    const named = [...(allow.webhook_hosts ?? []), ...(allow.webhook_prefixes ?? [])];
+    if (named.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['private_networks'],
+        message: 'needs webhook_hosts or webhook_prefixes naming the private receivers this runner may reach',
+      });
+    }
+    if (allow.webhook_hosts?.includes('*')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['webhook_hosts'],
+        message: '"*" with private_networks would open every internal address (cloud metadata too): name the hosts',
+      });
+    }
+  });
+export type DeliveryAllow = z.infer<typeof DeliveryAllow>;
+
+/** Per-runner settings in the RODIZIO_CONFIG file. */
 export const RunnerDefaults = z.strictObject({
+  /** Where the runner's reentries go when a token names no target; trusted (the operator wrote it). */
   delivery: Delivery.optional(),
+  /** Which delivery targets the runner's tokens may name. */
+  allow: DeliveryAllow.optional(),
 });
 
 /** The optional JSON file named by RODIZIO_CONFIG: routing and policies. */

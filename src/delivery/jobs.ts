@@ -1,13 +1,17 @@
-import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { Delivery, Reentry } from '../domain/token.js';
+import { Delivery, type Reentry } from '../domain/token.js';
 import { PermanentJobError, RetryLater } from '../outbox/job-errors.js';
-import type { JobKind, RetryPolicy } from '../outbox/worker.js';
+import { defineJob, type JobKind, type RetryPolicy } from '../outbox/worker.js';
 import { packageVersion } from '../package-info.js';
 import type { Purgatory } from '../purgatory.js';
+import { AddressRefusedError, postGuarded } from './guarded-http.js';
 import { SIGNATURE_HEADER, signRodizioPayload, TIMESTAMP_HEADER } from './signature.js';
+import { checkDeliveryTarget, runnerRules, webhookPolicy } from './targets.js';
 import { type Tmux, TmuxSessionMissingError } from './tmux.js';
 
 /**
@@ -23,10 +27,13 @@ export interface DeliveryDeps {
   tmux: Tmux;
   /** Per-request timeout for webhooks. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
   /** Says something once in the token's Slack thread (a no-op without Slack). */
   note(tokenId: string, key: string, text: string): void;
 }
+
+/** Every delivery job carries its target, parsed again when the job runs. */
+const DeliveryPayload = z.object({ target: Delivery });
+type DeliveryPayload = z.infer<typeof DeliveryPayload>;
 
 /** The text typed into an agent's tmux session for a reentry. */
 export function reentryText(r: Reentry): string {
@@ -53,16 +60,24 @@ export function replyLine(r: Reentry): string {
  */
 export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> {
   const { purgatory, config, clock, tmux } = deps;
-  const fetchFn = deps.fetch ?? globalThis.fetch;
 
   const reentryOf = (tokenId: string | null): Reentry | undefined => {
     const token = tokenId ? purgatory.find(tokenId) : undefined;
     return token ? purgatory.reentry(token.id) : undefined;
   };
-  const targetOf = (payload: Record<string, unknown>) => payload.target as Delivery;
+  const targetOf = (payload: DeliveryPayload) => payload.target;
+  /**
+   * Local targets are checked again just before writing: rules may have tightened since the token was created, and
+   * a symlink swapped in afterwards must not carry the write outside the runner's folders.
+   */
+  const recheck = (tokenId: string, target: Delivery) => {
+    const refusal = checkDeliveryTarget(runnerRules(config, purgatory.get(tokenId).runner), target);
+    if (refusal) throw new PermanentJobError(`${refusal.field}: ${refusal.reason}`);
+  };
 
   return {
-    'deliver.webhook': {
+    'deliver.webhook': defineJob({
+      payload: DeliveryPayload,
       retry: DELIVERY_RETRY,
       async handle({ job, payload, logger }) {
         const reentry = reentryOf(job.token_id);
@@ -75,10 +90,13 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
         const body = JSON.stringify(reentry);
         // Wall-clock time, not the injected clock: the receiver checks it against its own clock.
         const timestamp = Math.floor(Date.now() / 1000);
-        let res: Response;
+        // The runner's rules as they are now, and the addresses judged as the socket connects (targets.ts).
+        const policy = webhookPolicy(config, runner, target.url);
+        if (policy.refused !== undefined) throw new PermanentJobError(`webhook refused: ${policy.refused}`);
+        let res: { status: number };
         try {
-          res = await fetchFn(target.url, {
-            method: 'POST',
+          res = await postGuarded({
+            url: target.url,
             headers: {
               'content-type': 'application/json',
               'user-agent': `rodizio/${packageVersion()}`,
@@ -87,11 +105,14 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
               [SIGNATURE_HEADER]: signRodizioPayload(secret, timestamp, body),
             },
             body,
-            redirect: 'manual',
-            signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+            timeoutMs: deps.timeoutMs ?? 10_000,
+            refuse: policy.refuse,
+            pool: policy.pool,
           });
-          await res.arrayBuffer().catch(() => undefined);
         } catch (err) {
+          if (err instanceof AddressRefusedError) {
+            throw new PermanentJobError(`webhook refused: ${err.message}`, { cause: err });
+          }
           throw new Error(`webhook unreachable: ${(err as Error).message}`, { cause: err });
         }
         if (res.status === 410) {
@@ -101,15 +122,17 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
         if (res.status < 200 || res.status >= 300) throw new Error(`webhook answered ${res.status}`);
         logger.info({ status: res.status }, 'reentry delivered by webhook');
       },
-    },
+    }),
 
-    'deliver.tmux': {
+    'deliver.tmux': defineJob({
+      payload: DeliveryPayload,
       retry: DELIVERY_RETRY,
       async handle({ job, payload, attempt }) {
         const reentry = reentryOf(job.token_id);
         if (!reentry) return;
         const target = targetOf(payload);
         if (target.type !== 'tmux') throw new PermanentJobError('not a tmux target');
+        recheck(reentry.token_id, target);
         try {
           await tmux.inject(target.session, reentryText(reentry));
         } catch (err) {
@@ -122,33 +145,47 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
           throw new RetryLater(Math.min(60_000 * attempt, 15 * 60_000), err.message, { countsAsAttempt: true });
         }
       },
-    },
+    }),
 
-    'deliver.file': {
+    'deliver.file': defineJob({
+      payload: DeliveryPayload,
       retry: DELIVERY_RETRY,
       async handle({ job, payload }) {
         const reentry = reentryOf(job.token_id);
         if (!reentry) return;
         const target = targetOf(payload);
         if (target.type !== 'file') throw new PermanentJobError('not a file target');
+        recheck(reentry.token_id, target);
         await mkdir(target.dir, { recursive: true });
         const file = join(target.dir, `${reentry.token_id}.json`);
         const temp = join(target.dir, `.${reentry.token_id}.${process.pid}.${clock.now()}.tmp`);
         await writeFile(temp, `${JSON.stringify(reentry, null, 2)}\n`, { mode: 0o600 });
         await rename(temp, file); // atomic: a reader sees the old file or the whole new one
       },
-    },
+    }),
 
-    'deliver.reply_file': {
+    'deliver.reply_file': defineJob({
+      payload: DeliveryPayload,
       retry: DELIVERY_RETRY,
       async handle({ job, payload }) {
         const reentry = reentryOf(job.token_id);
         if (!reentry) return;
         const target = targetOf(payload);
         if (target.type !== 'reply_file') throw new PermanentJobError('not a reply-file target');
+        recheck(reentry.token_id, target);
         await mkdir(dirname(target.path), { recursive: true });
-        await appendFile(target.path, replyLine(reentry), { mode: 0o600 });
+        // O_NOFOLLOW: a symlink put in place of the reply file is refused rather than followed.
+        const handle = await open(
+          target.path,
+          constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+          0o600,
+        );
+        try {
+          await handle.appendFile(replyLine(reentry));
+        } finally {
+          await handle.close();
+        }
       },
-    },
+    }),
   };
 }

@@ -1,13 +1,18 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { ADMIN_SECRET, RUNNER_SECRET } from '../helpers/bridge.js';
+import { ADMIN_SECRET, CI_ALLOW, RUNNER_SECRET } from '../helpers/bridge.js';
 import { freePort, startChildBridge } from '../helpers/child-bridge.js';
 import { startReceiver } from '../helpers/receiver.js';
-import { tempDbPath } from '../helpers/temp.js';
+import { tempDbPath, tempDir } from '../helpers/temp.js';
 
 describe('crash safety', () => {
   it('SIGKILL after the answer is committed but before delivery succeeds: after a restart the reentry arrives, once', async () => {
     const receiver = await startReceiver(RUNNER_SECRET, ['hang']);
+    const configFile = join(tempDir(), 'rodizio.json');
+    writeFileSync(configFile, JSON.stringify({ runners: { ci: { allow: CI_ALLOW } } }));
     const env = {
+      RODIZIO_CONFIG: configFile,
       PORT: String(await freePort()),
       RODIZIO_DB: tempDbPath(),
       RODIZIO_API_TOKENS: `ci:${RUNNER_SECRET}`,

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { ADMIN_SECRET, startTestBridge } from '../helpers/bridge.js';
+import { FileConfig } from '../../src/config.js';
+import { ADMIN_SECRET, CI_ALLOW, startTestBridge } from '../helpers/bridge.js';
 import { CARDS, startSlackBridge } from '../helpers/slack.js';
 import { tempDir } from '../helpers/temp.js';
 import { privateTmux } from '../helpers/tmux.js';
@@ -40,7 +41,11 @@ describe('tmux delivery', () => {
   it('keeps the answer queued while the session is missing, says so once in the thread, and delivers when it appears', async () => {
     const tmux = privateTmux();
     const clock = new ManualClock();
-    const t = await startSlackBridge({ clock, config: { tmuxSocket: tmux.socket } });
+    const t = await startSlackBridge({
+      clock,
+      config: { tmuxSocket: tmux.socket },
+      file: { runners: { ci: { allow: CI_ALLOW } } },
+    });
     const { id, card } = await t.createAndPost({
       reason: 'approval_needed',
       prompt: 'Go?',
@@ -99,5 +104,32 @@ describe('file deliveries', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00\talice\tship it$/);
     expect(lines[1]?.split('\t').slice(1)).toEqual(['alice', 'line one\\nline two\\twith tab']);
+  });
+});
+
+describe('file targets are checked again when the answer is written', () => {
+  it('a folder swapped for a symlink out of the allowed folders after create: the delivery is dead, nothing written outside', async () => {
+    const allowed = tempDir();
+    const outside = tempDir();
+    const inbox = join(allowed, 'inbox');
+    mkdirSync(inbox);
+    const t = await startTestBridge({
+      config: {
+        file: FileConfig.parse({
+          runners: { ci: { allow: { file_dirs: [allowed] } } },
+        }),
+      },
+    });
+    const created = await t.call('POST', '/v1/tokens', {
+      body: { reason: 'approval_needed', prompt: 'Swap?', delivery: { type: 'file', dir: inbox } },
+    });
+    expect(created.status).toBe(201);
+    rmSync(inbox, { recursive: true });
+    symlinkSync(outside, inbox);
+    await t.call('POST', `/v1/tokens/${created.json.id}/resolve`, resolveBody('yes'));
+    await vi.waitUntil(() => t.bridge.purgatory.stores.outbox.count('dead') === 1, { timeout: 5000 });
+    const [job] = t.bridge.purgatory.stores.outbox.list({ status: 'dead', limit: 1 });
+    expect(job?.last_error).toMatch(/^delivery\.dir: /);
+    expect(readdirSync(outside)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { signRodizioPayload, verifyRodizioSignature } from '../../src/index.js';
-import { ADMIN_SECRET, RUNNER_SECRET, startTestBridge, type TestBridge } from '../helpers/bridge.js';
+import { ADMIN_SECRET, CI_ALLOW, RUNNER_SECRET, startTestBridge, type TestBridge } from '../helpers/bridge.js';
 import { cli } from '../helpers/cli.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { CARDS, startSlackBridge } from '../helpers/slack.js';
@@ -101,7 +101,7 @@ describe('webhook delivery', () => {
 
   it('after about a day of failures the delivery is dead: audited, noted in the thread, listed, and redeliverable', async () => {
     const clock = new ManualClock();
-    const t = await startSlackBridge({ clock });
+    const t = await startSlackBridge({ clock, file: { runners: { ci: { allow: CI_ALLOW } } } });
     const created = await t.createAndPost({
       reason: 'approval_needed',
       prompt: 'Go?',

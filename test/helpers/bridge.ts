@@ -1,6 +1,7 @@
+import { tmpdir } from 'node:os';
 import { afterEach } from 'vitest';
 import type { Clock } from '../../src/clock.js';
-import { type Config, loadConfig } from '../../src/config.js';
+import { type Config, FileConfig, loadConfig } from '../../src/config.js';
 import type { TokenInput } from '../../src/domain/token.js';
 import type { GitHubClientOptions } from '../../src/github/client.js';
 import { type Bridge, createBridge } from '../../src/main.js';
@@ -17,10 +18,22 @@ afterEach(async () => {
   for (const b of running.splice(0)) await b.stop().catch(() => {});
 });
 
+/**
+ * The `ci` runner's delivery rules in tests: webhooks to loopback receivers, files under the temp folder, any
+ * tmux session (the private test tmux server). `other` has none: public webhooks only.
+ */
+export const CI_ALLOW = {
+  webhook_hosts: ['127.0.0.1'],
+  private_networks: true,
+  file_dirs: [tmpdir()],
+  tmux_sessions: ['*'],
+};
+
 /** A config for tests: temp database, port 0, runners `ci` and `other`, an admin token. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({ PORT: '0', LOG_LEVEL: 'debug', RODIZIO_PHASE_WATCH: 'false', RODIZIO_SANDBOX: 'false' }),
+    file: FileConfig.parse({ runners: { ci: { allow: CI_ALLOW } } }),
     dbPath: tempDbPath(),
     apiTokens: new Map([
       ['ci', RUNNER_SECRET],
