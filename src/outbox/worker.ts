@@ -78,6 +78,9 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
   return Math.round(capped / 2 + (random() * capped) / 2);
 }
 
+/** While jobs run, how often the worker looks for jobs that fell due meanwhile (a backoff ending, a gate opening). */
+const BUSY_POLL_MS = 100;
+
 /** Thrown into a run that outlived its time budget. */
 class JobTimeout extends Error {
   constructor(ms: number) {
@@ -103,6 +106,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
   let timer: NodeJS.Timeout | undefined;
   let renewer: NodeJS.Timeout | undefined;
   let idle: (() => void)[] = [];
+  let woken = false;
 
   const kindsOfClass = (c: JobClass) => Object.keys(kinds).filter((k) => jobClass(k) === c);
   const targetGate = (job: OutboxRow) => (job.gate?.startsWith('webhook:') ? job.gate : null);
@@ -216,7 +220,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     const now = clock.now();
     const f = filter();
     let started = 0;
-    for (const job of outbox.ready(now, Math.max(free * 2, 16), f)) {
+    for (const job of outbox.ready(now, Math.min(free, 16), f)) {
       const cls = jobClass(job.kind);
       if (inFlight.has(job.id) || busy[cls] >= budgets[cls]) continue;
       // A gate the previous job of this round just used (a channel's one post a second) is closed now.
@@ -235,12 +239,15 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     let next: number | undefined;
     try {
       fill();
-      next = nextRunAt();
+      // While jobs are in flight each one pumps again as it finishes; the next-run query scans every pending job
+      // behind a closed gate, so on a long backlog it runs only from the short timer below, not per completion.
+      if (inFlight.size === 0) next = nextRunAt();
     } catch (err) {
       logger.error({ err }, 'outbox poll failed');
     }
     // Wake for the next runnable job; also poll every 5 s so jobs enqueued by the CLI are never stranded.
-    const delay = next === undefined ? 5000 : Math.min(5000, Math.max(1, next - clock.now()));
+    const delay =
+      inFlight.size > 0 ? BUSY_POLL_MS : next === undefined ? 5000 : Math.min(5000, Math.max(1, next - clock.now()));
     timer = setTimeout(pump, delay);
     timer.unref();
   }
@@ -275,9 +282,14 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
       await Promise.allSettled([...inFlight.values()]);
     },
 
-    /** Something was enqueued: look now rather than at the next timer. */
+    /** Something was enqueued: look now rather than at the next timer (once, however many enqueues came). */
     wake(): void {
-      if (running) setImmediate(pump);
+      if (!running || woken) return;
+      woken = true;
+      setImmediate(() => {
+        woken = false;
+        pump();
+      });
     },
 
     /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Tmux } from '../delivery/tmux.js';
@@ -15,6 +16,10 @@ import { failureComment } from './comments.js';
 import { type Phase, type PhaseContent, type PhaseFileName, parsePhaseContent } from './parse.js';
 import { redactSecrets } from './redact.js';
 import type { PhaseFileEvent } from './watcher.js';
+
+/** A person's reply to type into the agent's tmux session. */
+const GuidancePayload = z.object({ session: z.string().min(1), text: z.string() });
+type GuidancePayload = z.infer<typeof GuidancePayload>;
 
 /** What a phase escalation token carries about its session, in `original_event.phase`. */
 export interface PhaseInfo {
@@ -213,12 +218,13 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
 
     /** The outbox job that types guidance into the session once it may. */
     guidanceJob: {
+      payload: GuidancePayload,
       retry: { maxAttempts: 300, baseMs: 30_000, maxMs: 5 * 60_000 },
       async handle({ job, payload, attempt }) {
         const token = job.token_id ? purgatory.find(job.token_id) : undefined;
         const info = token ? phaseInfo(token) : undefined;
         if (!token || !info) return;
-        const session = String(payload.session);
+        const { session } = payload;
         const phase = await currentPhase(info, token);
         if (phase === 'missing' || FINISHED.includes(phase)) {
           note(
@@ -229,7 +235,7 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
         }
         const running = await tmux.hasSession(session);
         if (running && INJECTABLE.includes(phase)) {
-          await tmux.inject(session, String(payload.text));
+          await tmux.inject(session, payload.text);
           note(token.id, `✓ forwarded to ${session}`);
           purgatory.change((tx) => tx.plan({ type: 'updated', token: tx.token(token.id), what: 'guidance_forwarded' }));
           return;
@@ -242,7 +248,7 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
         );
         throw new RetryLater(Math.min(30_000 * attempt, 5 * 60_000), why, { countsAsAttempt: true });
       },
-    } satisfies JobKind,
+    } satisfies JobKind<GuidancePayload>,
   };
 }
 

@@ -267,7 +267,7 @@ describe('outbox worker', () => {
 
   it('a failing target opens its circuit: its other jobs wait without a slot until it half-opens', async () => {
     const clock = new ManualClock('2026-01-01T00:00:00Z');
-    const gates = createGates(clock, { postIntervalMs: 0, breakerBaseMs: 10_000 });
+    const gates = createGates(clock, { postIntervalMs: 0, breakerBaseMs: 10_000, targetConcurrency: 4 });
     let calls = 0;
     let healthy = false;
     const send = kind(async () => {
