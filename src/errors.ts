@@ -55,16 +55,50 @@ export class ConflictError extends RodizioError {
   }
 }
 
-/** The token has left `pending`; `token` is its recorded state so callers can see the answer that won. */
-export class NotPendingError<T = unknown> extends RodizioError {
+/**
+ * The token has left `pending`. It carries the recorded state (the token and, when there is one, its reentry) so the
+ * 409 shows callers the answer that won.
+ */
+export class NotPendingError<T = unknown, R = unknown> extends RodizioError {
   readonly status: string;
   readonly token: T;
+  readonly reentry: R | undefined;
 
-  constructor(tokenId: string, status: string, token: T) {
-    super('not_pending', `token ${tokenId} is ${status}, not pending`);
+  constructor(tokenId: string, status: string, recorded: { token: T; reentry?: R }, verb?: string) {
+    super(
+      'not_pending',
+      verb ? `cannot ${verb} token ${tokenId}: it is already ${status}` : `token ${tokenId} is ${status}, not pending`,
+    );
     this.name = 'NotPendingError';
     this.status = status;
-    this.token = token;
+    this.token = recorded.token;
+    this.reentry = recorded.reentry;
+  }
+}
+
+export class MethodNotAllowedError extends RodizioError {
+  readonly allow: string[];
+
+  constructor(method: string | undefined, path: string, allow: string[]) {
+    super('method_not_allowed', `${method ?? 'this method'} is not allowed on ${path}`);
+    this.name = 'MethodNotAllowedError';
+    this.allow = allow;
+  }
+}
+
+/** A Slack request whose signature or timestamp does not check out (401 without a Bearer challenge). */
+export class InvalidSignatureError extends RodizioError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_signature', message, options);
+    this.name = 'InvalidSignatureError';
+  }
+}
+
+/** Not ready yet (the sandbox while the bridge starts); the caller may retry shortly. */
+export class UnavailableError extends RodizioError {
+  constructor(message: string) {
+    super('unavailable', message);
+    this.name = 'UnavailableError';
   }
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Reentry, Token, TokenInput } from '../domain/token.js';
+import { MAX_JSON_DEPTH } from '../json.js';
 import { CancelBody, ListQuery, ResolveBody } from './tokens-routes.js';
 
 const ErrorBody = z.object({
@@ -23,7 +24,7 @@ const errors = (...codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: STATUS_TEXT[c], ...json('Error') }]));
 
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Invalid JSON, or a field that does not match the schema; `issues` names each path',
+  400: `Invalid JSON, JSON nesting arrays and objects more than ${MAX_JSON_DEPTH} levels deep (the body itself is level 1), or a field that does not match the schema; \`issues\` names each path`,
   401: 'Missing or unknown bearer token',
   403: 'The token belongs to another runner, or the call needs the admin token',
   404: 'No token with that id',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TokenStatus } from '../domain/token.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, NotPendingError } from '../errors.js';
 import type { Purgatory, SettleResult } from '../purgatory.js';
 import { parseOrThrow } from '../validation.js';
 import type { ReentryWaiters } from '../waiters.js';
@@ -38,20 +38,11 @@ export interface TokenRoutesDeps {
   auth: Authenticator;
 }
 
-/** 409 for a token that already left pending, carrying the recorded outcome so the caller can see who won. */
+/** 200 with the token and reentry; a token that already left pending is a NotPendingError (409 with what was recorded). */
 function settled(result: SettleResult, verb: string): HttpResponse {
-  if (result.changed) return { status: 200, body: { token: result.token, reentry: result.reentry } };
-  return {
-    status: 409,
-    body: {
-      error: {
-        code: 'not_pending',
-        message: `cannot ${verb} token ${result.token.id}: it is already ${result.token.status}`,
-      },
-      token: result.token,
-      reentry: result.reentry,
-    },
-  };
+  const { token, reentry } = result;
+  if (!result.changed) throw new NotPendingError(token.id, token.status, { token, reentry }, verb);
+  return { status: 200, body: { token, reentry } };
 }
 
 /** The agent API: `/v1/tokens…`. */

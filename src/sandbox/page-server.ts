@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
-import { readJsonBody, sendJson } from '../api/http.js';
+import { readJsonBody, sendError, sendJson } from '../api/http.js';
 import type { Mount } from '../api/server.js';
-import { RodizioError, ValidationError } from '../errors.js';
+import { MethodNotAllowedError, NotFoundError, UnavailableError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { packageRoot } from '../package-info.js';
 import { parseOrThrow } from '../validation.js';
@@ -133,7 +133,7 @@ export function createSandboxPage(options: SandboxPageOptions): Mount {
 
   async function act(path: string, body: unknown): Promise<unknown> {
     const driver = options.driver();
-    if (!driver) throw new RodizioError('starting', 'the sandbox is still starting');
+    if (!driver) throw new UnavailableError('the sandbox is still starting');
     switch (path) {
       case 'click': {
         const c = parseOrThrow(Click, body, 'the click');
@@ -195,17 +195,15 @@ export function createSandboxPage(options: SandboxPageOptions): Mount {
   async function serveFile(res: ServerResponse, name: string): Promise<void> {
     const file = basename(name);
     const type = TYPES[extname(file)];
-    if (!type || file !== name) {
-      sendJson(res, 404, { error: { code: 'not_found', message: `no sandbox file ${name}` } });
-      return;
-    }
+    if (!type || file !== name) throw new NotFoundError(`no sandbox file ${name}`);
+    let body: Buffer;
     try {
-      const body = await readFile(join(pageDir, file));
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' });
-      res.end(body);
+      body = await readFile(join(pageDir, file));
     } catch {
-      sendJson(res, 404, { error: { code: 'not_found', message: `no sandbox file ${name}` } });
+      throw new NotFoundError(`no sandbox file ${name}`);
     }
+    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' });
+    res.end(body);
   }
 
   return {
@@ -227,28 +225,23 @@ export function createSandboxPage(options: SandboxPageOptions): Mount {
       }
       if (req.method === 'GET' && rest === 'api/state') {
         const user = url.searchParams.get('user') ?? 'U0ALICE';
-        if (!UserId.safeParse(user).success) {
-          return sendJson(res, 400, {
-            error: { code: 'invalid_request', message: 'user must be a user id such as U0ALICE' },
-          });
-        }
+        if (!UserId.safeParse(user).success) throw new ValidationError('user must be a user id such as U0ALICE');
         return sendJson(res, 200, state(user));
       }
       if (req.method === 'POST' && rest.startsWith('api/')) {
         try {
-          const out = await act(rest.slice(4), await readJsonBody(req));
-          return sendJson(res, 200, out);
+          return sendJson(res, 200, await act(rest.slice(4), await readJsonBody(req)));
         } catch (err) {
-          if (!(err instanceof RodizioError)) logger.error({ err }, 'sandbox action failed');
-          const status = err instanceof ValidationError ? 400 : err instanceof RodizioError ? 409 : 500;
-          const message = err instanceof Error ? err.message : String(err);
-          const issues = err instanceof ValidationError ? err.issues : undefined;
-          return sendJson(res, status, { ok: false, error: message, issues });
+          // The page reads `{ ok: false, error: <message> }`; the status comes from the one mapper.
+          return sendError(req, res, err, logger, () => ({
+            ok: false,
+            error: err instanceof Error ? err.message : String(err),
+            issues: err instanceof ValidationError ? err.issues : undefined,
+          }));
         }
       }
       if (req.method === 'GET') return serveFile(res, rest);
-      req.resume();
-      return sendJson(res, 405, { error: { code: 'method_not_allowed', message: `${req.method} ${url.pathname}` } });
+      throw new MethodNotAllowedError(req.method, url.pathname, ['GET', 'POST']);
     },
   };
 }
