@@ -7,6 +7,12 @@ import { runCli } from './cli/index.js';
 const envFile = process.env.RODIZIO_ENV_FILE ?? '.env';
 if (envFile && existsSync(envFile)) process.loadEnvFile(envFile);
 
+// A promise some listener forgot to await must not end the bridge: log it as one JSON line and keep serving.
+process.on('unhandledRejection', (reason) => {
+  const err = reason instanceof Error ? { type: reason.name, message: reason.message, stack: reason.stack } : reason;
+  process.stderr.write(`${JSON.stringify({ level: 50, time: Date.now(), err, msg: 'unhandled rejection' })}\n`);
+});
+
 // The first Ctrl-C (or SIGTERM) asks the command to stop cleanly; a second one ends the process at once.
 let signals = 0;
 const stopSignal = new Promise<void>((resolve) => {
