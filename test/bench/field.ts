@@ -1,47 +1,25 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import { ManualClock } from '../../src/clock.js';
-import { FileConfig, loadConfig } from '../../src/config.js';
+import { type Config, FileConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createBridge } from '../../src/main.js';
 import { createFakeSlack } from '../../src/sandbox/fake-slack.js';
 import { createSlackDriver } from '../../src/sandbox/slack-driver.js';
 import { type Figure, ms, summarize } from './lib.js';
+import { CHANNEL, config, SIGNING_SECRET, seeded } from './slack.js';
 
-const SIGNING = 'bench-signing-secret';
-const CHANNEL = 'C0FIELD';
 const RUNNER_SECRET = 'bench-secret';
 
 /** 127.0.0.1 to 127.0.0.40: loopback addresses the bench's receivers listen on. */
 const LOOPBACK_HOSTS = Array.from({ length: 40 }, (_, i) => `127.0.0.${i + 1}`);
 
-function fieldConfig(dir: string, name: string, apiUrl: string, postIntervalMs: number) {
+/** The Slack benches' config, with runner `bench` allowed to reach loopback receivers. */
+function fieldConfig(dir: string, name: string, apiUrl: string, postIntervalMs: number): Config {
   return {
-    ...loadConfig({ RODIZIO_SANDBOX: 'false', RODIZIO_PHASE_WATCH: 'false' }),
-    port: 0,
-    dbPath: join(dir, `${name}.db`),
-    apiTokens: new Map([['bench', RUNNER_SECRET]]),
-    logLevel: 'silent' as const,
+    ...config(dir, name, apiUrl, postIntervalMs),
     file: FileConfig.parse({
       runners: { bench: { allow: { webhook_hosts: LOOPBACK_HOSTS, private_networks: true } } },
     }),
-    slack: {
-      botToken: 'xoxb-bench',
-      signingSecret: SIGNING,
-      appToken: undefined,
-      apiUrl,
-      channel: CHANNEL,
-      escalationChannel: undefined,
-      postIntervalMs,
-    },
-  };
-}
-
-function seeded(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
   };
 }
 
@@ -64,7 +42,11 @@ export async function benchClickToFlip(dir: string, n = 1000, clicks = 20): Prom
     schedule: false,
   });
   const port = await bridge.start();
-  const driver = createSlackDriver({ fake, botUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING });
+  const driver = createSlackDriver({
+    fake,
+    botUrl: `http://127.0.0.1:${port}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+  });
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     ids.push(

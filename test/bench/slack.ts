@@ -9,10 +9,11 @@ import { createSlackDriver } from '../../src/sandbox/slack-driver.js';
 import { openDatabase } from '../../src/store/database.js';
 import { type Figure, mib, ms, summarize } from './lib.js';
 
-const SECRET = 'bench-signing-secret';
-const CHANNEL = 'C0BENCH';
+export const SIGNING_SECRET = 'bench-signing-secret';
+export const CHANNEL = 'C0BENCH';
 
-function config(dir: string, name: string, apiUrl: string, postIntervalMs: number): Config {
+/** A bridge config for benches: its own database, port 0, runner `bench`, Slack at the fake's URL. */
+export function config(dir: string, name: string, apiUrl: string, postIntervalMs: number): Config {
   return {
     ...loadConfig({ RODIZIO_SANDBOX: 'false', RODIZIO_PHASE_WATCH: 'false' }),
     port: 0,
@@ -24,7 +25,7 @@ function config(dir: string, name: string, apiUrl: string, postIntervalMs: numbe
     logLevel: 'silent',
     slack: {
       botToken: 'xoxb-bench',
-      signingSecret: SECRET,
+      signingSecret: SIGNING_SECRET,
       appToken: undefined,
       apiUrl,
       channel: CHANNEL,
@@ -35,7 +36,7 @@ function config(dir: string, name: string, apiUrl: string, postIntervalMs: numbe
 }
 
 /** Seeded PRNG so the 429 pattern is the same on every run. */
-function seeded(seed: number) {
+export function seeded(seed: number) {
   let s = seed >>> 0;
   return () => {
     s = (s * 1664525 + 1013904223) >>> 0;
@@ -66,7 +67,11 @@ export async function benchClick(dir: string, n = 1000, background = 10_000): Pr
   }
   const bridge = createBridge({ config: cfg, logger: createLogger({ level: 'silent' }) });
   const port = await bridge.start();
-  const driver = createSlackDriver({ fake, botUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SECRET });
+  const driver = createSlackDriver({
+    fake,
+    botUrl: `http://127.0.0.1:${port}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+  });
   for (let i = 0; i < n; i++) {
     bridge.purgatory.create(
       { id: `click-${i}`, reason: 'approval_needed', prompt: `Deploy ${i}?`, options: ['yes', 'no'] },
