@@ -29,7 +29,7 @@ describe('Slack side effects through the outbox', () => {
       ids.push(res.json.id);
     }
     await t.bridge.worker.drain();
-    // Answered while Slack is down: the card update and the thread reply queue behind the posts.
+    // Answered while Slack is down: its card (posted already answered) and thread reply queue behind nothing else.
     await t.call('POST', `/v1/tokens/${ids[1]}/resolve`, {
       token: ADMIN_SECRET,
       body: { human_input: 'yes', by: 'U0ALICE' },
@@ -37,13 +37,18 @@ describe('Slack side effects through the outbox', () => {
     expect(t.fake.messages(CARDS)).toHaveLength(0);
 
     await runFor(t, clock, 30 * 60_000, 30_000);
-    expect(t.fake.messages(CARDS).map((m) => m.text)).toEqual([
-      expect.stringContaining('one?'),
-      expect.stringContaining('Answered "yes": two?'),
-      expect.stringContaining('three?'),
-    ]);
+    // Each token retries on its own backoff, so the three cards may appear in any order; each appears once.
+    expect(t.fake.messages(CARDS).map((m) => m.text)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('one?'),
+        expect.stringContaining('Answered "yes": two?'),
+        expect.stringContaining('three?'),
+      ]),
+    );
+    expect(t.fake.messages(CARDS)).toHaveLength(3);
     expect(ok(t, 'chat.postMessage')).toHaveLength(4);
-    expect(ok(t, 'chat.update')).toHaveLength(1);
+    // Posted after it was answered, the card needs no update — unless its post got through before the answer.
+    expect(ok(t, 'chat.update').length).toBeLessThanOrEqual(1);
     const resolvedCard = t.card(ids[1] as string);
     expect(t.fake.thread(CARDS, resolvedCard?.ts as string).map((m) => m.text)).toEqual([
       '✅ <@U0ALICE> answered *yes*. The agent has been told.',
