@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { escapeMrkdwn, mrkdwnFit, plainLine, slackDate, truncate } from './text.js';
 import type { RenderedMessage } from './token-card.js';
 
-/** What a phase escalation card shows: an agent's tmux session signalled `PHASE:escalate`. */
+/** What a phase escalation card shows: an agent's tmux session signalled `PHASE:escalate` (or `PHASE:needs_human`). */
 export interface PhaseCardInput {
   tokenId: string;
   project: string;
@@ -72,4 +72,53 @@ export function renderPhaseCard(p: PhaseCardInput): RenderedMessage {
     ? `Escalation closed: ${p.project} ${what} (${p.closed.how})`
     : `🆘 ${p.project} ${what} needs help: ${plainLine(p.reason ?? 'no reason given', 200)}`;
   return { text, blocks };
+}
+
+/** How the phase bridge closed an escalation: the phase file moved on, the session finished, or the file went away. */
+export type PhaseClosing =
+  | { how: 'moved_on'; phase: string }
+  | { how: 'finished'; phase: string }
+  | { how: 'failed'; phase: string }
+  | { how: 'deleted' };
+
+/** What happened, as a clause: "the session moved on to PHASE:awaiting_ci" (the card's *Closed:* line). */
+export function phaseClosingClause(c: PhaseClosing): string {
+  switch (c.how) {
+    case 'moved_on':
+      return `the session moved on to ${plainLine(c.phase, 60)}`;
+    case 'finished':
+      return `the session finished: ${plainLine(c.phase, 60)}`;
+    case 'failed':
+      return `the session failed: ${plainLine(c.phase, 60)}`;
+    case 'deleted':
+      return 'the phase file was deleted';
+  }
+}
+
+const sentence = (clause: string) => `${clause.charAt(0).toUpperCase()}${clause.slice(1)}.`;
+
+/**
+ * The thread note when the phase bridge closes an escalation: what happened, and that replies now stay in
+ * Slack. It replaces the generic "Cancelled by …" decision reply, which says nothing true about a session.
+ */
+export function renderPhaseClosingNote(c: PhaseClosing, session: string): string {
+  return `🔒 Escalation closed. ${escapeMrkdwn(sentence(phaseClosingClause(c)))} Replies here are no longer typed into \`${escapeMrkdwn(session)}\`.`;
+}
+
+/**
+ * The thread note for a reply to an escalation that has closed: it was not typed into the session, why, and —
+ * while the session still runs — how to reach it.
+ */
+export function renderClosedReplyNote(p: {
+  session: string;
+  /** Why the escalation is closed, as a clause: "this escalation closed when the session moved on to …". */
+  closed: string;
+  running: boolean;
+  /** The `rodizio escalate …` command that opens a new escalation for this session. */
+  escalateCommand: string;
+}): string {
+  const head = `Not forwarded to ${escapeMrkdwn(p.session)}: ${escapeMrkdwn(p.closed)}`;
+  return p.running
+    ? `${head}. Start a new escalation with \`${escapeMrkdwn(p.escalateCommand)}\` or wait for the next one.`
+    : `${head}, and the session is no longer running.`;
 }

@@ -1,8 +1,16 @@
 import type { ActionsBlock, Button, ContextBlock, KnownBlock, StaticSelect } from '@slack/types';
 import type { Token } from '../src/domain/token.js';
-import { describeAnswer, githubIssueUrl, isDangerous, REASON_DISPLAY, SEVERITY_DISPLAY, who } from './display.js';
+import {
+  describeAnswer,
+  githubIssueUrl,
+  isDangerous,
+  joinNames,
+  REASON_DISPLAY,
+  SEVERITY_DISPLAY,
+  who,
+} from './display.js';
 import { ActionId, BlockId, encodeOptionValue } from './ids.js';
-import { escapeMrkdwn, mrkdwnFit, plainLine, slackDate, truncate } from './text.js';
+import { endSentence, escapeMrkdwn, mrkdwnFit, plainLine, slackDate, stripEmphasis, truncate } from './text.js';
 
 /** Options beyond this many are offered in a select menu rather than as buttons. */
 export const MAX_OPTION_BUTTONS = 5;
@@ -10,12 +18,12 @@ export const MAX_OPTION_BUTTONS = 5;
 /** What the card shows besides the token itself; gathered by the caller (blocks do no I/O). */
 export interface CardState {
   now: number;
-  /** The token's deadline as epoch ms (offset-less deadlines already read as UTC). */
+  /** The token's deadline as epoch ms (naive deadlines already read with the token's `time_offset`). */
   deadlineMs?: number | null;
   /** Thread replies answer the token (rather than only adding notes). */
   threadResolves: boolean;
-  /** Choices made so far toward `required_approvals`. */
-  approvals?: { user: string; option: string }[];
+  /** Choices made toward `required_approvals` (kept after the token resolves: the card names every approver). */
+  approvals?: Approval[];
   /** Somebody said "I'm on it". */
   claim?: { user: string; until: number } | null;
   /** The deadline passed and the token was escalated (still pending). */
@@ -26,6 +34,13 @@ export interface CardState {
   githubWebBase?: string;
   /** Offer the "I'm on it" button. */
   claimable?: boolean;
+}
+
+/** One person's choice toward a token's `required_approvals`. */
+export interface Approval {
+  user: string;
+  userName?: string | null;
+  option: string;
 }
 
 export interface RenderedMessage {
@@ -60,7 +75,7 @@ export function cardFallbackText(token: Token): string {
   const prompt = plainLine(token.prompt || label, 200);
   switch (token.status) {
     case 'resolved':
-      return `✅ Answered "${describeAnswer(token.human_input, 100)}": ${prompt} (${token.id})`;
+      return `✅ Answered "${describeAnswer(token.human_input, 100, token.answer_schema)}": ${prompt} (${token.id})`;
     case 'cancelled':
       return `🚫 Cancelled: ${prompt} (${token.id})`;
     case 'expired':
@@ -83,12 +98,18 @@ export function metaContext(token: Token, state: CardState): ContextBlock {
     const overdue = state.deadlineMs <= state.now && token.status === 'pending';
     parts.push(`⏰ ${overdue ? 'overdue since' : 'due'} ${slackDate(state.deadlineMs)}`);
   }
+  // The agent wrote naive local times: say which offset rodizio read them with, so a wrong guess is visible.
+  if (token.time_offset) {
+    const why = token.time_offset.timezone ?? 'inferred from created_at';
+    parts.push(`🕰️ agent times read as UTC${token.time_offset.assumed} (${escapeMrkdwn(truncate(why, 60))})`);
+  }
   parts.push(`\`${token.id}\``);
   return { type: 'context', elements: parts.map((text) => ({ type: 'mrkdwn', text })) };
 }
 
 function confirmFor(token: Token, option: string) {
-  const prompt = token.prompt ? `: ${plainLine(token.prompt, 200)}` : '';
+  // Confirm text is plain_text: Slack would show the prompt's emphasis markers as typed.
+  const prompt = token.prompt ? `: ${plainLine(stripEmphasis(token.prompt), 200)}` : '';
   return {
     title: { type: 'plain_text' as const, text: 'Are you sure?' },
     text: { type: 'plain_text' as const, text: truncate(`Answer “${plainLine(option, 60)}”${prompt}`, 300) },
@@ -183,11 +204,9 @@ function statusLines(token: Token, state: CardState): string[] {
       );
     }
   } else if (token.status === 'resolved') {
-    const answer = escapeMrkdwn(describeAnswer(token.human_input, 1500));
+    const answer = escapeMrkdwn(describeAnswer(token.human_input, 1500, token.answer_schema));
     const via = token.answered_via ? ` via ${token.answered_via.replace('_', ' ')}` : '';
-    lines.push(
-      `*Answer:* ${answer}\nby ${who(token.answered_by, token.answered_by_name)}${via}, ${slackDate(closedAt(token))}`,
-    );
+    lines.push(`*Answer:* ${answer}\nby ${answeredBy(token, state.approvals)}${via}, ${slackDate(closedAt(token))}`);
   } else if (token.status === 'cancelled') {
     lines.push(`*Cancelled* by ${who(token.answered_by, token.answered_by_name)}, ${slackDate(closedAt(token))}`);
   } else {
@@ -195,6 +214,16 @@ function statusLines(token: Token, state: CardState): string[] {
   }
   if (state.blockedAt) lines.push(`🏷️ GitHub issue labelled \`blocked\` ${slackDate(state.blockedAt)}`);
   return lines;
+}
+
+/**
+ * Who answered: every approver of the winning option when a quorum decided (the last click alone would hide
+ * the others), else the one person.
+ */
+function answeredBy(token: Token, approvals: Approval[] = []): string {
+  const approvers = token.required_approvals > 1 ? approvals.filter((a) => a.option === token.human_input) : [];
+  if (approvers.length > 1) return joinNames(approvers.map((a) => who(a.user, a.userName)));
+  return who(token.answered_by, token.answered_by_name);
 }
 
 function closedAt(token: Token): number {
@@ -240,11 +269,15 @@ export function renderTokenCard(token: Token, state: CardState): RenderedCard {
   };
 }
 
-/** The thread reply recording a decision, so the channel history says who decided what. */
-export function renderDecisionReply(token: Token): RenderedMessage {
+/**
+ * The thread reply recording a decision, so the channel history says who decided what. `approvals` are the
+ * quorum's choices (see CardState), so a reply to a two-approval token names both approvers.
+ */
+export function renderDecisionReply(token: Token, approvals: Approval[] = []): RenderedMessage {
   let text: string;
   if (token.status === 'resolved') {
-    text = `✅ ${who(token.answered_by, token.answered_by_name)} answered *${escapeMrkdwn(describeAnswer(token.human_input, 1000))}*. The agent has been told.`;
+    const answer = escapeMrkdwn(describeAnswer(token.human_input, 1000, token.answer_schema));
+    text = `${endSentence(`✅ ${answeredBy(token, approvals)} answered *${answer}*`)} The agent has been told.`;
   } else if (token.status === 'cancelled') {
     text = `🚫 Cancelled by ${who(token.answered_by, token.answered_by_name)}. The agent has been told.`;
   } else {

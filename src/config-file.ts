@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { parseHostPattern, parseUrlPrefix } from './delivery/url-patterns.js';
 import { Answerers, Delivery } from './domain/token.js';
 import { ConfigError } from './errors.js';
+import { SubscriptionInput } from './events/event.js';
+import { isValidTimeZone } from './time.js';
 
 const Name = z.string().regex(/^[\w.-]{1,100}$/, 'may hold letters, digits, ".", "_" and "-" only');
 
@@ -110,6 +112,19 @@ export const RunnerDefaults = z.strictObject({
   delivery: Delivery.optional(),
   /** Which delivery targets the runner's tokens may name. */
   allow: DeliveryAllow.optional(),
+  /**
+   * The IANA time zone the runner's agents write naive times in (`America/New_York`): Python's `datetime.now()`
+   * has no offset. Without it, an offset is inferred per token from a naive created_at (see src/lifecycle/time-zones.ts).
+   */
+  timezone: z
+    .string()
+    .refine(isValidTimeZone, { error: (i) => `"${String(i.input)}" is not an IANA time zone such as America/New_York` })
+    .optional(),
+  /**
+   * Webhooks that receive this runner's audit events (`[{url, types?, project?}]`), signed with its secret. Written
+   * by the operator, so trusted like `delivery`; they cannot be deleted through the API.
+   */
+  subscriptions: z.array(SubscriptionInput).max(100).optional(),
 });
 
 /** The optional JSON file named by RODIZIO_CONFIG: routing and policies. */

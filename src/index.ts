@@ -4,4 +4,15 @@
  */
 export * from './client/index.js';
 export type { AnswerSchema, AnswerValue } from './domain/answer-schema.js';
-export type { Delivery, Outcome, Reason, Reentry, Severity, Token, TokenInput, TokenStatus } from './domain/token.js';
+export type {
+  Delivery,
+  Outcome,
+  Reason,
+  Reentry,
+  Severity,
+  TimeOffset,
+  Token,
+  TokenInput,
+  TokenPatch,
+  TokenStatus,
+} from './domain/token.js';

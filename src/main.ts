@@ -3,8 +3,11 @@ import type { Server } from 'node:http';
 import { registerHandlers } from '../handlers/index.js';
 import { createAuthenticator } from './api/auth.js';
 import { registerHealthRoutes } from './api/health-routes.js';
+import { registerImportRoutes } from './api/import-routes.js';
 import { createRouter } from './api/router.js';
 import { createRequestListener, createServer, listen, type Mount } from './api/server.js';
+import { registerEventRoutes } from './api/events-routes.js';
+import type { StreamOptions } from './api/sse.js';
 import { registerTokenRoutes } from './api/tokens-routes.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
@@ -14,6 +17,9 @@ import { createDeliveryPlanner } from './delivery/planner.js';
 import { createDeliveryGuard } from './delivery/targets.js';
 import { createTmux } from './delivery/tmux.js';
 import { RodizioError } from './errors.js';
+import { createEventDeliveryJobs } from './events/delivery.js';
+import { createEventFeed } from './events/feed.js';
+import { createSubscriptions, EVENT_DELIVERY_KIND, type Subscriptions } from './events/subscriptions.js';
 import { createFollowupRules, type FollowupRules } from './followups/rules.js';
 import { createScheduler, type Scheduler } from './followups/scheduler.js';
 import { createSweeps, type Sweeps } from './followups/sweeps.js';
@@ -36,6 +42,7 @@ import { createSlackPlanner } from './slack/planner.js';
 import { createChangeWatcher } from './store/change-watcher.js';
 import { createCheckpointer } from './store/checkpointer.js';
 import { type Db, openDatabase } from './store/database.js';
+import { createEventFeedStore } from './store/event-feed.js';
 import { createFollowupStore } from './store/followups.js';
 import { createIntakeStore } from './store/intake.js';
 import { createPhaseFileStore } from './store/phase-files.js';
@@ -55,15 +62,21 @@ export function buildPlanners(config: Config): EffectPlanner[] {
 export function openPurgatory(
   config: Config,
   clock: Clock = systemClock,
-): { db: Db; purgatory: Purgatory; close(): void } {
+  logger?: Logger,
+): { db: Db; purgatory: Purgatory; subscriptions: Subscriptions; close(): void } {
   const db = openDatabase(config.dbPath);
+  // Event subscriptions are planned in the transaction of each audit event, in the server and the CLI alike.
+  const subscriptions = createSubscriptions({ db, config, clock });
   const purgatory = createPurgatory({
     db,
     clock,
     planners: buildPlanners(config),
     checkDelivery: createDeliveryGuard(config),
+    runnerTimeZone: (runner) => config.file.runners[runner]?.timezone,
+    logger,
+    eventPlanner: subscriptions.planner,
   });
-  return { db, purgatory, close: () => db.close() };
+  return { db, purgatory, subscriptions, close: () => db.close() };
 }
 
 export interface BridgeOptions {
@@ -79,6 +92,8 @@ export interface BridgeOptions {
    * staleness): the outbox, sweeps and phase watcher have already stopped; the CLI then exits.
    */
   onLockLost?: () => void;
+  /** Event stream tuning (heartbeat, slow-client bounds); tests shorten them. */
+  eventStream?: StreamOptions;
 }
 
 /** The port cannot be taken: said in one line, before anything else has started. */
@@ -104,13 +119,14 @@ export function createBridge({
   schedule = true,
   github,
   onLockLost,
+  eventStream,
 }: BridgeOptions): Bridge {
   // Sandbox without runner secrets: one `demo` runner, its secret kept next to the database.
   const config: Config =
     given.sandbox && given.apiTokens.size === 0
       ? { ...given, apiTokens: new Map([['demo', readOrCreateSandboxToken(given.dbPath)]]) }
       : given;
-  const { db, purgatory } = openPurgatory(config, clock);
+  const { db, purgatory, subscriptions } = openPurgatory(config, clock, logger);
   const followupStore = createFollowupStore(db);
   const rules = createFollowupRules({ purgatory, store: followupStore, config, clock, logger });
   const sweeps = createSweeps({ rules, store: followupStore, purgatory, config, clock, logger });
@@ -130,10 +146,12 @@ export function createBridge({
     logger: logger.child({ component: 'outbox' }),
     kinds,
     onDead: (job, error) => {
-      const delivery = job.kind.startsWith('deliver.');
+      // An event subscription's delivery is not the agent's answer: its own event type, no note on the card.
+      const subscription = job.kind === EVENT_DELIVERY_KIND;
+      const delivery = job.kind.startsWith('deliver.') && !subscription;
       purgatory.stores.events.append({
         tokenId: job.token_id,
-        type: delivery ? 'delivery_dead' : 'outbox_dead',
+        type: subscription ? 'subscription_dead' : delivery ? 'delivery_dead' : 'outbox_dead',
         atMs: clock.now(),
         data: { job_id: job.id, kind: job.kind, error },
       });
@@ -149,6 +167,7 @@ export function createBridge({
   const noteOnce = createOnceNotes(purgatory);
   const tmux = createTmux({ socketName: config.tmuxSocket });
   Object.assign(kinds, createDeliveryJobs({ purgatory, config, clock, tmux, note: noteOnce }));
+  Object.assign(kinds, createEventDeliveryJobs({ subscriptions, config }));
   const phase = createPhaseBridge({
     purgatory,
     store: createPhaseFileStore(db),
@@ -197,6 +216,13 @@ export function createBridge({
   }
   purgatory.onOutbox(() => worker.wake());
   watcher.onChange(() => worker.wake());
+  // The event feed hears of this process's events on the bus and of other processes' (the CLI) from the watcher.
+  const feed = createEventFeed({ store: createEventFeedStore(db), logger: logger.child({ component: 'event-feed' }) });
+  purgatory.onEvent(() => feed.wake());
+  watcher.onChange(() => {
+    feed.wake();
+    subscriptions.invalidate();
+  });
 
   const router = createRouter();
   const auth = createAuthenticator(config.apiTokens, config.adminToken);
@@ -214,6 +240,8 @@ export function createBridge({
     },
   });
   registerTokenRoutes(router, { purgatory, waiters, auth });
+  registerEventRoutes(router, { feed, subscriptions, auth, stream: eventStream });
+  registerImportRoutes(router, { purgatory, auth, runners: () => [...config.apiTokens.keys()] });
   const server: Server = createServer(createRequestListener({ router, logger, mounts }));
   // Long-polls hold a request for up to 60 s; keep Node's request timeout comfortably above that.
   server.requestTimeout = 90_000;

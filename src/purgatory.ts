@@ -3,11 +3,14 @@ import { ValidationError } from './errors.js';
 import { createCore } from './lifecycle/core.js';
 import { createCreateOps } from './lifecycle/create.js';
 import { createHousekeeping } from './lifecycle/housekeeping.js';
+import { createImportOps } from './lifecycle/import.js';
+import { createPatchOps } from './lifecycle/patch.js';
 import { createSettleOps } from './lifecycle/settle.js';
 import type { ChangeContext, ListResult, PurgatoryOptions } from './lifecycle/types.js';
 import { writeTransaction } from './store/database.js';
 import { rowToToken } from './store/tokens.js';
 
+export type { PatchResult } from './lifecycle/patch.js';
 export type {
   Actor,
   Answer,
@@ -28,11 +31,15 @@ export type {
 export function createPurgatory(options: PurgatoryOptions) {
   const core = createCore(options);
   const { db, clock, tokens, events, outbox, notes, approvals, bus, plan, mustGet, reentryOf } = core;
+  const createOps = createCreateOps(core, options.checkDelivery);
 
   return {
-    ...createCreateOps(core, options.checkDelivery),
+    ...createOps,
+    // Imported pending tokens are created through createOps, so they get everything a new token gets.
+    ...createImportOps(core, createOps.create, options.checkDelivery),
     ...createSettleOps(core),
     ...createHousekeeping(core),
+    ...createPatchOps(core),
 
     /** The token, or NotFoundError. */
     get(id: string): Token {
@@ -150,6 +157,15 @@ export function createPurgatory(options: PurgatoryOptions) {
     onSettled(listener: (tokenId: string) => void): () => void {
       bus.on('settled', listener);
       return () => bus.off('settled', listener);
+    },
+
+    /**
+     * Called with the seq of every audit event this process appends, during its transaction: read the table
+     * after a tick (the event feed does), never inside the listener.
+     */
+    onEvent(listener: (seq: number) => void): () => void {
+      bus.on('event', listener);
+      return () => bus.off('event', listener);
     },
 
     /** Called whenever this process enqueues outbox jobs. */

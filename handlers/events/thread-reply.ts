@@ -44,7 +44,8 @@ export function createThreadReplyRecorder(deps: HandlerDeps): EventRecorder {
     const m = parsed.data;
     if (m.user === botUserId || m.thread_ts === m.ts) return;
     const token = deps.purgatory.findBySlackMessage(m.channel, m.thread_ts);
-    if (token?.status !== 'pending') return;
+    // A closed phase escalation's thread is recorded too, so the replier can be told nothing was forwarded.
+    if (!token || (token.status !== 'pending' && token.kind !== 'phase_escalation')) return;
     deps.intake.record(ThreadReply, messageKey(m.channel, m.ts), {
       token_id: token.id,
       channel: m.channel,
@@ -71,6 +72,10 @@ export function createThreadReplyProcessor(deps: HandlerDeps): IntakeProcessor<T
   return async (reply, ctx) => {
     const token = deps.purgatory.find(reply.token_id);
     const retry = ctx.attempt > 1;
+    if (token?.status !== 'pending' && token?.kind === 'phase_escalation') {
+      await deps.phase.replyToClosed(token, { user: reply.user });
+      return 'done';
+    }
     if (token?.status !== 'pending') {
       // An earlier attempt may have answered with this very reply before its process stopped.
       const ours = retry && token?.answered_by === reply.user && token.human_input === reply.text;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Reentry, Token, TokenInput } from '../domain/token.js';
+import { Reentry, Token, TokenInput, TokenPatch } from '../domain/token.js';
 import { MAX_JSON_DEPTH } from '../json.js';
 import { CancelBody, ListQuery, ResolveBody } from './tokens-routes.js';
 
@@ -50,12 +50,16 @@ export function buildOpenApi(version: string) {
       version,
       description:
         'Agents hand rodizio a semaphore token when they need a person; rodizio returns a reentry once somebody answers. ' +
-        'Authenticate with `Authorization: Bearer <runner secret>`. Times without an offset are read as UTC.',
+        'Authenticate with `Authorization: Bearer <runner secret>`. Times without an offset (Python naive datetimes) ' +
+        "are the agent's local time: read in the runner's declared time zone (`runners.<name>.timezone`), else at the " +
+        'offset a naive `created_at` shows against the arrival time (30 min to 14 h, whole quarter hours, ±2 min), ' +
+        "else as UTC; what was assumed is the token's `time_offset`. Times are returned exactly as sent.",
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
         TokenInput: schema(TokenInput, 'input'),
+        TokenPatch: schema(TokenPatch, 'input'),
         Token: schema(Token, 'output'),
         TokenList: schema(TokenList, 'output'),
         Reentry: schema(Reentry, 'output'),
@@ -91,6 +95,21 @@ export function buildOpenApi(version: string) {
           summary: 'Read one token: the 14 interoperable keys plus extensions and state',
           parameters: [idParam],
           responses: { '200': { description: 'The token', ...json('Token') }, ...errors(401, 403, 404) },
+        },
+        patch: {
+          summary:
+            "Change a pending token's deadline, escalation, severity, prompt or options (its runner or the admin token)",
+          description:
+            'One transaction: the change, a `patched` audit event with old and new values, and a card update. A naive ' +
+            'deadline is read with the same time-zone rule as at create. A changed deadline re-arms the "deadline soon" ' +
+            'warning; a token already escalated stays escalated. New options must keep every destructive option and ' +
+            'the `resolve:<option>` of the expiry policy. Values equal to the stored ones change nothing.',
+          parameters: [idParam],
+          requestBody: { required: true, ...json('TokenPatch') },
+          responses: {
+            '200': { description: 'The token as changed', ...json('Token') },
+            ...errors(400, 401, 403, 404, 409, 413, 415),
+          },
         },
       },
       '/v1/tokens/{id}/cancel': {

@@ -70,6 +70,14 @@ export function registerTokenRoutes(router: Router, { purgatory, waiters, auth }
       assertOwner(actor, token);
       return { status: 200, body: token };
     })
+    .add('PATCH', '/v1/tokens/:id', async ({ req, params }) => {
+      const actor = auth.authenticate(req);
+      const token = purgatory.get(params.id as string);
+      assertOwner(actor, token);
+      // As for cancel: 404 and 403 before the body is looked at; `patch` checks it (400) and the status (409).
+      const result = purgatory.patch(token.id, await readJsonBody(req), actor);
+      return { status: 200, body: result.token };
+    })
     .add('GET', '/v1/tokens/:id/events', ({ req, params }) => {
       const actor = auth.authenticate(req);
       const token = purgatory.get(params.id as string);

@@ -55,6 +55,12 @@ export function describeToken(t: Token, history: { type: string; at: string; act
   field('github issue', t.github_issue);
   field('created', t.created_at);
   field('deadline', t.deadline);
+  field(
+    'time offset',
+    t.time_offset
+      ? `naive times read at UTC${t.time_offset.assumed} (${t.time_offset.timezone ?? 'inferred from created_at'})`
+      : null,
+  );
   field('expiry policy', t.deadline ? t.expiry_policy : null);
   field('escalation', t.escalation);
   field('slack', t.slack ? `${t.slack.channel} ${t.slack.ts}` : null);

@@ -8,16 +8,26 @@ import { packageVersion } from '../package-info.js';
 import { BUSY_TIMEOUT_MS, isDatabaseBusy } from '../store/database.js';
 import { type CliIo, type Command, type CommandContext, UsageError } from './command.js';
 import { demoCommand } from './demo-command.js';
+import { importCommand } from './import-command.js';
 import { deliveriesCommand, exportCommand, manifestCommand, outboxCommand, redeliverCommand } from './ops-commands.js';
 import { escalateCommand } from './phase-commands.js';
 import { migrateCommand, serveCommand } from './server-commands.js';
-import { cancelCommand, gcCommand, listCommand, resolveCommand, showCommand, voidCommand } from './token-commands.js';
+import {
+  cancelCommand,
+  gcCommand,
+  listCommand,
+  patchCommand,
+  resolveCommand,
+  showCommand,
+  voidCommand,
+} from './token-commands.js';
 
 export const COMMANDS: Command[] = [
   serveCommand,
   listCommand,
   showCommand,
   resolveCommand,
+  patchCommand,
   cancelCommand,
   voidCommand,
   escalateCommand,
@@ -26,6 +36,7 @@ export const COMMANDS: Command[] = [
   deliveriesCommand,
   redeliverCommand,
   exportCommand,
+  importCommand,
   manifestCommand,
   demoCommand,
   migrateCommand,

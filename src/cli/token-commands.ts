@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
-import { TokenStatus } from '../domain/token.js';
-import { parseDuration } from '../time.js';
+import { Severity, TokenStatus } from '../domain/token.js';
+import { formatIsoTime, parseDuration } from '../time.js';
 import { type Command, JSON_OPTION, UsageError } from './command.js';
 import { describeToken, TOKEN_HEADERS, table, tokenRow } from './format.js';
 
@@ -102,6 +102,75 @@ export const resolveCommand: Command = {
       return 1;
     }
     if (!values.json) io.stdout(`resolved ${result.token.id} with ${answerText(humanInput)}\n`);
+    return 0;
+  },
+};
+
+/** `--deadline`: an ISO time (naive ones read like the agent's), a duration from now (`2h`), or `none`. */
+function deadlineOption(text: string, nowMs: number): string | null {
+  if (text === 'none') return null;
+  const ahead = parseDuration(text);
+  return ahead === undefined ? text : formatIsoTime(nowMs + ahead);
+}
+
+export const patchCommand: Command = {
+  name: 'patch',
+  summary: "Change a pending token's deadline, escalation, severity, prompt or options",
+  usage:
+    'rodizio patch <token-id> [--deadline <time|duration|none>] [--escalation <who|none>] ' +
+    '[--severity info|warning|critical] [--prompt <text>] [--options a,b] [--by <name>] [--json]',
+  details: [
+    '--deadline takes an ISO time or a duration from now (2h, 1d); a time without an offset is read like the',
+    "agent's own: in the runner's time zone, else at the offset inferred when the token was created, else UTC.",
+    '"none" clears the deadline or the escalation. --options replaces the options (comma-separated).',
+    'The card is updated; a token already escalated stays escalated.',
+  ].join('\n'),
+  options: {
+    deadline: { type: 'string' },
+    escalation: { type: 'string' },
+    severity: { type: 'string' },
+    prompt: { type: 'string' },
+    options: { type: 'string' },
+    by: { type: 'string' },
+    ...JSON_OPTION,
+  },
+  positionals: 1,
+  run({ store, positionals, values, io }) {
+    const text = (name: string) => values[name] as string | undefined;
+    const changes: Record<string, unknown> = {};
+    const deadline = text('deadline');
+    if (deadline !== undefined) changes.deadline = deadlineOption(deadline, io.clock.now());
+    const escalation = text('escalation');
+    if (escalation !== undefined) changes.escalation = escalation === 'none' ? null : escalation;
+    const severity = text('severity');
+    if (severity !== undefined) {
+      if (!Severity.safeParse(severity).success) {
+        throw new UsageError(`--severity must be one of ${Severity.options.join(', ')}`);
+      }
+      changes.severity = severity;
+    }
+    const prompt = text('prompt');
+    if (prompt !== undefined) changes.prompt = prompt;
+    const options = text('options');
+    if (options !== undefined) changes.options = options.split(',').map((o) => o.trim());
+    if (Object.keys(changes).length === 0) {
+      throw new UsageError('give at least one of --deadline, --escalation, --severity, --prompt, --options');
+    }
+    const { purgatory } = store();
+    // The CLI works on the database directly, as the operator: it may change any runner's token.
+    const result = purgatory.patch(positionals[0] as string, changes, {
+      runner: text('by') ?? defaultActor(),
+      admin: true,
+    });
+    if (values.json) {
+      io.stdout(
+        `${JSON.stringify({ changed: result.changed, fields: result.fields, token: result.token }, null, 2)}\n`,
+      );
+    } else if (result.changed) {
+      io.stdout(`patched ${result.token.id}: ${result.fields.join(', ')}\n`);
+    } else {
+      io.stdout(`${result.token.id} already has these values; nothing changed\n`);
+    }
     return 0;
   },
 };

@@ -1,4 +1,4 @@
-import type { Reentry, Token, TokenInput, TokenStatus } from '../domain/token.js';
+import type { Reentry, Token, TokenInput, TokenPatch, TokenStatus } from '../domain/token.js';
 
 export interface RodizioClientOptions {
   /** Where the bridge listens, e.g. `http://127.0.0.1:3000`. */
@@ -121,6 +121,14 @@ export class RodizioClient {
 
   async getToken(id: string): Promise<Token> {
     return (await this.#request('GET', `/v1/tokens/${encodeURIComponent(id)}`)).json as Token;
+  }
+
+  /**
+   * Changes a pending token's deadline, escalation, severity, prompt or options (what the Python purgatory's
+   * `save()` did by overwriting). A RodizioApiError 409 means it has left pending (the body has the reentry).
+   */
+  async patchToken(id: string, changes: TokenPatch): Promise<Token> {
+    return (await this.#request('PATCH', `/v1/tokens/${encodeURIComponent(id)}`, changes)).json as Token;
   }
 
   async listTokens(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseIsoTime } from '../time.js';
+import { parseIsoTime, parseIsoTimeAt, parseUtcOffset } from '../time.js';
 import { AnswerSchema } from './answer-schema.js';
 
 /** Why an agent stopped; the six reasons of the interoperable format. */
@@ -27,7 +27,8 @@ export const AnswerVia = z.enum(['button', 'form', 'thread', 'cli', 'api', 'slas
 export type AnswerVia = z.infer<typeof AnswerVia>;
 
 export const IsoTime = z.string().refine((s) => parseIsoTime(s) !== undefined, {
-  message: 'must be an ISO 8601 time such as 2025-01-01T12:00:00 (a time without an offset is read as UTC)',
+  message:
+    "must be an ISO 8601 time such as 2025-01-01T12:00:00 (a time without an offset is read in the runner's time zone, else UTC)",
 });
 
 /** Standard base64 (not URL-safe), padded; the empty string is allowed. */
@@ -159,6 +160,51 @@ export const Followup = z.object({
 });
 export type Followup = z.infer<typeof Followup>;
 
+/**
+ * What rodizio assumed about a token's naive (offset-less) times: the offset it read them with and why. Absent
+ * when every time carried an offset or none was assumed (naive times read as UTC). The strings themselves are
+ * always returned exactly as sent.
+ */
+export const TimeOffset = z.object({
+  /** The UTC offset applied to the naive deadline (or, without one, to the naive created_at), e.g. "-05:00". */
+  assumed: z.string().regex(/^[+-]\d{2}:\d{2}$/),
+  /** `created_at`: inferred from created_at against the arrival time; `runner_timezone`: the runner's declared zone. */
+  from: z.enum(['created_at', 'runner_timezone']),
+  /** The IANA zone, when `from` is `runner_timezone`. */
+  timezone: z.string().optional(),
+});
+export type TimeOffset = z.infer<typeof TimeOffset>;
+
+/** The instant of the token's deadline as rodizio reads it (naive deadlines shifted by the assumed offset). */
+export function tokenDeadlineMs(token: { deadline: string | null; time_offset?: TimeOffset | null }): number | null {
+  if (token.deadline === null) return null;
+  const offset = token.time_offset ? (parseUtcOffset(token.time_offset.assumed) ?? 0) : 0;
+  return parseIsoTimeAt(token.deadline, offset) ?? null;
+}
+
+/**
+ * `PATCH /v1/tokens/:id`: what may change on a pending token. At least one key; unknown keys are refused.
+ * A naive deadline is read with the same time-zone rule as at create.
+ */
+export const TokenPatch = z
+  .strictObject({
+    deadline: IsoTime.nullable().optional(),
+    escalation: z.string().max(200).nullable().optional(),
+    severity: Severity.optional(),
+    prompt: z.string().max(20_000).optional(),
+    options: z.array(z.string().min(1).max(2000)).max(100).optional(),
+  })
+  .refine((p) => Object.values(p).some((v) => v !== undefined), {
+    message: 'give at least one of deadline, escalation, severity, prompt, options',
+  })
+  .superRefine((p, ctx) => {
+    if (p.options && new Set(p.options).size !== p.options.length) {
+      ctx.addIssue({ code: 'custom', path: ['options'], message: 'options must be distinct' });
+    }
+  });
+export type TokenPatch = z.input<typeof TokenPatch>;
+export type ParsedTokenPatch = z.output<typeof TokenPatch>;
+
 /** A token as rodizio returns it: the 14 interoperable keys, the extensions, and its state. */
 export const Token = z.object({
   id: z.string(),
@@ -189,6 +235,8 @@ export const Token = z.object({
   required_approvals: z.int(),
   destructive_options: z.array(z.string()),
   thread_resolves: z.boolean().nullable(),
+  /** The offset rodizio read naive times with, and why; null when it assumed none (naive times read as UTC). */
+  time_offset: TimeOffset.nullable(),
   status: TokenStatus,
   /** When rodizio stored it (its own clock; `created_at` is the agent's). */
   received_at: z.string(),

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock } from '../clock.js';
 import type { Outcome, Reentry, TokenStatus } from '../domain/token.js';
 import { NotFoundError } from '../errors.js';
+import { hookEventStore } from '../events/append-hook.js';
 import { type ApprovalStore, createApprovalStore } from '../store/approvals.js';
 import type { Db } from '../store/database.js';
 import { createEventStore, type EventStore } from '../store/events.js';
@@ -9,6 +10,7 @@ import { createNoteStore, type NoteStore } from '../store/notes.js';
 import { createOutboxStore, type OutboxStore } from '../store/outbox.js';
 import { createTokenStore, rowToToken, type TokenRow, type TokenStore } from '../store/tokens.js';
 import { formatIsoTime } from '../time.js';
+import { createTimeReader, type TimeReader } from './time-zones.js';
 import type { Change, PurgatoryOptions } from './types.js';
 
 export const OUTCOME_OF: Record<Exclude<TokenStatus, 'pending'>, Outcome> = {
@@ -21,14 +23,22 @@ export const OUTCOME_OF: Record<Exclude<TokenStatus, 'pending'>, Outcome> = {
  * What every lifecycle operation shares: the stores, the event bus that wakes long-polls and the outbox, the
  * planners that turn a change into outbox jobs, and the reentry a closed token reads as.
  */
-export function createCore({ db, clock, planners = [] }: PurgatoryOptions): Core {
+export function createCore({ db, clock, planners = [], runnerTimeZone, logger, eventPlanner }: PurgatoryOptions): Core {
   const tokens = createTokenStore(db);
-  const events = createEventStore(db);
   const outbox = createOutboxStore(db);
   const notes = createNoteStore(db);
   const approvals = createApprovalStore(db);
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
+  // Every audit event passes this hook: it wakes the event feed and plans subscription deliveries (src/events/).
+  const events = hookEventStore(createEventStore(db), {
+    db,
+    outbox,
+    bus,
+    owner: (id) => tokens.get(id),
+    planner: eventPlanner,
+  });
+  const times = createTimeReader({ runnerTimeZone, logger });
 
   function plan(change: Change, nowMs: number): number {
     let n = 0;
@@ -77,7 +87,7 @@ export function createCore({ db, clock, planners = [] }: PurgatoryOptions): Core
     };
   }
 
-  return { db, clock, tokens, events, outbox, notes, approvals, bus, plan, mustGet, reentryOf };
+  return { db, clock, tokens, events, outbox, notes, approvals, bus, times, plan, mustGet, reentryOf };
 }
 
 export interface Core {
@@ -88,8 +98,10 @@ export interface Core {
   outbox: OutboxStore;
   notes: NoteStore;
   approvals: ApprovalStore;
-  /** `settled` (token id) wakes long-polls; `outbox` wakes the worker. */
+  /** `settled` (token id) wakes long-polls; `outbox` wakes the worker; `event` (seq) wakes the event feed. */
   bus: EventEmitter;
+  /** Reads naive times with the runner's time zone or an inferred offset (see time-zones.ts). */
+  times: TimeReader;
   /** Enqueues the planners' jobs for a change; returns how many. */
   plan(change: Change, nowMs: number): number;
   mustGet(id: string): TokenRow;

@@ -3,23 +3,46 @@ import { ConflictError, ForbiddenError, ValidationError } from '../errors.js';
 import { generateTokenId } from '../ids.js';
 import { contentHash } from '../json.js';
 import { writeTransaction } from '../store/database.js';
-import { type NewTokenRow, newRowToToken, rowToToken, type TokenExt } from '../store/tokens.js';
-import { formatIsoTime, parseIsoTime } from '../time.js';
+import { type NewTokenRow, newRowToToken, rowToToken, type TokenExt, type TokenRow } from '../store/tokens.js';
+import { formatIsoTime } from '../time.js';
 import { zodIssues } from '../validation.js';
 import type { Core } from './core.js';
 import type { Actor, DeliveryCheck } from './types.js';
 
+/**
+ * Why a re-posted id is refused, and what to do instead: the Python purgatory's `save()` overwrites a token to move
+ * its deadline; here that is `PATCH /v1/tokens/:id` while the token is pending and belongs to the caller.
+ */
+function conflictMessage(existing: TokenRow, runner: string): string {
+  const id = existing.id;
+  if (existing.runner !== runner) return `token ${id} already exists (another runner's); use a new id`;
+  if (existing.status !== 'pending') {
+    return `token ${id} already exists with different content and is ${existing.status}; use a new id`;
+  }
+  return (
+    `token ${id} already exists with different content; to change its deadline, escalation, severity, prompt or ` +
+    `options send PATCH /v1/tokens/${encodeURIComponent(id)} (rodizio patch ${id}), otherwise use a new id`
+  );
+}
+
+export interface CreateOptions {
+  /** Infer a naive created_at's offset from its arrival time (default); imports turn it off. */
+  inferOffset?: boolean;
+}
+
 /** Storing tokens: validation, runner checks, idempotency on `id`, and group commit for the API. */
 export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
-  const { db, clock, tokens, events, bus, plan, mustGet } = core;
+  const { db, clock, tokens, events, bus, times, plan, mustGet } = core;
 
   const createTx = writeTransaction(
     db,
-    (input: ParsedTokenInput, runner: string): { token: Token; created: boolean; jobs: number } => {
+    (input: ParsedTokenInput, runner: string, infer: boolean): { token: Token; created: boolean; jobs: number } => {
       const id = input.id ?? freshId();
       const { id: _id, runner: _runner, ...content } = input;
       const hash = contentHash({ ...content, id, runner });
       const nowMs = clock.now();
+      // Naive times are the agent's local time: read them in its declared zone or an offset its created_at shows.
+      const read = times.atCreate(input, runner, nowMs, infer);
       const ext: TokenExt = {
         delivery: input.delivery,
         slack_channel: input.slack_channel,
@@ -30,6 +53,7 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
         required_approvals: input.required_approvals,
         destructive_options: input.destructive_options,
         thread_resolves: input.thread_resolves,
+        time_offset: read.timeOffset,
       };
       const row: NewTokenRow = {
         id,
@@ -42,7 +66,7 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
         original_event: JSON.stringify(input.original_event),
         required_type: input.required_type,
         deadline: input.deadline,
-        deadline_ms: input.deadline === null ? null : (parseIsoTime(input.deadline) ?? null),
+        deadline_ms: read.deadlineMs,
         escalation: input.escalation,
         created_at: input.created_at ?? formatIsoTime(nowMs),
         received_ms: nowMs,
@@ -56,9 +80,10 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
         // The id is taken: a replay of the same content, or a conflict.
         const existing = mustGet(id);
         if (existing.content_hash === hash) return { token: rowToToken(existing), created: false, jobs: 0 };
-        throw new ConflictError(`token ${id} already exists with different content; use a new id`);
+        throw new ConflictError(conflictMessage(existing, runner));
       }
       const token = newRowToToken(row);
+      if (read.timeOffset) times.inferred(runner, id, read.timeOffset);
       events.append({
         tokenId: id,
         type: 'ejected',
@@ -71,7 +96,7 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
     },
   );
 
-  function createOne(raw: unknown, actor: Actor) {
+  function createOne(raw: unknown, actor: Actor, options: CreateOptions = {}) {
     const parsed = TokenInput.safeParse(raw);
     if (!parsed.success) throw new ValidationError('the token is invalid', zodIssues(parsed.error));
     const input = parsed.data;
@@ -81,7 +106,7 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
     const runner = actor.admin ? (input.runner ?? actor.runner) : actor.runner;
     // Every path that stores a token passes here, so a runner cannot name a target its rules refuse.
     if (input.delivery && checkDelivery) checkDelivery(runner, input.delivery);
-    return createTx(input, runner);
+    return createTx(input, runner, options.inferOffset ?? true);
   }
 
   interface Queued {
@@ -129,8 +154,8 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
      * Stores a token. Idempotent on `id`: the same id with the same content returns the stored token with
      * `created: false`; the same id with different content is a ConflictError.
      */
-    create(raw: unknown, actor: Actor): { token: Token; created: boolean } {
-      const { token, created, jobs } = createOne(raw, actor);
+    create(raw: unknown, actor: Actor, options?: CreateOptions): { token: Token; created: boolean } {
+      const { token, created, jobs } = createOne(raw, actor, options);
       if (jobs > 0) bus.emit('outbox');
       return { token, created };
     },

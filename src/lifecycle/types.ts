@@ -1,5 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { AnswerVia, Delivery, Outcome, Reentry, Token } from '../domain/token.js';
+import type { EventPlanner } from '../events/append-hook.js';
+import type { Logger } from '../logger.js';
 import type { Db } from '../store/database.js';
 import type { EventType } from '../store/events.js';
 import type { NewJob } from '../store/outbox.js';
@@ -81,6 +83,12 @@ export interface PurgatoryOptions {
   planners?: EffectPlanner[];
   /** Refuses a delivery target the token's runner may not use (throws a ValidationError); see delivery/targets.ts. */
   checkDelivery?: DeliveryCheck;
+  /** The IANA zone a runner declared (`runners.<name>.timezone`): its naive times are read there. */
+  runnerTimeZone?: (runner: string) => string | undefined;
+  /** For warnings the lifecycle logs itself (an offset inferred from a runner's naive created_at). */
+  logger?: Logger;
+  /** Plans outbox jobs for every appended audit event (event subscriptions), in the event's transaction. */
+  eventPlanner?: EventPlanner;
 }
 
 /** Called before a token with a `delivery` is stored; throws to refuse it. */

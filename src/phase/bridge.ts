@@ -1,48 +1,36 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import { basename } from 'node:path';
+import {
+  type PhaseClosing,
+  phaseClosingClause,
+  renderClosedReplyNote,
+  renderPhaseClosingNote,
+} from '../../blocks/phase-card.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Tmux } from '../delivery/tmux.js';
 import type { Token } from '../domain/token.js';
 import { githubLane } from '../github/planner.js';
 import type { Logger } from '../logger.js';
-import { RetryLater } from '../outbox/job-errors.js';
-import type { JobKind } from '../outbox/worker.js';
 import type { Purgatory } from '../purgatory.js';
 import { answerersFor, escalationChannel } from '../slack/routing.js';
 import type { PhaseFileStore } from '../store/phase-files.js';
 import { failureComment } from './comments.js';
-import { type Phase, type PhaseContent, type PhaseFileName, parsePhaseContent } from './parse.js';
+import { createGuidanceJob, guidanceText } from './guidance.js';
+import { type PhaseInfo, phaseInfo } from './info.js';
+import {
+  FINISHED_PHASES,
+  isEscalationPhase,
+  type Phase,
+  type PhaseContent,
+  type PhaseFileName,
+  readPhaseFile,
+} from './parse.js';
 import { redactSecrets } from './redact.js';
 import type { PhaseFileEvent } from './watcher.js';
 
-/** A person's reply to type into the agent's tmux session. */
-const GuidancePayload = z.object({ session: z.string().min(1), text: z.string() });
-type GuidancePayload = z.infer<typeof GuidancePayload>;
+export { type PhaseInfo, phaseInfo } from './info.js';
 
-/** What a phase escalation token carries about its session, in `original_event.phase`. */
-export interface PhaseInfo {
-  kind: 'dev' | 'review';
-  project: string;
-  number: number;
-  session: string;
-  /** The phase file, when the escalation came from one (not from `rodizio escalate`). */
-  file: string | null;
-  phase: Phase;
-  reason: string | null;
-  pr: string | null;
-  since: string;
-}
-
-/** The phase info of a phase escalation token. */
-export function phaseInfo(token: Token): PhaseInfo | undefined {
-  const event = token.original_event as { phase?: PhaseInfo } | null;
-  return token.kind === 'phase_escalation' && event && typeof event === 'object' ? event.phase : undefined;
-}
-
-const INJECTABLE: Phase[] = ['PHASE:escalate', 'PHASE:awaiting_review'];
-const FINISHED: Phase[] = ['PHASE:done', 'PHASE:failed'];
 const ACTOR = { runner: 'phase-bridge', admin: true };
 
 export interface PhaseBridgeDeps {
@@ -56,19 +44,29 @@ export interface PhaseBridgeDeps {
   noteOnce(tokenId: string, key: string, text: string): void;
 }
 
+/** How leaving an escalation phase for `phase` closes the escalation. */
+function closingFor(phase: Phase): PhaseClosing {
+  if (phase === 'PHASE:failed') return { how: 'failed', phase };
+  return FINISHED_PHASES.includes(phase) ? { how: 'finished', phase } : { how: 'moved_on', phase };
+}
+
+/** An untrusted phase line fit for one log field: no control characters, no secrets, at most 60 characters. */
+function printablePhase(text: string): string {
+  const chars = Array.from(redactSecrets(text.slice(0, 200)).replace(/\p{C}/gu, '?'));
+  return chars.length > 60 ? `${chars.slice(0, 59).join('')}…` : chars.join('');
+}
+
 /**
- * The phase-file bridge: `PHASE:escalate` opens an escalation card in the project's escalation channel;
- * leaving escalate closes it (`PHASE:done` resolves it); `PHASE:failed` labels the issue `blocked` with a
- * diagnostic comment. Thread replies become guidance typed into the agent's tmux session, while the session
- * exists and is still escalated (or awaiting review); otherwise they wait in the outbox and the thread says why.
+ * The phase-file bridge: `PHASE:escalate` (or its older name `PHASE:needs_human`) opens an escalation card in the
+ * project's escalation channel; leaving it closes the card and says what happened (`PHASE:done` and
+ * `PHASE:merged` resolve it); `PHASE:failed` labels the issue `blocked` with a diagnostic comment; an unknown
+ * phase is logged and ignored. Thread replies become guidance typed into the agent's tmux session, while the
+ * session exists and is still escalated (or awaiting review); otherwise they wait in the outbox and the thread
+ * says why. A reply after the escalation closed is not typed anywhere, and the thread says that too.
  */
 export function createPhaseBridge(deps: PhaseBridgeDeps) {
   const { purgatory, store, config, tmux, clock, logger } = deps;
   const log = logger.child({ component: 'phase' });
-
-  function note(tokenId: string, text: string): void {
-    purgatory.change((tx) => tx.plan({ type: 'noted', token: tx.token(tokenId), text }));
-  }
 
   /** Opens (or, for an episode already opened, returns) the escalation of a session. */
   function escalate(name: PhaseFileName, content: PhaseContent, episode: string, file: string | null): Token {
@@ -138,24 +136,40 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
     });
   }
 
-  function close(tokenId: string | null, phase: Phase): void {
+  /**
+   * Closes an open escalation and says in its thread what happened, in one transaction (the Slack planner
+   * leaves out its generic decision reply for escalations the bridge closed).
+   */
+  function close(tokenId: string | null, closing: PhaseClosing): void {
     const token = tokenId ? purgatory.find(tokenId) : undefined;
-    if (token?.status !== 'pending') return;
-    if (phase === 'PHASE:done') {
-      purgatory.resolve(token.id, { humanInput: { phase }, by: 'agent', byName: 'the agent', via: 'phase' });
-    } else {
-      purgatory.cancel(token.id, { actor: 'agent', via: 'phase', reason: `the session moved on to ${phase}` });
-    }
+    const info = token ? phaseInfo(token) : undefined;
+    if (token?.status !== 'pending' || !info) return;
+    purgatory.change((tx) => {
+      const settled =
+        closing.how === 'finished'
+          ? purgatory.resolve(token.id, {
+              humanInput: { phase: closing.phase },
+              by: 'agent',
+              byName: 'the agent',
+              via: 'phase',
+            })
+          : purgatory.cancel(token.id, { actor: 'agent', via: 'phase', reason: phaseClosingClause(closing) });
+      if (!settled.changed) return;
+      tx.plan({ type: 'noted', token: tx.token(token.id), text: renderPhaseClosingNote(closing, info.session) });
+    });
   }
 
-  /** The session's phase now: from its phase file, or — for `rodizio escalate` — from the token. */
-  async function currentPhase(info: PhaseInfo, token: Token): Promise<Phase | 'missing'> {
-    if (!info.file) return token.status === 'pending' ? 'PHASE:escalate' : 'PHASE:done';
-    try {
-      return parsePhaseContent(await readFile(info.file, 'utf8'))?.phase ?? info.phase;
-    } catch {
-      return 'missing';
+  /** Why a phase escalation is no longer open, as a clause for the thread. */
+  function closedClause(token: Token): string {
+    const finished = (token.human_input as { phase?: unknown } | null)?.phase;
+    if (token.status === 'resolved' && token.answered_via === 'phase' && typeof finished === 'string') {
+      return `this escalation closed when ${phaseClosingClause({ how: 'finished', phase: finished })}`;
     }
+    if (token.status === 'cancelled') {
+      const reason = purgatory.history(token.id).findLast((e) => e.type === 'cancelled')?.data.reason;
+      return typeof reason === 'string' ? `this escalation closed when ${reason}` : 'this escalation was cancelled';
+    }
+    return token.status === 'expired' ? 'this escalation expired' : 'this escalation was answered';
   }
 
   return {
@@ -166,24 +180,30 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
       const prev = store.get(event.path);
       if (event.content === null) {
         if (!prev) return;
-        if (prev.token_id) {
-          const token = purgatory.find(prev.token_id);
-          if (token?.status === 'pending') {
-            purgatory.cancel(token.id, { actor: 'agent', via: 'phase', reason: 'the phase file was removed' });
-          }
-        }
+        close(prev.token_id, { how: 'deleted' });
         store.remove(event.path);
         return;
       }
-      const content = parsePhaseContent(event.content);
-      if (!content || !event.stateKey) return log.debug({ path: event.path }, 'phase file not readable yet');
+      const read = readPhaseFile(event.content);
+      if (read.status === 'partial' || !event.stateKey) {
+        return log.debug({ path: event.path }, 'phase file not readable yet');
+      }
+      if (read.status === 'unknown') {
+        // Newer orchestrators may add phases: say so where an operator looks, and leave the session as it was.
+        return log.info(
+          { file: basename(event.path), phase: printablePhase(read.phase) },
+          'phase file holds a phase rodizio does not know; ignored',
+        );
+      }
+      const { content } = read;
       if (prev?.state_key === event.stateKey) return;
       const open = prev?.token_id ? purgatory.find(prev.token_id) : undefined;
       let tokenId: string | null = open?.status === 'pending' ? open.id : null;
-      if (content.phase === 'PHASE:escalate') {
+      if (isEscalationPhase(content.phase)) {
+        // escalate ↔ needs_human is the same request for help: the open escalation stays open.
         if (!tokenId) tokenId = escalate(event.name, content, event.stateKey, event.path).id;
       } else {
-        close(tokenId, content.phase);
+        close(tokenId, closingFor(content.phase));
         tokenId = null;
         if (content.phase === 'PHASE:failed') await reportFailure(event.name, content);
       }
@@ -203,7 +223,7 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
     queueGuidance(token: Token, from: { user: string; name: string; text: string }): void {
       const info = phaseInfo(token);
       if (!info) return;
-      const text = `Human guidance from ${from.name} in Slack:\n\n${from.text}\n\nConsider this guidance for your current work.`;
+      const text = guidanceText(info, from.name, from.text);
       purgatory.change((tx) => {
         tx.event({ tokenId: token.id, type: 'guidance_queued', actor: from.user, data: { session: info.session } });
         tx.enqueue({
@@ -216,39 +236,29 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
       });
     },
 
+    /**
+     * A reply in the thread of an escalation that has closed: nothing is typed into the session, and the thread
+     * says so and why — once per person, so a conversation in a closed thread is not answered line by line.
+     */
+    async replyToClosed(token: Token, from: { user: string }): Promise<void> {
+      const info = phaseInfo(token);
+      if (!info || token.status === 'pending') return;
+      const running = await tmux.hasSession(info.session).catch(() => false);
+      const which = info.kind === 'dev' ? '--issue' : '--pr';
+      deps.noteOnce(
+        token.id,
+        `closed-reply:${from.user}`,
+        renderClosedReplyNote({
+          session: info.session,
+          closed: closedClause(token),
+          running,
+          escalateCommand: `rodizio escalate --project ${info.project} ${which} ${info.number} --reason "…"`,
+        }),
+      );
+    },
+
     /** The outbox job that types guidance into the session once it may. */
-    guidanceJob: {
-      payload: GuidancePayload,
-      retry: { maxAttempts: 300, baseMs: 30_000, maxMs: 5 * 60_000 },
-      async handle({ job, payload, attempt }) {
-        const token = job.token_id ? purgatory.find(job.token_id) : undefined;
-        const info = token ? phaseInfo(token) : undefined;
-        if (!token || !info) return;
-        const { session } = payload;
-        const phase = await currentPhase(info, token);
-        if (phase === 'missing' || FINISHED.includes(phase)) {
-          note(
-            token.id,
-            `✗ Not forwarded to ${session}: the session finished (${phase === 'missing' ? 'its phase file is gone' : phase}).`,
-          );
-          return;
-        }
-        const running = await tmux.hasSession(session);
-        if (running && INJECTABLE.includes(phase)) {
-          await tmux.inject(session, payload.text);
-          note(token.id, `✓ forwarded to ${session}`);
-          purgatory.change((tx) => tx.plan({ type: 'updated', token: tx.token(token.id), what: 'guidance_forwarded' }));
-          return;
-        }
-        const why = running ? `the session is in ${phase}, not escalated` : `tmux session ${session} is not running`;
-        deps.noteOnce(
-          token.id,
-          `guidance-waiting:${job.id}`,
-          `📨 Queued, not forwarded yet: ${why}. It goes through once ${session} is running and in PHASE:escalate or PHASE:awaiting_review.`,
-        );
-        throw new RetryLater(Math.min(30_000 * attempt, 5 * 60_000), why, { countsAsAttempt: true });
-      },
-    } satisfies JobKind<GuidancePayload>,
+    guidanceJob: createGuidanceJob(deps),
   };
 }
 

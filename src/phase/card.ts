@@ -1,9 +1,9 @@
-import type { PhaseCardInput } from '../../blocks/phase-card.js';
+import { type PhaseCardInput, phaseClosingClause } from '../../blocks/phase-card.js';
 import { escapeMrkdwn } from '../../blocks/text.js';
 import type { Config } from '../config.js';
 import type { Token } from '../domain/token.js';
 import { mentionForId } from '../followups/mentions.js';
-import { phaseInfo } from './bridge.js';
+import { phaseInfo } from './info.js';
 
 /** Everything the phase card shows, from the token and the config (links, on-call mention). */
 export function phaseCardInput(
@@ -24,6 +24,13 @@ export function phaseCardInput(
   const oncallName = route?.oncall;
   const oncallId = oncallName ? (config.file.escalation_targets[oncallName] ?? oncallName) : undefined;
   const closedAt = token.resolved_at ?? token.cancelled_at ?? token.voided_at;
+  // A session that finished resolved its escalation with the phase as the answer (PHASE:done or PHASE:merged):
+  // the token itself says which, whatever the caller guessed.
+  const finished = (token.human_input as { phase?: unknown } | null)?.phase;
+  const closedHow =
+    token.status === 'resolved' && token.answered_via === 'phase' && typeof finished === 'string'
+      ? phaseClosingClause({ how: 'finished', phase: finished })
+      : extra.closedHow;
   return {
     tokenId: token.id,
     project: info.project,
@@ -37,9 +44,7 @@ export function phaseCardInput(
     oncall: oncallId ? (mentionForId(oncallId) ?? escapeMrkdwn(oncallId)) : null,
     since: Date.parse(info.since),
     closed:
-      token.status === 'pending'
-        ? null
-        : { how: extra.closedHow ?? token.status, at: closedAt ? Date.parse(closedAt) : 0 },
+      token.status === 'pending' ? null : { how: closedHow ?? token.status, at: closedAt ? Date.parse(closedAt) : 0 },
     queued: extra.queued,
   };
 }

@@ -1,9 +1,8 @@
 import type { CardState } from '../../blocks/token-card.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { Token } from '../domain/token.js';
+import { type Token, tokenDeadlineMs } from '../domain/token.js';
 import type { Purgatory } from '../purgatory.js';
-import { parseIsoTime } from '../time.js';
 import { threadResolves } from './routing.js';
 
 function liveClaim(token: Token, nowMs: number): CardState['claim'] {
@@ -26,7 +25,8 @@ export function createCardStateReader({
   return function cardState(token: Token): CardState {
     return {
       now: clock.now(),
-      deadlineMs: token.deadline ? (parseIsoTime(token.deadline) ?? null) : null,
+      // Naive deadlines are read with the offset the token records (the agent's local time), not as UTC.
+      deadlineMs: tokenDeadlineMs(token),
       threadResolves: threadResolves(token),
       approvals: token.required_approvals > 1 ? purgatory.approvals(token.id) : [],
       githubWebBase: config.githubWebUrl,

@@ -2,16 +2,16 @@ import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { renderEscalation } from '../../blocks/followups.js';
 import { renderPhaseCard } from '../../blocks/phase-card.js';
-import { renderPromptOverflow, renderTokenCard } from '../../blocks/token-card.js';
+import { renderDecisionReply, renderPromptOverflow, renderTokenCard } from '../../blocks/token-card.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { Token } from '../domain/token.js';
+import { type Token, tokenDeadlineMs } from '../domain/token.js';
 import { Gate, type Gates } from '../outbox/gates.js';
 import { PermanentJobError, RetryLater } from '../outbox/job-errors.js';
 import { defineJob, type JobKind, type RetryPolicy } from '../outbox/worker.js';
 import { phaseCardInput } from '../phase/card.js';
 import type { Purgatory } from '../purgatory.js';
-import { formatDuration, parseIsoTime } from '../time.js';
+import { formatDuration } from '../time.js';
 import type { CardStateReader } from './card-state.js';
 import { slackLane } from './planner.js';
 import { cardChannel } from './routing.js';
@@ -32,7 +32,12 @@ export interface SlackJobDeps {
 /** `slack.card` carries nothing: it renders the token as it is when the job runs. */
 const CardPayload = z.object({});
 const EscalationPayload = z.object({ channel: z.string().min(1), target: z.string().nullable().optional() });
-const ThreadPayload = z.object({ text: z.string().min(1), broadcast: z.boolean().optional() });
+const ThreadPayload = z.object({
+  text: z.string().min(1),
+  broadcast: z.boolean().optional(),
+  /** The decision reply: rendered when sent, so a quorum's reply names every approver; `text` is the fallback. */
+  decision: z.boolean().optional(),
+});
 
 /**
  * Outbox job kinds that talk to Slack. `slack.card` posts a token's card the first time and updates it after;
@@ -162,7 +167,7 @@ export function createSlackJobs({
             classifySlackError(err);
           }
         }
-        const deadlineMs = token.deadline ? (parseIsoTime(token.deadline) ?? null) : null;
+        const deadlineMs = tokenDeadlineMs(token);
         const received = Date.parse(token.received_at);
         const message = renderEscalation(token, {
           target: payload.target ?? null,
@@ -184,11 +189,15 @@ export function createSlackJobs({
         // The card comes first in the token's lane; it is missing only while an older card job is dead.
         if (!token.slack) throw new RetryLater(60_000, 'the card is not posted yet', { countsAsAttempt: true });
         const { channel, ts } = token.slack;
+        const text =
+          payload.decision && token.status !== 'pending'
+            ? renderDecisionReply(token, cardState(token).approvals).text
+            : payload.text;
         await through(Gate.post(channel), () =>
           client.chat.postMessage({
             channel,
             thread_ts: ts,
-            text: payload.text,
+            text,
             reply_broadcast: payload.broadcast === true,
             unfurl_links: false,
           }),

@@ -1,12 +1,13 @@
 import { githubErrorText, reminderText, warningText } from '../../blocks/followups.js';
 import { renderDecisionReply } from '../../blocks/token-card.js';
 import type { Config } from '../config.js';
+import { tokenDeadlineMs } from '../domain/token.js';
 import { escalationMention } from '../followups/mentions.js';
 import { effectivePolicy } from '../followups/policy.js';
 import { Gate } from '../outbox/gates.js';
 import type { EffectPlanner } from '../purgatory.js';
 import type { NewJob } from '../store/outbox.js';
-import { formatDuration, parseIsoTime } from '../time.js';
+import { formatDuration } from '../time.js';
 import { cardChannel, escalationChannel } from './routing.js';
 
 /**
@@ -41,12 +42,12 @@ export function createSlackPlanner(config: Config): EffectPlanner {
     // Someone acted on the token: its flip and reply go before new cards waiting for the channel.
     const priority = change.type === 'settled' || change.type === 'updated' ? 0 : 1;
     const card: NewJob = { kind: 'slack.card', lane, priority, gate: token.slack ? Gate.update : Gate.post(channel) };
-    const thread = (text: string, broadcast = false): NewJob => ({
+    const thread = (text: string, broadcast = false, decision = false): NewJob => ({
       kind: 'slack.thread',
       lane,
       priority,
       gate: Gate.post(channel),
-      payload: { text, broadcast },
+      payload: { text, broadcast, ...(decision ? { decision } : {}) },
     });
     switch (change.type) {
       case 'created':
@@ -54,7 +55,10 @@ export function createSlackPlanner(config: Config): EffectPlanner {
       case 'blocked':
         return [card];
       case 'settled':
-        return [card, thread(renderDecisionReply(token).text)];
+        // A phase escalation the phase bridge closed gets the bridge's own note (what the session did) instead.
+        if (token.kind === 'phase_escalation' && token.answered_via === 'phase') return [card];
+        // Rendered again when sent, with the quorum's approvers (a planner sees only the token).
+        return [card, thread(renderDecisionReply(token).text, false, true)];
       case 'escalated': {
         const to = escalationChannel(config, token) ?? channel;
         return [
@@ -63,7 +67,7 @@ export function createSlackPlanner(config: Config): EffectPlanner {
         ];
       }
       case 'warned': {
-        const deadlineMs = token.deadline ? (parseIsoTime(token.deadline) ?? 0) : 0;
+        const deadlineMs = tokenDeadlineMs(token) ?? 0;
         return [
           thread(
             warningText({ dueIn: formatDuration(change.dueInMs), deadlineMs, afterwards: thenText(config, token) }),

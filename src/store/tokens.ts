@@ -80,6 +80,16 @@ export type NewTokenRow = Omit<
   | FollowupColumns
 >;
 
+/**
+ * A token stored already closed (imported history): its terminal time as sent and `closed_ms` parsed from it, no
+ * answer, no Slack message, no follow-up state.
+ */
+export type ClosedTokenRow = NewTokenRow &
+  Pick<TokenRow, 'resolved_at' | 'cancelled_at' | 'voided_at'> & {
+    status: Exclude<TokenStatus, 'pending'>;
+    closed_ms: number;
+  };
+
 /** Extensions kept in the `ext` JSON column rather than in columns of their own. */
 export type TokenExt = Pick<
   Token,
@@ -92,7 +102,23 @@ export type TokenExt = Pick<
   | 'required_approvals'
   | 'destructive_options'
   | 'thread_resolves'
->;
+> & {
+  /** Absent in rows written before time offsets were recorded (and by paths that assume none): read as null. */
+  time_offset?: Token['time_offset'];
+};
+
+/** What `PATCH /v1/tokens/:id` rewrites on a pending token, with the follow-up columns it recomputes. */
+export interface TokenPatchRow {
+  id: string;
+  deadline: string | null;
+  deadline_ms: number | null;
+  escalation: string | null;
+  severity: string;
+  prompt: string;
+  options: string;
+  ext: string;
+  warned_at_ms: number | null;
+}
 
 export interface ListFilter {
   status?: TokenStatus;
@@ -124,6 +150,14 @@ export function createTokenStore(db: Db) {
       @required_type, @deadline, @deadline_ms, @escalation, @created_at, @received_ms, @runner, @project,
       @github_issue, @ext, @content_hash)
     ON CONFLICT (id) DO NOTHING`);
+  const insertClosed = db.prepare<ClosedTokenRow>(`
+    INSERT INTO tokens (id, kind, status, reason, prompt, options, severity, frozen_state, original_event,
+      required_type, deadline, deadline_ms, escalation, created_at, received_ms, runner, project, github_issue,
+      ext, content_hash, resolved_at, cancelled_at, voided_at, closed_ms)
+    VALUES (@id, @kind, @status, @reason, @prompt, @options, @severity, @frozen_state, @original_event,
+      @required_type, @deadline, @deadline_ms, @escalation, @created_at, @received_ms, @runner, @project,
+      @github_issue, @ext, @content_hash, @resolved_at, @cancelled_at, @voided_at, @closed_ms)
+    ON CONFLICT (id) DO NOTHING`);
   const byId = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id = ?');
   const settle = db.prepare<
     [
@@ -144,6 +178,10 @@ export function createTokenStore(db: Db) {
       human_input = ?, answered_by = ?, answered_by_name = ?, answered_via = ?,
       claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
     WHERE id = ? AND status = 'pending'`);
+  const patch = db.prepare<TokenPatchRow>(`
+    UPDATE tokens SET deadline = @deadline, deadline_ms = @deadline_ms, escalation = @escalation,
+      severity = @severity, prompt = @prompt, options = @options, ext = @ext, warned_at_ms = @warned_at_ms
+    WHERE id = @id AND status = 'pending'`);
   const due = db.prepare<[number, number], TokenRow>(`
     SELECT * FROM tokens WHERE status = 'pending' AND deadline_ms IS NOT NULL AND deadline_ms <= ?
     ORDER BY deadline_ms LIMIT ?`);
@@ -167,6 +205,11 @@ export function createTokenStore(db: Db) {
     /** Inserts a new pending token; false when the id is taken. */
     insert(row: NewTokenRow): boolean {
       return insert.run(row).changes === 1;
+    },
+
+    /** Inserts a token that is already closed (imported history); false when the id is taken. */
+    insertClosed(row: ClosedTokenRow): boolean {
+      return insertClosed.run(row).changes === 1;
     },
 
     get(id: string): TokenRow | undefined {
@@ -201,6 +244,11 @@ export function createTokenStore(db: Db) {
         s.id,
       );
       return result.changes === 1;
+    },
+
+    /** Compare-and-set of a pending token's changeable fields: false when it has left pending. */
+    patch(row: TokenPatchRow): boolean {
+      return patch.run(row).changes === 1;
     },
 
     /** Pending tokens whose deadline is at or before `nowMs`, earliest first. */
@@ -295,6 +343,7 @@ export function rowToToken(row: TokenRow): Token {
     required_approvals: ext.required_approvals ?? 1,
     destructive_options: ext.destructive_options ?? [],
     thread_resolves: ext.thread_resolves ?? null,
+    time_offset: ext.time_offset ?? null,
     status: row.status as Token['status'],
     received_at: formatIsoTime(row.received_ms),
     human_input: row.human_input === null ? null : JSON.parse(row.human_input),

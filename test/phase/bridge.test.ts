@@ -2,43 +2,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { type FollowupBridge, startFollowupBridge } from '../helpers/followups.js';
 import { tempDbPath, tempDir } from '../helpers/temp.js';
 import { privateTmux } from '../helpers/tmux.js';
-
-const ESCALATIONS = 'C0WEBONCALL';
-const FILE_CONFIG = {
-  projects: {
-    'my-web-app': {
-      repo: 'acme/web',
-      escalation_channel: ESCALATIONS,
-      oncall: 'S0ONCALL',
-      answerers: { users: ['U0ALICE'] },
-    },
-  },
-};
-
-async function startPhase(
-  options: { dir?: string; dbPath?: string; socket?: string; fake?: FollowupBridge['fake'] } = {},
-) {
-  const dir = options.dir ?? tempDir();
-  const t = await startFollowupBridge({
-    file: FILE_CONFIG,
-    dbPath: options.dbPath,
-    fake: options.fake,
-    // Rescans are slow here so each test decides when to read the folder: scan() or a watch event.
-    config: { phase: { enabled: true, dir, rescanMs: 600_000, events: true }, tmuxSocket: options.socket },
-  });
-  const watcher = t.bridge.phaseWatcher;
-  if (!watcher) throw new Error('phase watching is off');
-  const write = async (name: string, text: string) => {
-    writeFileSync(join(dir, name), text);
-    await watcher.scan();
-    await t.drain();
-  };
-  const cards = () => t.fake.messages(ESCALATIONS);
-  return { t, dir, watcher, write, cards };
-}
+import { ESCALATIONS, FILE_CONFIG, startPhase } from './start-phase.js';
 
 describe('phase files', () => {
   it('PHASE:escalate opens one card in the escalation channel: who, what, why, links, on-call, how to help', async () => {
@@ -92,14 +58,14 @@ describe('phase files', () => {
     await write('dev-session-my-web-app-5.phase', 'PHASE:done\n');
     [token] = t.bridge.purgatory.list({}).tokens;
     expect(token).toMatchObject({ status: 'resolved', human_input: { phase: 'PHASE:done' }, answered_via: 'phase' });
-    expect(JSON.stringify(cards()[1]?.blocks)).toContain('*Closed:* the agent reported PHASE:done');
+    expect(JSON.stringify(cards()[1]?.blocks)).toContain('*Closed:* the session finished: PHASE:done');
 
     await write('dev-session-my-web-app-5.phase', 'PHASE:escalate\nReason: third time\n');
     rmSync(join(dir, 'dev-session-my-web-app-5.phase'));
     await watcher.scan();
     await t.drain();
     expect(t.bridge.purgatory.list({}).tokens[0]).toMatchObject({ status: 'cancelled' });
-    expect(JSON.stringify(cards()[2]?.blocks)).toContain('*Closed:* the phase file was removed');
+    expect(JSON.stringify(cards()[2]?.blocks)).toContain('*Closed:* the phase file was deleted');
   });
 
   it('notices writes through fs.watch, without a rescan', async () => {
