@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { Token } from '../src/domain/token.js';
 import { REASON_DISPLAY, SEVERITY_DISPLAY } from './display.js';
-import { escapeMrkdwn, plainLine, slackDate, truncate } from './text.js';
+import { endSentence, escapeMrkdwn, plainLine, slackDate, truncate } from './text.js';
 import type { RenderedMessage } from './token-card.js';
 
 /** The post in the escalation channel when a deadline passes: who should look, and a link to the card. */
@@ -43,12 +43,13 @@ export function reminderText(p: { waited: string; mention: string | null }): str
 
 /** "The deadline is near", and what happens then. */
 export function warningText(p: { dueIn: string; deadlineMs: number; afterwards: string }): string {
-  return `⏳ The deadline is in ${p.dueIn} (${slackDate(p.deadlineMs)}). Then: ${p.afterwards}.`;
+  return `⏳ The deadline is in ${p.dueIn} (${slackDate(p.deadlineMs)}). ${endSentence(`Then: ${p.afterwards}`)}`;
 }
 
 /** GitHub refused to label or comment for good; said once in the thread. */
 export function githubErrorText(issue: string | null, error: string): string {
-  return `⚠️ GitHub refused to update ${issue ? `\`${escapeMrkdwn(issue)}\`` : 'the issue'}: ${escapeMrkdwn(truncate(error, 500))}. rodizio will not retry.`;
+  const what = `⚠️ GitHub refused to update ${issue ? `\`${escapeMrkdwn(issue)}\`` : 'the issue'}`;
+  return `${endSentence(`${what}: ${escapeMrkdwn(truncate(error, 500))}`)} rodizio will not retry.`;
 }
 
 /** A claim confirmation, and a refusal when someone else holds the claim. */

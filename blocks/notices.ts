@@ -1,11 +1,12 @@
 import type { Token } from '../src/domain/token.js';
 import { describeAnswer, who } from './display.js';
-import { escapeMrkdwn, plainLine } from './text.js';
+import { endSentence, escapeMrkdwn, plainLine } from './text.js';
 
 /** "Already answered by @x — <answer>": what someone sees when they act on a card that has closed. */
 export function alreadyClosedText(token: Token): string {
   if (token.status === 'resolved') {
-    return `Already answered by ${who(token.answered_by, token.answered_by_name)} — ${escapeMrkdwn(describeAnswer(token.human_input))}. Nothing changed.`;
+    const answer = escapeMrkdwn(describeAnswer(token.human_input, 300, token.answer_schema));
+    return `${endSentence(`Already answered by ${who(token.answered_by, token.answered_by_name)} — ${answer}`)} Nothing changed.`;
   }
   if (token.status === 'cancelled')
     return `This was cancelled by ${who(token.answered_by, token.answered_by_name)}. Nothing changed.`;

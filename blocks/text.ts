@@ -45,3 +45,33 @@ export function slackDate(ms: number, format = '{date_short_pretty} {time}'): st
 
 /** A user mention. */
 export const mention = (userId: string) => `<@${userId}>`;
+
+/**
+ * `text` as a finished sentence: a full stop is added unless it already ends in `.`, `!`, `?` or `…` (also
+ * before closing quotes, brackets or mrkdwn markers, as in `*not prod.*`), so sentences joined after it never
+ * read "not prod.. The agent".
+ */
+export function endSentence(text: string): string {
+  const t = text.trimEnd();
+  return /[.!?…]['"’”)\]*_~`]*$/u.test(t) ? t : `${t}.`;
+}
+
+// A marker opens after a start, space or opening bracket/quote and closes before an end, space, punctuation or
+// closing bracket/quote, hugging non-space text on both sides: so `2 * 3 * 4`, `snake_case` and `file_*.txt` stay.
+const EMPHASIS = /(^|[\s([{"'“‘])([*_~])(?=\S)([^\n]*?\S)\2(?=$|[\s.,!?;:)\]}"'”’])/gu;
+
+/**
+ * Plain text from text written for mrkdwn: emphasis markers (`*bold*`, `_italic_`, `~strike~`) and code
+ * backticks are removed where Slack would treat them as markers, and left alone everywhere else. For
+ * `plain_text` fields (confirm dialogs, buttons), where Slack shows every `*` as typed.
+ */
+export function stripEmphasis(text: string): string {
+  let out = text.replace(/```([\s\S]*?)```/g, '$1').replace(/`([^`\n]+)`/g, '$1');
+  let before: string;
+  // Nested markers (`*_both_*`) come off one layer per pass; every pass that matches makes the text shorter.
+  do {
+    before = out;
+    out = out.replace(EMPHASIS, '$1$3');
+  } while (out !== before);
+  return out;
+}

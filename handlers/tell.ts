@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { renderNoticeModal } from '../blocks/answer-modal.js';
 import { alreadyClosedText, voteRecordedText } from '../blocks/notices.js';
+import { endSentence } from '../blocks/text.js';
 import type { Token } from '../src/domain/token.js';
 import type { Logger } from '../src/logger.js';
 import type { AnswerOutcome } from '../src/slack/answer-service.js';
@@ -29,7 +30,7 @@ export function outcomeText(outcome: AnswerOutcome): string | undefined {
       return alreadyClosedText(outcome.token);
     case 'forbidden':
     case 'invalid':
-      return `${outcome.message} Nothing changed.`;
+      return `${endSentence(outcome.message)} Nothing changed.`;
     case 'missing':
       return `This card's request (${outcome.tokenId}) no longer exists.`;
   }
@@ -101,7 +102,7 @@ export async function admitClick(
   }
   const permission = await deps.mayAnswer(token, place.userId);
   if (!permission.ok) {
-    await tell(client, place, `${permission.message} Nothing changed.`, deps.logger);
+    await tell(client, place, `${endSentence(permission.message)} Nothing changed.`, deps.logger);
     return undefined;
   }
   return token;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SLASH_COMMAND } from '../../blocks/ids.js';
-import { escapeMrkdwn } from '../../blocks/text.js';
+import { endSentence, escapeMrkdwn } from '../../blocks/text.js';
 import { type IntakeProcessor, intakeKind } from '../../src/slack/intake.js';
 import type { HandlerDeps } from '../deps.js';
 import { intakeResult, outcomeText, respondEphemeral } from '../tell.js';
@@ -42,7 +42,7 @@ export function createChangeCommandProcessor(deps: HandlerDeps): IntakeProcessor
         isOption: option !== undefined,
         retry,
       });
-      success = `Answered \`${id}\` with *${escapeMrkdwn(option ?? answer)}*. The agent has been told.`;
+      success = `${endSentence(`Answered \`${id}\` with *${escapeMrkdwn(option ?? answer)}*`)} The agent has been told.`;
     } else {
       outcome = await deps.answers.cancel(c.token_id, c.user, 'slash_command', retry);
       success = `Cancelled \`${id}\`. The agent has been told.`;

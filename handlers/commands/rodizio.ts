@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import { describeAnswer, REASON_DISPLAY, who } from '../../blocks/display.js';
 import { SLASH_COMMAND } from '../../blocks/ids.js';
 import { escapeMrkdwn, plainLine } from '../../blocks/text.js';
@@ -25,7 +26,22 @@ function line(t: Token): string {
   return `• \`${t.id}\` ${icon} ${label}: ${escapeMrkdwn(plainLine(t.prompt || '(no prompt)', 120))}`;
 }
 
-function details(t: Token): string {
+/**
+ * Where the card is, as a link: Slack's permalink opens the message in any client. Without one (the lookup
+ * failed, the card was deleted) the channel is still named, never a raw message ts.
+ */
+async function cardLink(client: WebClient, card: { channel: string; ts: string }, logger: Logger): Promise<string> {
+  try {
+    const { permalink } = await client.chat.getPermalink({ channel: card.channel, message_ts: card.ts });
+    if (permalink) return `<${permalink}|Open the card> in <#${card.channel}>`;
+  } catch (err) {
+    logger.info({ err, channel: card.channel }, 'no permalink for the card; naming its channel');
+  }
+  return `in <#${card.channel}>`;
+}
+
+/** `/rodizio show`: one token in full; `card` is where its card is (see cardLink), null when not posted. */
+function details(t: Token, card: string | null): string {
   const { icon, label } = REASON_DISPLAY[t.reason];
   const parts = [
     `${icon} *${label}* \`${t.id}\` — *${t.status}*`,
@@ -33,9 +49,9 @@ function details(t: Token): string {
     t.options.length ? `Options: ${t.options.map((o) => `\`${escapeMrkdwn(plainLine(o, 75))}\``).join(' · ')}` : '',
     `Severity ${t.severity} · runner ${escapeMrkdwn(t.runner)}${t.project ? ` · project ${escapeMrkdwn(t.project)}` : ''}`,
     t.status === 'resolved'
-      ? `Answer: ${escapeMrkdwn(describeAnswer(t.human_input))} by ${who(t.answered_by, t.answered_by_name)}`
+      ? `Answer: ${escapeMrkdwn(describeAnswer(t.human_input, 300, t.answer_schema))} by ${who(t.answered_by, t.answered_by_name)}`
       : '',
-    t.slack ? `Card: ${t.slack.channel} ${t.slack.ts}` : '',
+    card ? `Card: ${card}` : '',
   ];
   return parts.filter(Boolean).join('\n');
 }
@@ -56,19 +72,22 @@ function createReplier(ack: CommandArgs['ack'], responseUrl: string, logger: Log
       acked = true;
       await ack({ response_type: 'ephemeral', text });
     },
-    /** After one turn of the event loop: acks with `holding` unless the answer went out already. */
-    async ackSoon(holding: string): Promise<void> {
+    /**
+     * After one turn of the event loop: acks with `holding` unless the answer went out already. Without
+     * `holding` the ack is empty (Slack shows nothing) and the answer alone follows.
+     */
+    async ackSoon(holding?: string): Promise<void> {
       await nextTurn();
       if (acked) return;
       acked = true;
-      await ack({ response_type: 'ephemeral', text: holding });
+      await (holding ? ack({ response_type: 'ephemeral', text: holding }) : ack());
     },
   };
 }
 
 /** `/rodizio list | show <id> | resolve <id> <answer> | cancel <id>`: every reply is ephemeral. */
 export function createRodizioCommandHandler(deps: HandlerDeps) {
-  return async ({ ack, command }: CommandArgs): Promise<void> => {
+  return async ({ ack, command, client }: CommandArgs): Promise<void> => {
     const text = command.text.trim();
     const [verb = '', id = ''] = text.split(/\s+/);
     const reply = (text: string) => ack({ response_type: 'ephemeral', text });
@@ -110,7 +129,13 @@ export function createRodizioCommandHandler(deps: HandlerDeps) {
       case 'show': {
         if (!id) return reply(`Which one? \`${SLASH_COMMAND} show <id>\``);
         const token = deps.purgatory.find(id);
-        return reply(token ? details(token) : `No request with id \`${escapeMrkdwn(id)}\`.`);
+        if (!token) return reply(`No request with id \`${escapeMrkdwn(id)}\`.`);
+        const card = token.slack;
+        if (!card) return reply(details(token, null));
+        // The link takes a Slack call, which never delays the ack: the details follow within a moment, alone.
+        const sent = cardLink(client, card, deps.logger).then((link) => replier.respond(details(token, link)));
+        await replier.ackSoon();
+        return sent;
       }
       case 'resolve': {
         const answer = /^\S+\s+\S+\s+([\s\S]+)$/.exec(text)?.[1]?.trim() ?? '';

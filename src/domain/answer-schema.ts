@@ -3,7 +3,10 @@ import type { FieldIssue } from '../errors.js';
 
 const FieldName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,49}$/, 'field names are identifiers of up to 50 characters');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,49}$/,
+    'A field name is a letter or "_" followed by up to 49 letters, digits or "_".',
+  );
 
 /** One field of a form answer: a small, Slack-renderable subset of JSON Schema. */
 export const AnswerField = z
@@ -18,8 +21,11 @@ export const AnswerField = z
     maxLength: z.int().min(1).max(3000).optional(),
     multiline: z.boolean().optional(),
   })
-  .refine((f) => f.enum === undefined || f.type === 'string', { message: 'enum is only allowed on string fields' });
+  .refine((f) => f.enum === undefined || f.type === 'string', { message: 'Only string fields may have an enum.' });
 export type AnswerField = z.infer<typeof AnswerField>;
+
+/** Fields in one form: with the prompt and its context they stay well inside a modal's 100 blocks. */
+const MAX_FIELDS = 20;
 
 /**
  * The shape of a structured answer, written as JSON Schema (`type: object`, `properties`, `required`) so an
@@ -37,11 +43,19 @@ export const AnswerSchema = z
   })
   .superRefine((s, ctx) => {
     const names = Object.keys(s.properties);
-    if (names.length === 0) ctx.addIssue({ code: 'custom', path: ['properties'], message: 'needs at least one field' });
-    if (names.length > 20) ctx.addIssue({ code: 'custom', path: ['properties'], message: 'at most 20 fields' });
+    if (names.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['properties'], message: 'A form needs at least one field.' });
+    }
+    if (names.length > MAX_FIELDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['properties'],
+        message: `A form has at most ${MAX_FIELDS} fields (a Slack modal holds no more); this one has ${names.length}.`,
+      });
+    }
     for (const [i, name] of s.required.entries()) {
       if (!names.includes(name)) {
-        ctx.addIssue({ code: 'custom', path: ['required', i], message: `"${name}" is not a property` });
+        ctx.addIssue({ code: 'custom', path: ['required', i], message: `"${name}" is not one of the properties.` });
       }
     }
   });
@@ -49,22 +63,48 @@ export type AnswerSchema = z.infer<typeof AnswerSchema>;
 
 export type AnswerValue = Record<string, string | number | boolean>;
 
+const REQUIRED = 'This field is required.';
+/** The type error of a field: a missing value is "required", anything else gets `wrong`. */
+const typeError = (wrong: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? REQUIRED : wrong),
+});
+const chars = (n: number) => `${n} character${n === 1 ? '' : 's'}`;
+
+/** "a number from 1 to 20", "a whole number of at least 1", …: what a numeric field takes, for its errors. */
+function numberRange(field: AnswerField): string {
+  const what = field.type === 'integer' ? 'a whole number' : 'a number';
+  const { minimum: min, maximum: max } = field;
+  if (min !== undefined && max !== undefined) return `${what} from ${min} to ${max}`;
+  if (min !== undefined) return `${what} of at least ${min}`;
+  if (max !== undefined) return `${what} no greater than ${max}`;
+  return what;
+}
+
+/** The check of one field's value; every message is a sentence a person can act on (shown next to the field). */
 function fieldValidator(field: AnswerField): z.ZodType {
   switch (field.type) {
     case 'string': {
-      if (field.enum) return z.enum(field.enum as [string, ...string[]]);
-      let s = z.string();
-      if (field.minLength !== undefined) s = s.min(field.minLength);
-      if (field.maxLength !== undefined) s = s.max(field.maxLength);
+      if (field.enum) return z.enum(field.enum as [string, ...string[]], typeError('Choose one of the listed values.'));
+      let s = z.string(typeError('Enter text.'));
+      const length = (issue: { input?: unknown }) => (typeof issue.input === 'string' ? issue.input.length : 0);
+      if (field.minLength !== undefined) {
+        const min = field.minLength;
+        s = s.min(min, { error: (i) => `Use at least ${chars(min)} (this has ${length(i)}).` });
+      }
+      if (field.maxLength !== undefined) {
+        const max = field.maxLength;
+        s = s.max(max, { error: (i) => `Use at most ${chars(max)} (this has ${length(i)}).` });
+      }
       return s;
     }
     case 'boolean':
-      return z.boolean();
+      return z.boolean(typeError('Choose yes or no.'));
     case 'number':
     case 'integer': {
-      let n = field.type === 'integer' ? z.int() : z.number();
-      if (field.minimum !== undefined) n = n.min(field.minimum);
-      if (field.maximum !== undefined) n = n.max(field.maximum);
+      const range = `Enter ${numberRange(field)}.`;
+      let n = field.type === 'integer' ? z.int(typeError(range)) : z.number(typeError(range));
+      if (field.minimum !== undefined) n = n.min(field.minimum, range);
+      if (field.maximum !== undefined) n = n.max(field.maximum, range);
       return n;
     }
   }
@@ -101,14 +141,14 @@ export function parseFormAnswer(
   for (const [name, field] of Object.entries(schema.properties)) {
     const text = raw[name]?.trim();
     if (text === undefined || text === '') {
-      if (schema.required.includes(name)) errors[name] = 'This field is required.';
+      if (schema.required.includes(name)) errors[name] = REQUIRED;
       continue;
     }
     let value: string | number | boolean;
     if (field.type === 'number' || field.type === 'integer') {
       value = Number(text);
       if (!Number.isFinite(value)) {
-        errors[name] = 'Enter a number.';
+        errors[name] = `Enter ${numberRange(field)}.`;
         continue;
       }
     } else if (field.type === 'boolean') {
@@ -127,7 +167,9 @@ export function parseFormAnswer(
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, value: typed };
 }
 
+/** A fallback for a message written elsewhere (zod's own): capitalised and ended like a sentence. */
 function humanize(message: string): string {
   const m = message.replace(/^Invalid input: /, '');
-  return m.charAt(0).toUpperCase() + m.slice(1);
+  const sentence = m.charAt(0).toUpperCase() + m.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }

@@ -1,10 +1,13 @@
 import type { ActionsBlock, Button, KnownBlock, StaticSelect } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { renderAnswerModal } from '../../blocks/answer-modal.js';
+import { isHoldBackOption } from '../../blocks/display.js';
+import { githubErrorText } from '../../blocks/followups.js';
 import { renderHome } from '../../blocks/home.js';
 import { ActionId, decodeOptionValue } from '../../blocks/ids.js';
 import { LIMITS, validateMessage, validateView } from '../../blocks/limits.js';
-import { truncate } from '../../blocks/text.js';
+import { alreadyClosedText } from '../../blocks/notices.js';
+import { endSentence, truncate } from '../../blocks/text.js';
 import { renderDecisionReply, renderPromptOverflow, renderTokenCard } from '../../blocks/token-card.js';
 import type { Reason, Severity, Token, TokenStatus } from '../../src/domain/token.js';
 import { makeToken } from '../fixtures/tokens.js';
@@ -214,20 +217,93 @@ describe('pending card', () => {
     expect(JSON.stringify(card.blocks)).toContain('Drop &lt;table&gt; &amp; *everything*? &lt;!channel&gt;');
   });
 
-  it('marks sensitive, critical and destructive options as danger with a confirm dialog', () => {
+  it('marks destructive_options as danger with a confirm dialog on any token', () => {
     const plain = renderTokenCard(makeToken({ options: ['Keep', 'Delete'], destructive_options: ['Delete'] }), state);
     const [keep, del] = elements(plain.blocks) as Button[];
     expect(keep?.style).toBeUndefined();
     expect(keep?.confirm).toBeUndefined();
     expect(del).toMatchObject({ style: 'danger', confirm: { title: { text: 'Are you sure?' }, style: 'danger' } });
     expect(del?.confirm?.text?.text).toBe('Answer “Delete”: Deploy build 42 to production?');
+  });
+
+  // On sensitive_action / critical cards an option is red unless every clause of it holds back.
+  it.each([
+    ['Drop and restore', true],
+    ['Deploy', true],
+    ['Yes', true],
+    ['Approve', true],
+    ['Roll back', true],
+    ['Force-push to main', true],
+    ['Skip tests and deploy', true],
+    ['Cancel subscription', true],
+    ['Stop the server', true],
+    ['No, deploy anyway', true],
+    ['🚀', true],
+    ['Wait', false],
+    ['Keep it', false],
+    ['Keep it as is', false],
+    ['Reject', false],
+    ['Cancel', false],
+    ['No', false],
+    ['Hold', false],
+    ['Hold off for now', false],
+    ['Skip', false],
+    ['Not now', false],
+    ['No, keep it', false],
+    ['Don’t deploy', false],
+    ['Do not delete', false],
+    ['Wait 10 minutes', false],
+    ['⏸️ Pause', false],
+    ["Let's wait and see", false],
+    ['Abort!', false],
+  ])('on a sensitive card, %j is danger: %s', (option, danger) => {
+    expect(isHoldBackOption(option)).toBe(!danger);
     for (const overrides of [{ reason: 'sensitive_action' as const }, { severity: 'critical' as const }]) {
-      const card = renderTokenCard(makeToken(overrides), state);
-      const optionButtons = (elements(card.blocks) as Button[]).filter((b) =>
-        b.action_id?.startsWith(ActionId.optionPrefix),
-      );
-      expect(optionButtons.every((b) => b.style === 'danger' && b.confirm)).toBe(true);
+      const card = renderTokenCard(makeToken({ ...overrides, options: [option, 'Something else'] }), state);
+      const [button] = elements(card.blocks) as Button[];
+      expect(button?.text.text).toBe(option);
+      expect(button?.style === 'danger', JSON.stringify(overrides)).toBe(danger);
+      expect(button?.confirm !== undefined).toBe(danger);
     }
+    // Not sensitive, not critical: nothing is red without destructive_options.
+    const calm = renderTokenCard(makeToken({ options: [option] }), state);
+    expect((elements(calm.blocks) as Button[])[0]?.style).toBeUndefined();
+  });
+
+  it('destructive_options override the rule entirely on a sensitive card', () => {
+    const card = renderTokenCard(
+      makeToken({
+        reason: 'sensitive_action',
+        severity: 'critical',
+        options: ['Deploy', 'Keep it', 'Wait'],
+        destructive_options: ['Wait'],
+      }),
+      state,
+    );
+    const styles = (elements(card.blocks) as Button[])
+      .filter((b) => b.action_id?.startsWith(ActionId.optionPrefix))
+      .map((b) => [b.text.text, b.style ?? null, b.confirm ? 'confirm' : null]);
+    expect(styles).toEqual([
+      ['Deploy', null, null],
+      ['Keep it', null, null],
+      ['Wait', 'danger', 'confirm'],
+    ]);
+  });
+
+  it('confirm dialogs are plain text: the prompt loses its mrkdwn markers, nothing else', () => {
+    const card = renderTokenCard(
+      makeToken({
+        reason: 'sensitive_action',
+        prompt: 'Drop the *staging* database _now_ and `restore`? Costs 2 * 3 * 4 in snake_case_db (~old~ *_x_*)',
+        options: ['Drop and restore', 'Keep it'],
+      }),
+      state,
+    );
+    const [drop] = elements(card.blocks) as Button[];
+    expect(drop?.confirm?.text?.type).toBe('plain_text');
+    expect(drop?.confirm?.text?.text).toBe(
+      'Answer “Drop and restore”: Drop the staging database now and restore? Costs 2 * 3 * 4 in snake_case_db (old x)',
+    );
   });
 
   it('offers a select menu when there are more options than fit as buttons', () => {
@@ -298,6 +374,74 @@ describe('closed cards', () => {
     const expired = renderTokenCard(makeToken({ status: 'expired', voided_at: '2026-01-01T12:00:00+00:00' }), state);
     expect(expired.blocks[0]).toMatchObject({ text: { text: '⌛ Approval needed — expired' } });
     expect(actions(expired.blocks)).toBeUndefined();
+  });
+});
+
+describe('what a closed card and its decision reply say', () => {
+  const resolved = (overrides: Partial<Token>) =>
+    makeToken({
+      status: 'resolved',
+      answered_by: 'U0BOB',
+      answered_via: 'button',
+      resolved_at: '2026-01-01T12:05:00.000+00:00',
+      ...overrides,
+    });
+
+  it('a two-approval token names every approver of the winning option, not only the last click', () => {
+    const token = resolved({ required_approvals: 2, human_input: 'Deploy' });
+    const approvals = [
+      { user: 'U0ALICE', option: 'Deploy' },
+      { user: 'U0CAROL', option: 'Hold' },
+      { user: 'U0BOB', option: 'Deploy' },
+    ];
+    const card = renderTokenCard(token, { ...state, approvals });
+    expect(JSON.stringify(card.blocks)).toContain('by <@U0ALICE> and <@U0BOB> via button');
+    expect(renderDecisionReply(token, approvals).text).toBe(
+      '✅ <@U0ALICE> and <@U0BOB> answered *Deploy*. The agent has been told.',
+    );
+    const three = [...approvals, { user: 'cli-dan', userName: 'Dan', option: 'Deploy' }];
+    expect(renderDecisionReply(token, three).text).toContain('<@U0ALICE>, <@U0BOB> and Dan answered');
+  });
+
+  it("a form answer reads by the fields' labels, in the schema's order, on the card, the reply and the fallback", () => {
+    const token = resolved({
+      answered_via: 'form',
+      answer_schema: {
+        type: 'object',
+        properties: {
+          replicas: { type: 'integer', title: 'Replicas' },
+          region: { type: 'string', title: 'Region', enum: ['eu-west-1', 'us-east-1'] },
+          dry_run: { type: 'boolean', title: 'Dry run only' },
+          note: { type: 'string' },
+        },
+        required: ['replicas'],
+      },
+      human_input: { note: 'ship it', dry_run: false, region: 'eu-west-1', replicas: 3 },
+    });
+    const expected = 'Replicas: 3 · Region: eu-west-1 · Dry run only: no · note: ship it';
+    const card = renderTokenCard(token, state);
+    expect(JSON.stringify(card.blocks)).toContain(`*Answer:* ${expected}`);
+    expect(JSON.stringify(card.blocks)).not.toContain('dry_run');
+    expect(card.text).toContain(expected);
+    expect(renderDecisionReply(token).text).toBe(`✅ <@U0BOB> answered *${expected}*. The agent has been told.`);
+  });
+
+  it('joins sentences without doubling their full stop', () => {
+    const token = resolved({ human_input: 'Use staging, not prod.' });
+    // Slack shows "*not prod.*." as "not prod.. The agent": the answer's own full stop ends the sentence.
+    expect(renderDecisionReply(token).text).toBe(
+      '✅ <@U0BOB> answered *Use staging, not prod.* The agent has been told.',
+    );
+    expect(renderDecisionReply(resolved({ human_input: 'Why?' })).text).toBe(
+      '✅ <@U0BOB> answered *Why?* The agent has been told.',
+    );
+    expect(alreadyClosedText(token)).toBe('Already answered by <@U0BOB> — Use staging, not prod. Nothing changed.');
+    expect(githubErrorText('acme/web#1', 'Not Found.')).toBe(
+      '⚠️ GitHub refused to update `acme/web#1`: Not Found. rodizio will not retry.',
+    );
+    expect(endSentence('Done')).toBe('Done.');
+    expect(endSentence('“Done!”')).toBe('“Done!”');
+    expect(endSentence('(see the thread)')).toBe('(see the thread).');
   });
 });
 

@@ -40,11 +40,20 @@ describe.skipIf(!BROWSER_AVAILABLE)('the sandbox page in Chromium', () => {
     await card.waitFor();
     expect(await card.locator('b', { hasText: 'staging' }).count()).toBe(1); // *staging* rendered bold
     await page.screenshot({ path: join(SCREENSHOTS, 'card.png') });
+    // Only the option that does the risky thing is red; "Keep it" is an ordinary button with no confirm.
+    expect(await card.getByRole('button', { name: 'Drop and restore' }).getAttribute('class')).toContain('bk-danger');
+    const keep = card.getByRole('button', { name: 'Keep it' });
+    expect(await keep.getAttribute('class')).not.toContain('bk-danger');
+    expect(await keep.getAttribute('data-confirm')).toBeNull();
 
     await card.getByRole('button', { name: 'Drop and restore' }).click();
     const dialog = page.getByTestId('confirm-dialog');
     await dialog.waitFor();
     expect(await dialog.textContent()).toContain('Are you sure?');
+    // The confirm text is plain: the prompt's *staging* reads without its markers.
+    expect(await page.getByTestId('confirm-dialog').locator('.confirm-text').textContent()).toBe(
+      'Answer “Drop and restore”: Drop the staging database and restore last night’s snapshot?',
+    );
     await page.screenshot({ path: join(SCREENSHOTS, 'confirm.png') });
     await page.getByTestId('confirm-yes').click();
 
@@ -122,6 +131,62 @@ describe.skipIf(!BROWSER_AVAILABLE)('the sandbox page in Chromium', () => {
     expect(got.json).toMatchObject({ human_input: 'orders-replica-2, please', answered_by: 'U0CAROL', via: 'thread' });
     await page.getByTestId('thread-pane').getByText('answered orders-replica-2, please').waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'thread.png') });
+    expect(errors).toEqual([]);
+  });
+
+  it('an ephemeral answering a click on a card far up the channel appears in view, not below the fold', async () => {
+    const s = await startSandboxBridge();
+    // Two cards at the top of a long channel: one that needs two approvals, one only Bob may answer.
+    await create(s, {
+      reason: 'approval_needed',
+      prompt: 'Quorum: ship the release?',
+      options: ['Ship', 'Hold'],
+      required_approvals: 2,
+    });
+    await create(s, {
+      reason: 'approval_needed',
+      prompt: 'Bob only: rotate the keys?',
+      options: ['Rotate'],
+      answerers: { users: ['U0BOB'] },
+    });
+    for (let i = 0; i < 10; i++) await create(s, { reason: 'context_required', prompt: `Filler question ${i}?` });
+    const { page, errors } = await openBrowser();
+    await page.goto(`${s.url}/sandbox#user=U0ALICE&channel=C0AGENTS`);
+    await page.getByTestId('message').filter({ hasText: 'Filler question 9?' }).waitFor();
+
+    /** Fully inside the message list and the window, as IntersectionObserver (Playwright's toBeInViewport) sees it. */
+    const inView = (text: string) =>
+      page
+        .getByTestId('ephemeral')
+        .filter({ hasText: text })
+        .evaluate(
+          (el) =>
+            new Promise<boolean>((resolve) => {
+              const observer = new IntersectionObserver(([entry]) => {
+                observer.disconnect();
+                const box = el.getBoundingClientRect();
+                const list = (el.closest('.messages') as HTMLElement).getBoundingClientRect();
+                const inside = box.top >= list.top - 1 && box.bottom <= list.bottom + 1 && box.bottom <= innerHeight;
+                resolve((entry?.intersectionRatio ?? 0) > 0.95 && inside);
+              });
+              observer.observe(el);
+            }),
+        );
+    const scrollToTop = () => page.locator('#messages').evaluate((el) => el.scrollTo(0, 0));
+
+    await scrollToTop();
+    await page.getByTestId('message').filter({ hasText: 'Bob only' }).getByRole('button', { name: 'Rotate' }).click();
+    const refusal = page.getByTestId('ephemeral').filter({ hasText: 'Nothing changed.' });
+    await refusal.waitFor();
+    await expect.poll(() => inView('Nothing changed.')).toBe(true);
+    expect(await refusal.textContent()).toContain('Only visible to you');
+
+    await scrollToTop();
+    const quorum = page.getByTestId('message').filter({ hasText: 'Quorum: ship the release?' });
+    await quorum.getByRole('button', { name: 'Ship' }).click();
+    await page.getByTestId('ephemeral').filter({ hasText: '1 of 2 approvals' }).waitFor();
+    await expect.poll(() => inView('1 of 2 approvals')).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOTS, 'ephemeral-in-view.png') });
     expect(errors).toEqual([]);
   });
 

@@ -217,7 +217,7 @@ describe('rodizio CLI', () => {
       const before = snapshot(env);
       const out = await cli(['resolve', 'sem-form', '--json-input', '{"n":"three"}'], env);
       expect(out.code).toBe(1);
-      expect(out.stderr).toMatch(/human_input\.n: Invalid input: expected number, received string/);
+      expect(out.stderr).toMatch(/human_input\.n: Enter a whole number\./);
       expect(snapshot(env)).toEqual(before);
     });
   });

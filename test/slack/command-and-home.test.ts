@@ -17,7 +17,9 @@ describe('/rodizio', () => {
     expect(listText.indexOf(b.id)).toBeLessThan(listText.indexOf(a.id));
     expect(listText).not.toContain(c.id);
 
-    const show = (await cmd(`show ${a.id}`)).json as { text: string };
+    // The card's link takes a chat.getPermalink call: the ack is empty and the details follow by response_url.
+    await cmd(`show ${a.id}`);
+    const show = await t.fake.waitFor(() => t.fake.ephemerals.find((e) => e.text?.includes(`\`${a.id}\` — *pending*`)));
     expect(show.text).toContain(`🛡️ *Approval needed* \`${a.id}\` — *pending*`);
     expect(show.text).toContain('Options: `Deploy` · `Hold`');
 

@@ -36,9 +36,9 @@ describe('the Answer… modal', () => {
     expect(wrong.json).toEqual({
       response_action: 'errors',
       errors: {
-        [BlockId.field('replicas')]: 'Too small: expected number to be >=1',
+        [BlockId.field('replicas')]: 'Enter a whole number from 1 to 20.',
         [BlockId.field('region')]: 'This field is required.',
-        [BlockId.field('note')]: 'Too big: expected string to have <=20 characters',
+        [BlockId.field('note')]: 'Use at most 20 characters (this has 25).',
       },
     });
     expect(storeSnapshot(t.bridge.db)).toEqual(before);
@@ -51,7 +51,7 @@ describe('the Answer… modal', () => {
     });
     expect(notANumber.json).toEqual({
       response_action: 'errors',
-      errors: { [BlockId.field('replicas')]: 'Enter a number.' },
+      errors: { [BlockId.field('replicas')]: 'Enter a whole number from 1 to 20.' },
     });
 
     const right = await t.driver.submitView({

@@ -37,6 +37,10 @@ const ui = {
   homeVisit: '',
   /** @type {{ key: string, id: string, errors: Record<string, string>, formError: string }} */
   modal: { key: '', id: '', errors: {}, formError: '' },
+  /** @type {Set<string>} ephemerals already on screen (see revealNewEphemerals); a new user starts afresh */
+  seenEphemerals: new Set(),
+  /** @type {string | null} */
+  ephemeralsOf: null,
 };
 
 /**
@@ -323,7 +327,45 @@ function render() {
   if (ui.channel === HOME) renderHome(state, ctx);
   else renderChannel(state, ctx);
   renderThread(state, ctx);
+  revealNewEphemerals(state);
   renderModalLayer(state, ctx);
+}
+
+/** @param {Ephemeral} e */
+const ephemeralKey = (e) => `${e.channel}|${e.ts}`;
+
+/**
+ * Scrolls a newly arrived ephemeral into view, as Slack shows the answer to a click (a refusal, "1 of 2
+ * approvals", "already answered") where the person is looking: the list stays where they scrolled to click a
+ * card higher up, so without this the reply would land below the fold, unseen. Ephemerals there before the
+ * page loaded (or before switching user) are old news and move nothing.
+ * @param {State} state
+ */
+function revealNewEphemerals(state) {
+  const seen = ui.seenEphemerals;
+  const fresh = state.ephemerals.filter((e) => !seen.has(ephemeralKey(e)));
+  for (const e of fresh) seen.add(ephemeralKey(e));
+  if (ui.ephemeralsOf !== state.me.id) {
+    ui.ephemeralsOf = state.me.id;
+    return;
+  }
+  for (const [list, inView] of /** @type {const} */ ([
+    ['messages', (/** @type {Ephemeral} */ e) => ui.channel !== HOME && e.channel === ui.channel],
+    [
+      'thread-messages',
+      (/** @type {Ephemeral} */ e) => e.channel === ui.channel && !!ui.thread && e.thread_ts === ui.thread,
+    ],
+  ])) {
+    const newest = fresh
+      .filter(inView)
+      .sort((a, b) => compareTs(a.ts, b.ts))
+      .at(-1);
+    if (!newest) continue;
+    const el = $(list).querySelector(`[data-testid="ephemeral"][data-ts="${CSS.escape(newest.ts)}"]`);
+    if (!(el instanceof HTMLElement)) continue;
+    el.scrollIntoView({ block: 'nearest' });
+    el.classList.add('just-arrived');
+  }
 }
 
 /** @param {State | null} state */
@@ -757,6 +799,8 @@ function selectUser(user) {
   setHtml($('modal-root'), '');
   saveLocation();
   ui.state = ui.state ? { ...ui.state, ephemerals: [], modal: null, home: null } : null;
+  ui.seenEphemerals = new Set();
+  ui.ephemeralsOf = null;
   render();
   scheduleRefresh(0);
 }
