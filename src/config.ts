@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { dirname, join } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { DefaultExpiryPolicy, describeIssues, FileConfig, loadFileConfig } from './config-file.js';
@@ -114,7 +116,8 @@ const Env = z
       .string()
       .regex(/^[\w.-]{1,100}$/, 'a tmux -L socket name')
       .optional(),
-    RODIZIO_PHASE_DIR: z.string().min(1).default('/tmp'),
+    // Default depends on the mode (see phaseDirFor), so it is filled in after parsing.
+    RODIZIO_PHASE_DIR: z.string().min(1).optional(),
     RODIZIO_PHASE_RESCAN: Duration('5s', 100),
     RODIZIO_PHASE_WATCH: z.stringbool().default(true),
     RODIZIO_PHASE_WATCH_EVENTS: z.stringbool().default(true),
@@ -148,6 +151,24 @@ const Env = z
       if (e.GITHUB_TOKEN) issue('GITHUB_TOKEN', 'set either GITHUB_TOKEN or the GITHUB_APP_* variables, not both');
     }
   });
+
+/** True for addresses only this machine can reach: `localhost`, 127.0.0.0/8 and ::1. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+/**
+ * Where the bridge looks for phase files unless RODIZIO_PHASE_DIR says otherwise. A real deployment follows the
+ * orchestrator convention (/tmp). The sandbox uses a private folder beside its database (`data/phase`, made
+ * mode 0700 at start), so the demo's files are seen by this bridge only, not by every bridge on the machine
+ * watching /tmp; `rodizio demo` reads the same setting, so both sides agree.
+ */
+export function phaseDirFor(sandbox: boolean, dbPath: string): string {
+  if (!sandbox) return '/tmp';
+  return /^[a-z]+:\/\//i.test(dbPath) ? join('data', 'phase') : join(dirname(dbPath), 'phase');
+}
 
 /** The sandbox workspace's channels: cards go to #agents, escalations to #oncall. */
 export const SANDBOX_CHANNELS = { agents: 'C0AGENTS', oncall: 'C0ONCALL' } as const;
@@ -248,6 +269,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   // Without Slack credentials the bridge runs against its built-in fake Slack (RODIZIO_SANDBOX=0 turns that off).
   const sandbox = e.RODIZIO_SANDBOX ?? !e.SLACK_BOT_TOKEN;
+  // The sandbox page lets whoever reaches it act as any person of the workspace and answer every card: a mode
+  // chosen by default (no credentials) must not be reachable from the network by accident.
+  if (sandbox && e.RODIZIO_SANDBOX !== true && !isLoopbackHost(e.HOST)) {
+    throw new ConfigError(
+      `HOST=${e.HOST} is not a loopback address, and without Slack credentials rodizio runs the sandbox, whose page lets anyone who reaches the port answer every card: set HOST=127.0.0.1, or RODIZIO_SANDBOX=1 to expose the sandbox on purpose`,
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -308,7 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tmuxSocket: e.RODIZIO_TMUX_SOCKET,
     phase: {
       enabled: e.RODIZIO_PHASE_WATCH,
-      dir: e.RODIZIO_PHASE_DIR,
+      dir: e.RODIZIO_PHASE_DIR ?? phaseDirFor(sandbox, e.RODIZIO_DB),
       rescanMs: e.RODIZIO_PHASE_RESCAN,
       events: e.RODIZIO_PHASE_WATCH_EVENTS,
     },

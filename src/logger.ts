@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { createPrettyStream } from './log-format.js';
 
 export type { Logger } from 'pino';
 
@@ -40,9 +41,14 @@ export interface CreateLoggerOptions {
   /** Where lines go; defaults to stdout. Tests pass a stream that collects lines. */
   destination?: DestinationStream;
   name?: string;
+  /**
+   * `json`: one JSON object a line, for log collectors. `pretty`: readable lines (src/log-format.ts). `auto`
+   * (default): pretty when writing to stdout and stdout is a terminal, JSON otherwise (a pipe, a file, a test).
+   */
+  format?: 'json' | 'pretty' | 'auto';
 }
 
-/** The one root logger: JSON lines, secrets redacted. Everything else uses `logger.child(...)`. */
+/** The one root logger: JSON lines (readable lines in a terminal), secrets redacted. Others use `logger.child()`. */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const config: LoggerOptions = {
     name: options.name ?? 'rodizio',
@@ -51,5 +57,11 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };
+  const format = options.format ?? 'auto';
+  const pretty = format === 'pretty' || (format === 'auto' && !options.destination && process.stdout.isTTY === true);
+  if (pretty) {
+    const out = options.destination ?? process.stdout;
+    return pino(config, createPrettyStream(out, { color: !options.destination && process.stdout.isTTY === true }));
+  }
   return options.destination ? pino(config, options.destination) : pino(config);
 }

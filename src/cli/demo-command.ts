@@ -2,6 +2,8 @@ import { RodizioClient } from '../client/index.js';
 import { createTmux } from '../delivery/tmux.js';
 import { runDemo } from '../sandbox/demo.js';
 import { readSandboxToken } from '../sandbox/token-file.js';
+import { openDatabase } from '../store/database.js';
+import { createPhaseFileStore } from '../store/phase-files.js';
 import type { Command } from './command.js';
 
 export const demoCommand: Command = {
@@ -42,10 +44,14 @@ export const demoCommand: Command = {
     // Ctrl-C stops the waiting at once rather than after the next long-poll.
     const stop = new AbortController();
     void io.stopSignal?.then(() => stop.abort());
+    const phaseDir = values['no-phase'] || !cfg.phase.enabled ? null : cfg.phase.dir;
+    if (phaseDir)
+      io.stdout(`rodizio demo: phase files go to ${phaseDir} (RODIZIO_PHASE_DIR), where the bridge watches\n`);
     await runDemo({
       client: new RodizioClient({ baseUrl, token }),
-      phaseDir: values['no-phase'] || !cfg.phase.enabled ? null : cfg.phase.dir,
+      phaseDir,
       tmux: createTmux({ socketName: cfg.tmuxSocket }),
+      phaseSeen: (file) => phaseSeenBy(cfg.dbPath, file),
       print: (line) => io.stdout(`${line}\n`),
       signal: stop.signal,
     }).catch((err: unknown) => {
@@ -58,3 +64,20 @@ export const demoCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * The phase the bridge last acted on for `file`, read from its database (the demo runs beside the bridge: it
+ * writes into the bridge's phase folder); undefined when the database cannot be read.
+ */
+function phaseSeenBy(dbPath: string, file: string): string | undefined {
+  try {
+    const db = openDatabase(dbPath, { readonly: true, migrate: false });
+    try {
+      return createPhaseFileStore(db).get(file)?.phase;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  }
+}

@@ -73,6 +73,11 @@ export function createTmux(options: TmuxOptions = {}) {
       await tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '20', command);
     },
 
+    /** Ends a session (the demo's stand-in, when the demo stops); no error when it is already gone. */
+    async killSession(session: string): Promise<void> {
+      await tmux('kill-session', '-t', `=${session}`).catch(() => {});
+    },
+
     /** The last `lines` lines of the session's active pane, or undefined when there is no such session. */
     async capturePane(session: string, lines = 50): Promise<string | undefined> {
       if (!(await hasSession(session))) return undefined;

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RodizioClient } from '../client/index.js';
 import type { Tmux } from '../delivery/tmux.js';
@@ -79,18 +79,45 @@ export interface DemoOptions {
   phaseDir: string | null;
   /** Used to show guidance typed into the demo session, when tmux is there. */
   tmux?: Tmux;
+  /**
+   * The phase the bridge last acted on for a phase file (its phase-file state), when the demo can read the
+   * bridge's database: the demo then removes its file only after the bridge has seen `PHASE:done`.
+   */
+  phaseSeen?: (file: string) => string | undefined;
   print(line: string): void;
   now?: () => number;
   signal?: AbortSignal;
 }
 
+const SESSION = 'dev-demo-app-7';
+const PHASE_FILE = 'dev-session-demo-app-7.phase';
+
+/**
+ * Resolves true once `check()` is true (polled), false after `timeoutMs`; rejects when `signal` aborts. Its timer
+ * keeps the process alive on purpose: the CLI has nothing else to wait on meanwhile.
+ */
+function until(check: () => boolean, signal: AbortSignal | undefined, timeoutMs = Infinity): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+      if (check()) return resolve(true);
+      if (Date.now() >= deadline) return resolve(false);
+      setTimeout(tick, 200);
+    };
+    tick();
+  });
+}
+
 /**
  * A demo agent: raises one token of each reason (options, a deadline, an answer schema, a critical one
  * needing two approvals) and a phase escalation through a phase file, then prints every reentry as it arrives.
- * Resolves with the reentries once every token has one.
+ * Once every token has its answer it waits for a reply to the escalation (when it can see one: tmux), closes it
+ * with `PHASE:done`, and resolves with the reentries. Whatever it made — the phase file, the stand-in tmux
+ * session — it removes when it ends, also when stopped (`signal`) or failing.
  */
 export async function runDemo(options: DemoOptions): Promise<Reentry[]> {
-  const { client, print } = options;
+  const { client, print, tmux, signal } = options;
   const now = options.now ?? Date.now;
   const tokens = [];
   for (const input of demoTokens(now())) {
@@ -99,47 +126,77 @@ export async function runDemo(options: DemoOptions): Promise<Reentry[]> {
     print(`→ asked ${token.id} (${token.reason}): ${token.prompt.split('\n')[0]}`);
   }
   let phaseFile: string | null = null;
-  const session = 'dev-demo-app-7';
-  if (options.phaseDir) {
-    if (options.tmux && !(await options.tmux.hasSession(session))) {
-      // A stand-in agent session: guidance typed into it shows up in its pane (no tmux: the reply stays queued).
-      await options.tmux.startSession(session, 'cat').catch(() => undefined);
-    }
-    phaseFile = join(options.phaseDir, 'dev-session-demo-app-7.phase');
-    writeFileSync(
-      phaseFile,
-      'PHASE:escalate\nReason: The integration tests need a staging database I cannot reach. Which one should I use?\n',
-    );
-    print(`→ wrote ${phaseFile}: PHASE:escalate (a card appears in #oncall; reply in its thread to guide ${session})`);
-  }
-  print(`… waiting for ${tokens.length} answers (open the sandbox page and answer each card)`);
-
+  let madeSession = false;
+  let guided = false;
   let lastPane = '';
   const watchPane = setInterval(async () => {
-    const pane = await options.tmux?.capturePane(session, 20).catch(() => undefined);
+    const pane = await tmux?.capturePane(SESSION, 20).catch(() => undefined);
     if (pane && pane !== lastPane) {
-      const fresh = pane.slice(lastPane.length).trim();
+      const fresh = pane.startsWith(lastPane) ? pane.slice(lastPane.length).trim() : pane.trim();
       lastPane = pane;
-      if (fresh) print(`✉ guidance typed into ${session}:\n${fresh}`);
+      if (fresh) {
+        guided = true;
+        print(`✉ guidance typed into ${SESSION}:\n${fresh}`);
+      }
     }
-  }, 1000);
+  }, 500);
   watchPane.unref();
 
   try {
+    if (options.phaseDir) {
+      // Private to this user (see phaseDirFor in src/config.ts): another bridge on the machine cannot act on it.
+      mkdirSync(options.phaseDir, { recursive: true, mode: 0o700 });
+      if (tmux && !(await tmux.hasSession(SESSION))) {
+        // A stand-in agent session. `stty -echo`: the terminal would echo pasted guidance before `cat` prints
+        // it, showing everything twice.
+        madeSession = await tmux
+          .startSession(SESSION, 'stty -echo; exec cat')
+          .then(() => true)
+          .catch(() => false);
+      }
+      phaseFile = join(options.phaseDir, PHASE_FILE);
+      writeFileSync(
+        phaseFile,
+        'PHASE:escalate\nReason: The integration tests need a staging database I cannot reach. Which one should I use?\n',
+        { mode: 0o600 },
+      );
+      print(
+        `→ wrote ${phaseFile}: PHASE:escalate (a card appears in #oncall; reply in its thread to guide ${SESSION})`,
+      );
+    }
+    print(`… waiting for ${tokens.length} answers (open the sandbox page and answer each card)`);
+
     const reentries = await Promise.all(
       tokens.map(async (t) => {
-        const reentry = await client.waitForReentry(t.id, { pollSeconds: 25, signal: options.signal });
+        const reentry = await client.waitForReentry(t.id, { pollSeconds: 25, signal });
         print(describe(reentry));
         return reentry;
       }),
     );
     if (phaseFile) {
-      writeFileSync(phaseFile, 'PHASE:done\n');
+      const session = madeSession || (await tmux?.hasSession(SESSION).catch(() => false));
+      if (session && !guided) {
+        print(
+          `… one more: the escalation in #oncall is still open. Reply in its thread; the reply is typed into ${SESSION} (Ctrl-C to stop)`,
+        );
+        await until(() => guided, signal);
+      } else if (!session) {
+        print(`→ no tmux here, so replies to the #oncall escalation stay queued (the thread says so); closing it`);
+      }
+      writeFileSync(phaseFile, 'PHASE:done\n', { mode: 0o600 });
+      const seen = options.phaseSeen;
+      if (seen) {
+        const file = phaseFile;
+        // Removing the file before the bridge read `done` would close the escalation as cancelled instead.
+        await until(() => seen(file) === 'PHASE:done', signal, 15_000);
+      }
       print(`→ wrote ${phaseFile}: PHASE:done (the escalation closes)`);
     }
     print(`done: all ${reentries.length} answers came back`);
     return reentries;
   } finally {
     clearInterval(watchPane);
+    if (phaseFile) rmSync(phaseFile, { force: true });
+    if (madeSession) await tmux?.killSession(SESSION);
   }
 }

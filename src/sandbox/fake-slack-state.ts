@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { type Json, normalizeBlocks } from './fake-slack-blocks.js';
 import { type FakeUser, type FakeUserProfile, fakeUser } from './fake-slack-users.js';
 import { FakeViewStore } from './fake-slack-views.js';
+import type { StoredChannel, StoredMessage, WorkspaceSnapshot } from './workspace-store.js';
 
 /** The fields of a message other than `type` and `ts`, which the store assigns. */
 export interface MessageFields {
@@ -289,6 +290,43 @@ export class FakeWorkspace {
     this.ephemerals.push(stored);
     this.notify({ kind: 'ephemeral', channel: e.channel, user: e.user });
     return stored;
+  }
+
+  /** A message and where it sits (history, thread, or both), as the workspace store keeps it. */
+  placement(channel: string, ts: string): StoredMessage | undefined {
+    const c = this.#channels.get(channel);
+    const message = c ? this.message(channel, ts) : undefined;
+    if (!c || !message) return undefined;
+    let replyOf: string | null = null;
+    for (const [threadTs, list] of c.replies) if (list.includes(message)) replyOf = threadTs;
+    return { channel, ts, top: c.top.includes(message), replyOf, message };
+  }
+
+  channelRecord(id: string): StoredChannel | undefined {
+    const c = this.#channels.get(id);
+    return c ? { id, name: c.name, user: c.user ?? null } : undefined;
+  }
+
+  /** Puts back a saved workspace (before anyone talks to it); notifies nobody. */
+  restore(snapshot: WorkspaceSnapshot): void {
+    for (const c of snapshot.channels) {
+      if (!this.#channels.has(c.id)) this.#addChannel(c.id, c.name, c.user ?? undefined);
+    }
+    for (const m of snapshot.messages) {
+      const c = this.#channels.get(m.channel) ?? this.#addChannel(m.channel, m.channel.toLowerCase());
+      // A broadcast reply is one object in both lists, as when it was posted.
+      if (m.top) c.top.push(m.message);
+      if (m.replyOf !== null) {
+        const list = c.replies.get(m.replyOf) ?? [];
+        list.push(m.message);
+        c.replies.set(m.replyOf, list);
+      }
+      const [seconds = '0', micros = '0'] = m.ts.split('.');
+      this.#lastMicros = Math.max(this.#lastMicros, Number(seconds) * 1e6 + Number(micros));
+    }
+    if (snapshot.users) Object.assign(this.users, snapshot.users);
+    if (snapshot.usergroups) Object.assign(this.usergroups, snapshot.usergroups);
+    this.views.restore(snapshot.views);
   }
 
   /** Registers where a response_url posts to; returns its id. */

@@ -6,6 +6,7 @@ import type { FakeSlackValidator } from './fake-slack-methods.js';
 import type { FakeEphemeral, FakeSlackChange, ResponseContext, SlackMessage } from './fake-slack-state.js';
 import type { FakeUser, FakeUserProfile } from './fake-slack-users.js';
 import type { FakeView } from './fake-slack-views.js';
+import type { WorkspaceStore } from './workspace-store.js';
 
 /** How to set up the fake workspace; every field has a sandbox default. */
 export interface FakeSlackOptions {
@@ -29,6 +30,8 @@ export interface FakeSlackOptions {
   /** id → name; when given, other channels are `channel_not_found` (DMs still work). */
   channels?: Record<string, string>;
   validate?: FakeSlackValidator;
+  /** Keeps the workspace in this store: loaded at creation, every change written as it happens (the sandbox). */
+  store?: WorkspaceStore;
   clock?: Clock;
   host?: string;
   port?: number;

@@ -94,6 +94,16 @@ export class FakeViewStore {
     return this.#changed(record);
   }
 
+  /** Puts back saved views (a restart of the sandbox); later ids continue after the highest one. */
+  restore(records: FakeView[]): void {
+    for (const record of records) {
+      this.byId.set(record.id, record);
+      if (record.kind === 'home' && record.user) this.#homes.set(record.user, record.id);
+      const n = Number.parseInt(record.id.slice(1), 36);
+      if (Number.isSafeInteger(n)) this.#counter = Math.max(this.#counter, n);
+    }
+  }
+
   /** The user's open modals, bottom first (views.push stacks up to three). */
   modalStack(user: string | undefined): FakeView[] {
     return [...this.byId.values()].filter((v) => v.kind === 'modal' && v.open && v.user === user);

@@ -9,6 +9,7 @@ import { validateMessage, validateView } from '../../blocks/limits.js';
 import { isObj, type Json } from './fake-slack-blocks.js';
 import { FaultPlan, parseArgs, readBody, sendJson } from './fake-slack-http.js';
 import { createMethods, type FakeSlackValidator, handleResponseUrl, type MethodContext } from './fake-slack-methods.js';
+import { createWorkspacePersister } from './fake-slack-persist.js';
 import { type FakeSlackChange, FakeWorkspace, type MessageFields } from './fake-slack-state.js';
 import type { FakeResponse, FakeSlack, FakeSlackCall, FakeSlackOptions } from './fake-slack-types.js';
 import { DEFAULT_USERGROUPS, DEFAULT_USERS } from './fake-slack-users.js';
@@ -59,6 +60,7 @@ export function createFakeSlack(options: FakeSlackOptions = {}): FakeSlack {
       }
     }
   };
+  let persist: ((change: FakeSlackChange) => void) | undefined;
   const ws = new FakeWorkspace({
     clock,
     teamId,
@@ -69,8 +71,15 @@ export function createFakeSlack(options: FakeSlackOptions = {}): FakeSlack {
     usergroups:
       options.usergroups ?? Object.fromEntries(Object.entries(DEFAULT_USERGROUPS).map(([k, v]) => [k, [...v]])),
     channels: options.channels,
-    onChange: emit,
+    onChange: (change) => {
+      persist?.(change);
+      emit(change);
+    },
   });
+  if (options.store) {
+    ws.restore(options.store.load());
+    persist = createWorkspacePersister(ws, options.store);
+  }
   let server: Server | undefined;
   let baseUrl = '';
   const ctx: MethodContext = {

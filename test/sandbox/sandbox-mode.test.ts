@@ -36,7 +36,7 @@ describe('sandbox mode', () => {
       { id: 'C0ONCALL', name: 'oncall' },
     ]);
     expect(state.messages.C0AGENTS[0]).toMatchObject({ text: `🛡️ Approval needed: Ship? (${created.id})`, replies: [] });
-    expect(state.connect).toEqual({ apiUrl: s.url, token: s.token, runner: 'demo' });
+    expect(state.connect).toEqual({ apiUrl: s.url, token: s.token, runner: 'demo', note: null });
   });
 
   it('turns page actions into signed Slack requests to the bridge: a click answers the token', async () => {
