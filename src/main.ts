@@ -2,11 +2,11 @@ import type { Server } from 'node:http';
 // The composition root is the one module of src/ that knows the Slack listeners exist.
 import { registerHandlers } from '../handlers/index.js';
 import { createAuthenticator } from './api/auth.js';
+import { registerEventRoutes } from './api/events-routes.js';
 import { registerHealthRoutes } from './api/health-routes.js';
 import { registerImportRoutes } from './api/import-routes.js';
 import { createRouter } from './api/router.js';
 import { createRequestListener, createServer, listen, type Mount } from './api/server.js';
-import { registerEventRoutes } from './api/events-routes.js';
 import type { StreamOptions } from './api/sse.js';
 import { registerTokenRoutes } from './api/tokens-routes.js';
 import { type Clock, systemClock } from './clock.js';

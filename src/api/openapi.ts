@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Reentry, Token, TokenInput, TokenPatch } from '../domain/token.js';
 import { MAX_JSON_DEPTH } from '../json.js';
+import { eventFeedOpenApi } from './events-openapi.js';
 import { CancelBody, ListQuery, ResolveBody } from './tokens-routes.js';
 
 const ErrorBody = z.object({
@@ -67,6 +68,7 @@ export function buildOpenApi(version: string) {
         CancelBody: schema(CancelBody, 'input'),
         Settled: schema(Settled, 'output'),
         Error: schema(ErrorBody, 'output'),
+        ...eventFeedOpenApi().schemas,
       },
     },
     security: [{ bearer: [] }],
@@ -155,6 +157,7 @@ export function buildOpenApi(version: string) {
           responses: { '200': { description: 'Events, oldest first' }, ...errors(401, 403, 404) },
         },
       },
+      ...eventFeedOpenApi().paths,
     },
   };
 }

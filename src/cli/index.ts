@@ -8,6 +8,7 @@ import { packageVersion } from '../package-info.js';
 import { BUSY_TIMEOUT_MS, isDatabaseBusy } from '../store/database.js';
 import { type CliIo, type Command, type CommandContext, UsageError } from './command.js';
 import { demoCommand } from './demo-command.js';
+import { eventsCommand } from './events-command.js';
 import { importCommand } from './import-command.js';
 import { deliveriesCommand, exportCommand, manifestCommand, outboxCommand, redeliverCommand } from './ops-commands.js';
 import { escalateCommand } from './phase-commands.js';
@@ -36,6 +37,7 @@ export const COMMANDS: Command[] = [
   deliveriesCommand,
   redeliverCommand,
   exportCommand,
+  eventsCommand,
   importCommand,
   manifestCommand,
   demoCommand,

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { Severity, TokenStatus } from '../domain/token.js';
+import { parseJsonText } from '../json.js';
 import { formatIsoTime, parseDuration } from '../time.js';
 import { type Command, JSON_OPTION, UsageError } from './command.js';
 import { describeToken, TOKEN_HEADERS, table, tokenRow } from './format.js';
@@ -84,9 +85,10 @@ export const resolveCommand: Command = {
     let humanInput: unknown = text;
     if (json !== undefined) {
       try {
-        humanInput = JSON.parse(json);
+        // The same depth limit as the API: a deeply nested answer must not overflow validation's stack.
+        humanInput = parseJsonText(json, '--json-input');
       } catch (err) {
-        throw new UsageError(`--json-input is not valid JSON: ${(err as Error).message}`);
+        throw new UsageError((err as Error).message);
       }
     }
     const { purgatory } = store();

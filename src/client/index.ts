@@ -1,4 +1,34 @@
 import type { Reentry, Token, TokenInput, TokenPatch, TokenStatus } from '../domain/token.js';
+import { type FeedEvent, parseSse } from './event-stream.js';
+
+export type { FeedEvent } from './event-stream.js';
+
+/** Which events to read: after `since` (an event id or `next_cursor`), of these types, project or token. */
+export interface EventQuery {
+  since?: string;
+  types?: string[];
+  project?: string;
+  token?: string;
+}
+
+export interface EventStreamOptions extends EventQuery {
+  /** Ends the iteration (a `break` out of the loop does too). */
+  signal?: AbortSignal;
+  /** Backoff between reconnects while the bridge is unreachable: first delay and cap, in ms. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+/** Query string for the feed's filters. */
+function eventQuery(q: EventQuery & { limit?: number }): string {
+  const qs = new URLSearchParams();
+  if (q.since !== undefined) qs.set('since', q.since);
+  if (q.types?.length) qs.set('types', q.types.join(','));
+  if (q.project !== undefined) qs.set('project', q.project);
+  if (q.token !== undefined) qs.set('token', q.token);
+  if (q.limit !== undefined) qs.set('limit', String(q.limit));
+  return qs.size ? `?${qs}` : '';
+}
 
 export interface RodizioClientOptions {
   /** Where the bridge listens, e.g. `http://127.0.0.1:3000`. */
@@ -68,6 +98,12 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 function isTransient(err: unknown): boolean {
   if (err instanceof RodizioApiError) return err.status === 429 || err.status >= 500;
   return err instanceof TypeError || (err as Error)?.name === 'TimeoutError';
+}
+
+/** A stream body cut off mid-read (the bridge restarted, a proxy closed it). */
+function isCutOff(err: unknown): boolean {
+  const name = (err as Error)?.name;
+  return name === 'AbortError' || name === 'SocketError' || (err as { code?: unknown })?.code === 'UND_ERR_SOCKET';
 }
 
 /**
@@ -188,6 +224,67 @@ export class RodizioClient {
         await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), options.signal);
         delay = Math.min(max, delay * 2);
       }
+    }
+  }
+
+  /** One page of audit events, oldest first; pass `next_cursor` as `since` for the next. */
+  async listEvents(
+    page: EventQuery & { limit?: number } = {},
+  ): Promise<{ events: FeedEvent[]; next_cursor: string; has_more: boolean }> {
+    return (await this.#request('GET', `/v1/events${eventQuery(page)}`)).json as {
+      events: FeedEvent[];
+      next_cursor: string;
+      has_more: boolean;
+    };
+  }
+
+  /**
+   * The live event stream as an async iterator. A dropped connection (a restart, a proxy, the bridge closing a
+   * slow reader) is reopened with `Last-Event-ID`, so every event is seen once, in order; a 4xx is thrown.
+   *
+   * ```ts
+   * for await (const e of rodizio.events({ types: ['resolved'] })) console.log(e.token_id, e.data);
+   * ```
+   */
+  async *events(options: EventStreamOptions = {}): AsyncGenerator<FeedEvent> {
+    const initial = options.retryInitialMs ?? 250;
+    const max = options.retryMaxMs ?? 5000;
+    let last = options.since;
+    let delay = initial;
+    const { since: _since, ...filters } = options;
+    for (;;) {
+      if (options.signal?.aborted) return;
+      const controller = new AbortController();
+      const signal = options.signal ? AbortSignal.any([controller.signal, options.signal]) : controller.signal;
+      try {
+        const res = await this.#fetch(`${this.#baseUrl}/v1/events/stream${eventQuery(filters)}`, {
+          headers: {
+            authorization: `Bearer ${this.#token}`,
+            accept: 'text/event-stream',
+            ...(last === undefined ? {} : { 'last-event-id': last }),
+          },
+          signal,
+        });
+        if (!res.ok || !res.body) {
+          const text = await res.text();
+          throw new RodizioApiError(res.status, text ? JSON.parse(text) : undefined);
+        }
+        delay = initial;
+        for await (const frame of parseSse(res.body)) {
+          // The bridge's notice before it closes the stream (a slow reader): reconnect from the last id.
+          if (frame.event === 'error' && frame.id === undefined) break;
+          if (frame.id !== undefined) last = frame.id;
+          if (frame.data === '') continue;
+          yield JSON.parse(frame.data) as FeedEvent;
+        }
+      } catch (err) {
+        if (options.signal?.aborted) return;
+        if (!isTransient(err) && !isCutOff(err)) throw err;
+      } finally {
+        controller.abort();
+      }
+      await sleep(delay, options.signal).catch(() => {});
+      delay = Math.min(max, delay * 2);
     }
   }
 

@@ -34,7 +34,7 @@ export const DEFAULT_BUDGETS: Record<JobClass, number> = { slack: 4, github: 4, 
 export function jobClass(kind: string): JobClass {
   if (kind.startsWith('slack.')) return 'slack';
   if (kind.startsWith('github.')) return 'github';
-  if (kind === 'deliver.webhook') return 'webhook';
+  if (kind === 'deliver.webhook' || kind === 'deliver.event') return 'webhook';
   return 'local';
 }
 

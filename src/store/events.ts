@@ -35,8 +35,11 @@ export function createEventStore(db: Db) {
   );
 
   return {
-    append(e: NewEvent): void {
-      insert.run(e.tokenId, e.type, e.atMs, e.actor ?? null, JSON.stringify(e.data ?? {}));
+    /** Appends one event; returns its `seq` (the event feed's cursor). */
+    append(e: NewEvent): number {
+      return Number(
+        insert.run(e.tokenId, e.type, e.atMs, e.actor ?? null, JSON.stringify(e.data ?? {})).lastInsertRowid,
+      );
     },
     forToken(tokenId: string): EventRow[] {
       return forToken.all(tokenId);

@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchBigStore, benchCreate, benchWake } from './core.js';
 import { benchPhase, benchWebhooks } from './delivery.js';
+import { benchEventFanout } from './events.js';
 import { benchClickToFlip, benchHungReceivers } from './field.js';
 import type { Figure } from './lib.js';
 import { benchBurst, benchClick } from './slack.js';
+import { benchStartup } from './startup.js';
 import { benchSweeps } from './sweeps.js';
 
 const sections: [string, (dir: string) => Promise<Figure[]> | Figure[]][] = [
@@ -21,6 +23,8 @@ const sections: [string, (dir: string) => Promise<Figure[]> | Figure[]][] = [
   ['followups: sweeps over 100k tokens', (d) => benchSweeps(d)],
   ['delivery: webhooks', (d) => benchWebhooks(d)],
   ['delivery: phase files', (d) => benchPhase(d)],
+  ['events: fan-out to 100 streams', (d) => benchEventFanout(d)],
+  ['start: npm start to a healthy bridge', (d) => benchStartup(d)],
 ];
 
 const filter = process.argv[2];

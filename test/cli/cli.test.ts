@@ -222,3 +222,15 @@ describe('rodizio CLI', () => {
     });
   });
 });
+
+describe('resolve --json-input limits', () => {
+  it('refuses an answer nested deeper than 64 levels with a usage error, and changes nothing', async () => {
+    const { env } = seeded();
+    const before = snapshot(env);
+    const deep = `${'['.repeat(65)}1${']'.repeat(65)}`;
+    const res = await cli(['resolve', 'sem-late', '--json-input', deep], env);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--json-input nests arrays and objects more than 64 levels deep');
+    expect(snapshot(env)).toEqual(before);
+  });
+});
