@@ -95,11 +95,11 @@ describe('rodizio import', () => {
       history: HISTORY,
       skipped: [],
       refused: [],
-      // The clock is seconds after the tokens were made, so -05:00 is right here; an older file would mislead it.
+      // Imports never infer an offset from created_at (a saved token arrives long after it was made): without a
+      // declared zone the naive times are read as UTC, and the report says so.
       warnings: [
-        'naive times of 3 live token(s) were read at an offset inferred from created_at against the import time, ' +
-          'which is unreliable for old tokens: sem-06fb5561 (-05:00), sem-98194b2b (-05:00), sem-a9241baf (-05:00). ' +
-          'Declare runners.ci.timezone in RODIZIO_CONFIG before importing naive times.',
+        'naive times of 3 live token(s) were read as UTC: sem-06fb5561, sem-98194b2b, sem-a9241baf. ' +
+          'Declare runners.ci.timezone in RODIZIO_CONFIG before importing tokens from agents outside UTC.',
       ],
     });
 
