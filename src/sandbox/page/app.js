@@ -17,7 +17,7 @@ import { escapeHtml } from './mrkdwn.js';
  * @typedef {{ me: Person, users: Person[], bot: { id: string, name: string }, channels: { id: string, name: string }[],
  *   usergroups: { id: string, name: string }[], messages: Record<string, Message[]>, ephemerals: Ephemeral[],
  *   modal: { id: string, view: Json } | null, home: Json | null,
- *   connect: { apiUrl: string, token: string | null, runner: string | null } }} State
+ *   connect: { apiUrl: string, token: string | null, runner: string | null, note?: string | null } }} State
  * @typedef {import('./blockkit.js').RenderContext} RenderContext
  */
 
@@ -492,7 +492,7 @@ function renderThread(state, ctx) {
 
 /** @param {State} state */
 function renderConnect(state) {
-  const { apiUrl, token, runner } = state.connect;
+  const { apiUrl, token, runner, note } = state.connect;
   const body = JSON.stringify({ reason: 'approval_needed', prompt: 'Deploy?', options: ['Deploy', 'Hold'] });
   const curl = `curl -X POST ${apiUrl}/v1/tokens -H "Authorization: Bearer ${token ?? '<api token>'}" -H 'content-type: application/json' -d '${body}'`;
   const snippet = (/** @type {string} */ text) =>
@@ -500,6 +500,7 @@ function renderConnect(state) {
   setHtml(
     $('connect-body'),
     `<p>API: <code>${escapeHtml(apiUrl)}</code>${runner ? ` · runner <code>${escapeHtml(runner)}</code>` : ''}</p>` +
+      (note ? `<p class="note">${escapeHtml(note)}</p>` : '') +
       `<p>Ask the humans something:</p>${snippet(curl)}<p>Or run the demo agent:</p>${snippet('npm run demo')}`,
   );
 }
