@@ -13,11 +13,14 @@ export const ActionId = {
   answer: 'rodizio.answer',
   /** "I'm on it": claims the token; value is the token id. */
   claim: 'rodizio.claim',
+  /** "Reassign…": opens the reassign modal; value is the token id. */
+  reassign: 'rodizio.reassign',
 } as const;
 
 export const CallbackId = {
   answerModal: 'rodizio.answer_submit',
   noticeModal: 'rodizio.notice',
+  reassignModal: 'rodizio.reassign_submit',
 } as const;
 
 export const BlockId = {
@@ -28,6 +31,11 @@ export const BlockId = {
   /** One input per schema field: `rodizio.field.<name>`. */
   field: (name: string) => `rodizio.field.${name}`,
   fieldPrefix: 'rodizio.field.',
+  /** The reassign modal's inputs: one target of the three, and a note. */
+  reassignUser: 'rodizio.reassign.user',
+  reassignGroup: 'rodizio.reassign.group',
+  reassignChannel: 'rodizio.reassign.channel',
+  reassignNote: 'rodizio.reassign.note',
 } as const;
 
 /** The action_id of every input element in the modal; the block_id tells them apart. */

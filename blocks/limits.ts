@@ -136,6 +136,12 @@ class Checker {
         }
         break;
       }
+      // Menus Slack fills itself (people, conversations, channels): only the placeholder is ours.
+      case 'users_select':
+      case 'conversations_select':
+      case 'channels_select':
+        if (e.placeholder !== undefined) this.text(`${path}.placeholder`, e.placeholder, LIMITS.placeholder, true);
+        break;
       case 'plain_text_input':
       case 'number_input':
         if (e.placeholder !== undefined) this.text(`${path}.placeholder`, e.placeholder, LIMITS.placeholder, true);

@@ -34,7 +34,23 @@ export interface CardState {
   githubWebBase?: string;
   /** Offer the "I'm on it" button. */
   claimable?: boolean;
+  /** Offer "Reassign…" (semaphore tokens; phase escalations follow their session, not a person). */
+  reassignable?: boolean;
+  /** The latest reassignment (to a person, a group, or this channel). */
+  reassigned?: Reassigned | null;
 }
+
+/** The latest reassignment, as the card shows it. */
+export interface Reassigned {
+  /** The target as a mention (`<@U…>`, `<!subteam^S…>`, `<#C…>`). */
+  to: string;
+  by: string;
+  note: string | null;
+  at: number;
+}
+
+/** A person's note quoted after a sentence; empty without one. */
+export const noteSuffix = (note: string | null) => (note ? `: “${escapeMrkdwn(truncate(note, 1000))}”` : '');
 
 /** One person's choice toward a token's `required_approvals`. */
 export interface Approval {
@@ -159,7 +175,10 @@ function optionElements(token: Token): (Button | StaticSelect)[] {
 }
 
 /** The buttons of a pending token: its options, "Answer…", and "I'm on it". Shared by the card and App Home. */
-export function tokenActions(token: Token, state: Pick<CardState, 'claimable' | 'claim'>): ActionsBlock | undefined {
+export function tokenActions(
+  token: Token,
+  state: Pick<CardState, 'claimable' | 'claim' | 'reassignable'>,
+): ActionsBlock | undefined {
   const elements: (Button | StaticSelect)[] = optionElements(token);
   if (token.required_approvals === 1) {
     elements.push({
@@ -174,6 +193,14 @@ export function tokenActions(token: Token, state: Pick<CardState, 'claimable' | 
       type: 'button',
       action_id: ActionId.claim,
       text: { type: 'plain_text', text: "I'm on it" },
+      value: token.id,
+    });
+  }
+  if (state.reassignable) {
+    elements.push({
+      type: 'button',
+      action_id: ActionId.reassign,
+      text: { type: 'plain_text', text: 'Reassign…' },
       value: token.id,
     });
   }
@@ -198,6 +225,10 @@ function statusLines(token: Token, state: CardState): string[] {
     }
     if (state.claim)
       lines.push(`🙋 ${who(state.claim.user)} is on it (until ${slackDate(state.claim.until, '{time}')})`);
+    if (state.reassigned) {
+      const r = state.reassigned;
+      lines.push(`↪️ Reassigned to ${r.to} by ${who(r.by)} ${slackDate(r.at)}${noteSuffix(r.note)}`);
+    }
     if (state.escalated) {
       lines.push(
         `📣 *Escalated* ${slackDate(state.escalated.at)}${state.escalated.target ? ` to ${state.escalated.target}` : ''} — the deadline passed`,

@@ -5,12 +5,14 @@ import { createCreateOps } from './lifecycle/create.js';
 import { createHousekeeping } from './lifecycle/housekeeping.js';
 import { createImportOps } from './lifecycle/import.js';
 import { createPatchOps } from './lifecycle/patch.js';
+import { createReassignOps } from './lifecycle/reassign.js';
 import { createSettleOps } from './lifecycle/settle.js';
 import type { ChangeContext, ListResult, PurgatoryOptions } from './lifecycle/types.js';
 import { writeTransaction } from './store/database.js';
 import { rowToToken } from './store/tokens.js';
 
 export type { PatchResult } from './lifecycle/patch.js';
+export type { ReassignResult, ReassignVia } from './lifecycle/reassign.js';
 export type {
   Actor,
   Answer,
@@ -40,6 +42,7 @@ export function createPurgatory(options: PurgatoryOptions) {
     ...createSettleOps(core),
     ...createHousekeeping(core),
     ...createPatchOps(core),
+    ...createReassignOps(core),
 
     /** The token, or NotFoundError. */
     get(id: string): Token {

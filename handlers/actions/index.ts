@@ -3,6 +3,7 @@ import { ActionId } from '../../blocks/ids.js';
 import type { HandlerDeps } from '../deps.js';
 import { ClaimClick, createClaimHandler, createClaimProcessor } from './claim.js';
 import { createOpenAnswerModalHandler } from './open-answer-modal.js';
+import { createOpenReassignModalHandler } from './open-reassign-modal.js';
 import { createOptionHandler, createOptionProcessor, OptionClick } from './option-button.js';
 
 export function register(app: App, deps: HandlerDeps): void {
@@ -12,4 +13,5 @@ export function register(app: App, deps: HandlerDeps): void {
   app.action(ActionId.optionSelect, createOptionHandler(deps));
   app.action(ActionId.answer, createOpenAnswerModalHandler(deps));
   app.action(ActionId.claim, createClaimHandler(deps));
+  app.action(ActionId.reassign, createOpenReassignModalHandler(deps));
 }

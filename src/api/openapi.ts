@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReassignBody } from '../domain/reassign.js';
 import { Reentry, Token, TokenInput, TokenPatch } from '../domain/token.js';
 import { MAX_JSON_DEPTH } from '../json.js';
 import { eventFeedOpenApi } from './events-openapi.js';
@@ -14,6 +15,7 @@ const ErrorBody = z.object({
 
 const TokenList = z.object({ tokens: z.array(Token), next_cursor: z.string().nullable() });
 const Settled = z.object({ token: Token, reentry: Reentry });
+const Reassigned = z.object({ changed: z.boolean(), token: Token });
 
 function schema(s: z.ZodType, io: 'input' | 'output') {
   return z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' });
@@ -67,6 +69,8 @@ export function buildOpenApi(version: string) {
         ResolveBody: schema(ResolveBody, 'input'),
         CancelBody: schema(CancelBody, 'input'),
         Settled: schema(Settled, 'output'),
+        ReassignBody: schema(ReassignBody, 'input'),
+        Reassigned: schema(Reassigned, 'output'),
         Error: schema(ErrorBody, 'output'),
         ...eventFeedOpenApi().schemas,
       },
@@ -121,6 +125,24 @@ export function buildOpenApi(version: string) {
           requestBody: { required: false, ...json('CancelBody') },
           responses: {
             '200': { description: 'Cancelled', ...json('Settled') },
+            ...errors(400, 401, 403, 404, 409, 413, 415),
+          },
+        },
+      },
+      '/v1/tokens/{id}/reassign': {
+        post: {
+          summary: 'Route a pending token to another person, user group or channel (its runner or the admin token)',
+          description:
+            'Give exactly one of `to.user` (U…), `to.group` (S…) or `to.channel` (C…). A person or group becomes the ' +
+            "token's answerers; the card is re-rendered and the new assignee mentioned in its thread. A channel moves " +
+            'the card: the old card says where it went, a new card is posted there (anyone in it may answer) and its ' +
+            "thread links the old one. Reminders and the 24-hour clock carry on from the token's arrival. One " +
+            'transaction with a `reassigned` audit event `{from: {answerers, channel}, to: {answerers, channel}, ' +
+            'target, by, note, via}`. The same target again changes nothing (`changed: false`).',
+          parameters: [idParam],
+          requestBody: { required: true, ...json('ReassignBody') },
+          responses: {
+            '200': { description: 'Reassigned (or already there)', ...json('Reassigned') },
             ...errors(400, 401, 403, 404, 409, 413, 415),
           },
         },

@@ -78,6 +78,14 @@ export function registerTokenRoutes(router: Router, { purgatory, waiters, auth }
       const result = purgatory.patch(token.id, await readJsonBody(req), actor);
       return { status: 200, body: result.token };
     })
+    .add('POST', '/v1/tokens/:id/reassign', async ({ req, params }) => {
+      const actor = auth.authenticate(req);
+      const token = purgatory.get(params.id as string);
+      assertOwner(actor, token);
+      // As for patch: 404 and 403 before the body is looked at; `reassign` checks it (400) and the status (409).
+      const result = purgatory.reassign(token.id, await readJsonBody(req), { ...actor, via: 'api' });
+      return { status: 200, body: { changed: result.changed, token: result.token } };
+    })
     .add('GET', '/v1/tokens/:id/events', ({ req, params }) => {
       const actor = auth.authenticate(req);
       const token = purgatory.get(params.id as string);

@@ -177,6 +177,46 @@ export const patchCommand: Command = {
   },
 };
 
+export const reassignCommand: Command = {
+  name: 'reassign',
+  summary: 'Route a pending token to another person, user group or channel',
+  usage: 'rodizio reassign <token-id> (--user U… | --group S… | --channel C…) [--note <text>] [--by <name>] [--json]',
+  details: [
+    'A person or group becomes who may answer; the card is updated and they are mentioned in its thread.',
+    'A channel moves the card there (anyone in it may answer); the old card links to the new one.',
+    'Reminders and the 24-hour blocked clock carry on from when the token arrived.',
+  ].join('\n'),
+  options: {
+    user: { type: 'string' },
+    group: { type: 'string' },
+    channel: { type: 'string' },
+    note: { type: 'string' },
+    by: { type: 'string' },
+    ...JSON_OPTION,
+  },
+  positionals: 1,
+  run({ store, positionals, values, io }) {
+    const text = (name: string) => values[name] as string | undefined;
+    const to = Object.fromEntries(
+      (['user', 'group', 'channel'] as const).flatMap((k) => (text(k) === undefined ? [] : [[k, text(k)]])),
+    );
+    if (Object.keys(to).length !== 1) throw new UsageError('give exactly one of --user, --group or --channel');
+    const note = text('note');
+    const by = text('by') ?? defaultActor();
+    const { purgatory } = store();
+    // The CLI works on the database directly, as the operator: it may reassign any runner's token.
+    const result = purgatory.reassign(
+      positionals[0] as string,
+      { to, ...(note === undefined ? {} : { note }), by },
+      { runner: by, admin: true, via: 'cli' },
+    );
+    if (values.json) io.stdout(`${JSON.stringify({ changed: result.changed, token: result.token }, null, 2)}\n`);
+    else if (result.changed) io.stdout(`reassigned ${result.token.id} to ${Object.values(to)[0]}\n`);
+    else io.stdout(`${result.token.id} is already assigned there; nothing changed\n`);
+    return 0;
+  },
+};
+
 export const cancelCommand: Command = {
   name: 'cancel',
   summary: 'Cancel a pending token; the agent gets a reentry with outcome "cancelled"',

@@ -1,3 +1,4 @@
+import type { ReassignBody } from '../domain/reassign.js';
 import type { Reentry, Token, TokenInput, TokenPatch, TokenStatus } from '../domain/token.js';
 import { type FeedEvent, parseSse } from './event-stream.js';
 
@@ -185,6 +186,17 @@ export class RodizioClient {
     return (await this.#request('POST', `/v1/tokens/${encodeURIComponent(id)}/cancel`, body)).json as {
       token: Token;
       reentry: Reentry;
+    };
+  }
+
+  /**
+   * Routes a pending token to another person (`to.user`), user group (`to.group`) or channel (`to.channel`).
+   * A RodizioApiError 409 means it has left pending; `changed: false` means it was already there.
+   */
+  async reassign(id: string, body: ReassignBody): Promise<{ changed: boolean; token: Token }> {
+    return (await this.#request('POST', `/v1/tokens/${encodeURIComponent(id)}/reassign`, body)).json as {
+      changed: boolean;
+      token: Token;
     };
   }
 

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Token } from '../domain/token.js';
 import type { Logger } from '../logger.js';
 import type { Purgatory } from '../purgatory.js';
+import { escalationChannel } from '../slack/routing.js';
 import type { FollowupStore } from '../store/followups.js';
 import { answerersMention, escalationMention } from './mentions.js';
 import { effectivePolicy } from './policy.js';
@@ -57,7 +58,17 @@ export function createFollowupRules({ purgatory, store, config, clock, logger }:
       const target = mention?.text ?? null;
       const done = purgatory.change((tx) => {
         if (!store.markEscalated(token.id, tx.nowMs, target)) return false;
-        tx.event({ tokenId: token.id, type: 'escalated', actor: 'rodizio', data: { target } });
+        // The same from/to shape as `reassigned`, so one consumer reads both; `target` stays for older readers.
+        tx.event({
+          tokenId: token.id,
+          type: 'escalated',
+          actor: 'rodizio',
+          data: {
+            target,
+            from: { answerers: token.answerers, channel: token.slack?.channel ?? token.slack_channel },
+            to: { target, channel: escalationChannel(config, token) ?? null },
+          },
+        });
         tx.plan({ type: 'escalated', token: tx.token(token.id), target });
         return true;
       });

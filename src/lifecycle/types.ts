@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { ReassignTarget } from '../domain/reassign.js';
 import type { AnswerVia, Delivery, Outcome, Reentry, Token } from '../domain/token.js';
 import type { EventPlanner } from '../events/append-hook.js';
 import type { Logger } from '../logger.js';
@@ -22,7 +23,16 @@ export type Change =
   | { type: 'reminded'; token: Token; waitedMs: number; mention: string | null }
   | { type: 'blocked'; token: Token }
   | { type: 'github_error'; token: Token; error: string }
-  | { type: 'noted'; token: Token; text: string };
+  | { type: 'noted'; token: Token; text: string }
+  | {
+      type: 'reassigned';
+      token: Token;
+      target: ReassignTarget;
+      by: string;
+      note: string | null;
+      /** The card that was left behind by a channel move (the token's `slack` is cleared, a new card is posted). */
+      movedFrom: { channel: string; ts: string } | null;
+    };
 
 /** Inside `purgatory.change(...)`: read, record and plan within one transaction. */
 export interface ChangeContext {

@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import type { CardState } from '../../blocks/token-card.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { ReassignTarget, targetMention } from '../domain/reassign.js';
 import { type Token, tokenDeadlineMs } from '../domain/token.js';
 import type { Purgatory } from '../purgatory.js';
 import { threadResolves } from './routing.js';
@@ -10,6 +12,17 @@ function liveClaim(token: Token, nowMs: number): CardState['claim'] {
   if (!claimed_by || !claimed_until) return null;
   const until = Date.parse(claimed_until);
   return until > nowMs ? { user: claimed_by, until } : null;
+}
+
+/** The part of a `reassigned` event's data the card shows. */
+const ReassignedData = z.object({ target: ReassignTarget, by: z.string(), note: z.string().nullable() });
+
+/** The latest reassignment of the token, from its audit trail (rare enough that reading it per render is cheap). */
+function lastReassigned(purgatory: Purgatory, token: Token): CardState['reassigned'] {
+  const event = purgatory.history(token.id).findLast((e) => e.type === 'reassigned');
+  const data = event ? ReassignedData.safeParse(event.data) : undefined;
+  if (!event || !data?.success) return null;
+  return { to: targetMention(data.data.target), by: data.data.by, note: data.data.note, at: Date.parse(event.at) };
 }
 
 /** Gathers what a card shows besides the token (votes, deadline, claim…) from the store. */
@@ -31,6 +44,8 @@ export function createCardStateReader({
       approvals: token.required_approvals > 1 ? purgatory.approvals(token.id) : [],
       githubWebBase: config.githubWebUrl,
       claimable: token.kind === 'semaphore',
+      reassignable: token.kind === 'semaphore',
+      reassigned: token.status === 'pending' ? lastReassigned(purgatory, token) : null,
       claim: liveClaim(token, clock.now()),
       escalated: token.followup.escalated_at
         ? { at: Date.parse(token.followup.escalated_at), target: token.followup.escalated_to }

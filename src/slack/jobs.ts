@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { renderEscalation } from '../../blocks/followups.js';
 import { renderPhaseCard } from '../../blocks/phase-card.js';
+import { movedHereReply, renderMovedCard } from '../../blocks/reassign.js';
 import { renderDecisionReply, renderPromptOverflow, renderTokenCard } from '../../blocks/token-card.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -37,6 +38,18 @@ const ThreadPayload = z.object({
   broadcast: z.boolean().optional(),
   /** The decision reply: rendered when sent, so a quorum's reply names every approver; `text` is the fallback. */
   decision: z.boolean().optional(),
+  /** The first reply after a channel move: rendered when sent, with a link to the card it came from. */
+  moved_from: z
+    .object({ channel: z.string().min(1), ts: z.string().min(1), by: z.string(), note: z.string().nullable() })
+    .optional(),
+});
+/** The card a channel move left behind, and where the token went. */
+const MovedPayload = z.object({
+  channel: z.string().min(1),
+  ts: z.string().min(1),
+  to: z.string().min(1),
+  by: z.string(),
+  note: z.string().nullable(),
 });
 
 /**
@@ -106,6 +119,16 @@ export function createSlackJobs({
     }
     const note = `♻️ This card was posted again because the earlier one was deleted.${link ? ` Its thread: ${link}` : ''}`;
     return postCard(token, rendered, note);
+  }
+
+  /** A message's permalink, or null when Slack cannot give one (the reply then goes without a link). */
+  async function permalinkOf(channel: string, ts: string): Promise<string | null> {
+    try {
+      return (await client.chat.getPermalink({ channel, message_ts: ts })).permalink ?? null;
+    } catch (err) {
+      classifySlackError(err);
+      return null;
+    }
   }
 
   /** The phase escalation card: how it closed comes from its last audit event, queued replies from the outbox. */
@@ -180,6 +203,38 @@ export function createSlackJobs({
       },
     }),
 
+    'slack.moved': defineJob({
+      payload: MovedPayload,
+      retry: SLACK_RETRY,
+      async handle({ job, payload, logger }) {
+        const token = job.token_id ? purgatory.find(job.token_id) : undefined;
+        if (!token) return logger.info('token is gone (collected); nothing to show');
+        // The new card comes first in the token's lane; link to it once it is there.
+        const permalink = token.slack ? await permalinkOf(token.slack.channel, token.slack.ts) : null;
+        const moved = renderMovedCard(token, cardState(token), {
+          to: payload.to,
+          by: payload.by,
+          note: payload.note,
+          at: job.created_ms,
+          permalink,
+        });
+        gates.take(Gate.update);
+        try {
+          await client.chat.update({
+            channel: payload.channel,
+            ts: payload.ts,
+            text: moved.text,
+            blocks: moved.blocks,
+          });
+        } catch (err) {
+          // Somebody deleted the old card: there is nothing left to point at the new one.
+          if (platformError(err) === 'message_not_found')
+            return logger.info('the old card was deleted; nothing to update');
+          classifySlackError(err, (ms) => gates.pause(Gate.update, ms));
+        }
+      },
+    }),
+
     'slack.thread': defineJob({
       payload: ThreadPayload,
       retry: SLACK_RETRY,
@@ -189,10 +244,18 @@ export function createSlackJobs({
         // The card comes first in the token's lane; it is missing only while an older card job is dead.
         if (!token.slack) throw new RetryLater(60_000, 'the card is not posted yet', { countsAsAttempt: true });
         const { channel, ts } = token.slack;
+        const from = payload.moved_from;
         const text =
           payload.decision && token.status !== 'pending'
             ? renderDecisionReply(token, cardState(token).approvals).text
-            : payload.text;
+            : from
+              ? movedHereReply({
+                  from: from.channel,
+                  by: from.by,
+                  note: from.note,
+                  permalink: await permalinkOf(from.channel, from.ts),
+                })
+              : payload.text;
         await through(Gate.post(channel), () =>
           client.chat.postMessage({
             channel,

@@ -1,6 +1,8 @@
 import { githubErrorText, reminderText, warningText } from '../../blocks/followups.js';
+import { movedHereReply, reassignedReply } from '../../blocks/reassign.js';
 import { renderDecisionReply } from '../../blocks/token-card.js';
 import type { Config } from '../config.js';
+import { targetMention } from '../domain/reassign.js';
 import { tokenDeadlineMs } from '../domain/token.js';
 import { escalationMention } from '../followups/mentions.js';
 import { effectivePolicy } from '../followups/policy.js';
@@ -40,7 +42,7 @@ export function createSlackPlanner(config: Config): EffectPlanner {
     if (!channel) return [];
     const lane = slackLane(token.id);
     // Someone acted on the token: its flip and reply go before new cards waiting for the channel.
-    const priority = change.type === 'settled' || change.type === 'updated' ? 0 : 1;
+    const priority = change.type === 'settled' || change.type === 'updated' || change.type === 'reassigned' ? 0 : 1;
     const card: NewJob = { kind: 'slack.card', lane, priority, gate: token.slack ? Gate.update : Gate.post(channel) };
     const thread = (text: string, broadcast = false, decision = false): NewJob => ({
       kind: 'slack.thread',
@@ -80,6 +82,32 @@ export function createSlackPlanner(config: Config): EffectPlanner {
         return [thread(githubErrorText(token.github_issue, change.error)), card];
       case 'noted':
         return [thread(change.text)];
+      case 'reassigned': {
+        const { by, note, movedFrom } = change;
+        if (!movedFrom) return [card, thread(reassignedReply({ to: targetMention(change.target), by, note }))];
+        // A channel move: the new card is posted first, so the old one can link to it and its thread to the old.
+        return [
+          card,
+          {
+            kind: 'slack.moved',
+            lane,
+            priority,
+            gate: Gate.update,
+            payload: { channel: movedFrom.channel, ts: movedFrom.ts, to: channel, by, note },
+          },
+          {
+            kind: 'slack.thread',
+            lane,
+            priority,
+            gate: Gate.post(channel),
+            // Rendered when sent, with the old card's permalink; `text` is the fallback.
+            payload: {
+              text: movedHereReply({ from: movedFrom.channel, by, note, permalink: null }),
+              moved_from: { ...movedFrom, by, note },
+            },
+          },
+        ];
+      }
     }
   };
 }

@@ -120,6 +120,14 @@ export interface TokenPatchRow {
   warned_at_ms: number | null;
 }
 
+/** What a reassignment rewrites on a pending token: answerers/channel (in ext) and, on a channel move, the card. */
+export interface TokenReassignRow {
+  id: string;
+  ext: string;
+  slack_channel_id: string | null;
+  slack_ts: string | null;
+}
+
 export interface ListFilter {
   status?: TokenStatus;
   project?: string;
@@ -181,6 +189,11 @@ export function createTokenStore(db: Db) {
   const patch = db.prepare<TokenPatchRow>(`
     UPDATE tokens SET deadline = @deadline, deadline_ms = @deadline_ms, escalation = @escalation,
       severity = @severity, prompt = @prompt, options = @options, ext = @ext, warned_at_ms = @warned_at_ms
+    WHERE id = @id AND status = 'pending'`);
+  // The claim is cleared: it was made by someone who may no longer answer, and reminders should reach the new people.
+  const reassign = db.prepare<TokenReassignRow>(`
+    UPDATE tokens SET ext = @ext, slack_channel_id = @slack_channel_id, slack_ts = @slack_ts,
+      claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
     WHERE id = @id AND status = 'pending'`);
   const due = db.prepare<[number, number], TokenRow>(`
     SELECT * FROM tokens WHERE status = 'pending' AND deadline_ms IS NOT NULL AND deadline_ms <= ?
@@ -249,6 +262,11 @@ export function createTokenStore(db: Db) {
     /** Compare-and-set of a pending token's changeable fields: false when it has left pending. */
     patch(row: TokenPatchRow): boolean {
       return patch.run(row).changes === 1;
+    },
+
+    /** Compare-and-set of a pending token's answerers, channel and card: false when it has left pending. */
+    reassign(row: TokenReassignRow): boolean {
+      return reassign.run(row).changes === 1;
     },
 
     /** Pending tokens whose deadline is at or before `nowMs`, earliest first. */
