@@ -7,10 +7,8 @@ import type { Config } from '../config.js';
 import { Delivery, type Reentry } from '../domain/token.js';
 import { PermanentJobError, RetryLater } from '../outbox/job-errors.js';
 import { defineJob, type JobKind, type RetryPolicy } from '../outbox/worker.js';
-import { packageVersion } from '../package-info.js';
 import type { Purgatory } from '../purgatory.js';
-import { AddressRefusedError, postGuarded } from './guarded-http.js';
-import { SIGNATURE_HEADER, signRodizioPayload, TIMESTAMP_HEADER } from './signature.js';
+import { sendSignedWebhook } from './signed-webhook.js';
 import { checkDeliveryTarget, runnerRules, webhookPolicy } from './targets.js';
 import { type Tmux, TmuxSessionMissingError } from './tmux.js';
 
@@ -87,40 +85,20 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
         const runner = purgatory.get(reentry.token_id).runner;
         const secret = config.apiTokens.get(runner);
         if (!secret) throw new PermanentJobError(`runner "${runner}" has no secret in RODIZIO_API_TOKENS to sign with`);
-        const body = JSON.stringify(reentry);
-        // Wall-clock time, not the injected clock: the receiver checks it against its own clock.
-        const timestamp = Math.floor(Date.now() / 1000);
-        // The runner's rules as they are now, and the addresses judged as the socket connects (targets.ts).
-        const policy = webhookPolicy(config, runner, target.url);
-        if (policy.refused !== undefined) throw new PermanentJobError(`webhook refused: ${policy.refused}`);
-        let res: { status: number };
-        try {
-          res = await postGuarded({
-            url: target.url,
-            headers: {
-              'content-type': 'application/json',
-              'user-agent': `rodizio/${packageVersion()}`,
-              'x-rodizio-token-id': reentry.token_id,
-              [TIMESTAMP_HEADER]: String(timestamp),
-              [SIGNATURE_HEADER]: signRodizioPayload(secret, timestamp, body),
-            },
-            body,
-            timeoutMs: deps.timeoutMs ?? 10_000,
-            refuse: policy.refuse,
-            pool: policy.pool,
-          });
-        } catch (err) {
-          if (err instanceof AddressRefusedError) {
-            throw new PermanentJobError(`webhook refused: ${err.message}`, { cause: err });
-          }
-          throw new Error(`webhook unreachable: ${(err as Error).message}`, { cause: err });
-        }
-        if (res.status === 410) {
+        const outcome = await sendSignedWebhook({
+          url: target.url,
+          secret,
+          body: JSON.stringify(reentry),
+          headers: { 'x-rodizio-token-id': reentry.token_id },
+          // The runner's rules as they are now, and the addresses judged as the socket connects (targets.ts).
+          policy: webhookPolicy(config, runner, target.url),
+          timeoutMs: deps.timeoutMs ?? 10_000,
+        });
+        if (outcome === 'gave_up') {
           logger.warn({ url: target.url }, 'webhook receiver answered 410: it gave up on this reentry');
           return;
         }
-        if (res.status < 200 || res.status >= 300) throw new Error(`webhook answered ${res.status}`);
-        logger.info({ status: res.status }, 'reentry delivered by webhook');
+        logger.info('reentry delivered by webhook');
       },
     }),
 
