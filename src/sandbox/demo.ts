@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RodizioClient } from '../client/index.js';
 import type { Tmux } from '../delivery/tmux.js';
 import type { Reentry, TokenInput } from '../domain/token.js';
+import { guidanceText } from '../phase/guidance.js';
 
 /** The demo's questions: one per reason, with the features people ask about. */
 export function demoTokens(nowMs: number): TokenInput[] {
@@ -129,13 +130,16 @@ export async function runDemo(options: DemoOptions): Promise<Reentry[]> {
   let madeSession = false;
   let guided = false;
   let lastPane = '';
+  // The stand-in prints a line only once it is entered, and the guidance's last line is entered by the bridge's
+  // final Enter: once it shows, the whole reply arrived and the session may be closed without cutting it short.
+  const lastGuidanceLine = guidanceText({ kind: 'dev', number: 0 }, '', '').split('\n').at(-1) ?? '';
   const watchPane = setInterval(async () => {
     const pane = await tmux?.capturePane(SESSION, 20).catch(() => undefined);
     if (pane && pane !== lastPane) {
       const fresh = pane.startsWith(lastPane) ? pane.slice(lastPane.length).trim() : pane.trim();
       lastPane = pane;
+      if (pane.includes(lastGuidanceLine)) guided = true;
       if (fresh) {
-        guided = true;
         print(`✉ guidance typed into ${SESSION}:\n${fresh}`);
       }
     }
