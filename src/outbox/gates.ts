@@ -47,7 +47,7 @@ export function createGates(clock: Clock, options: GateOptions) {
   const postIntervalMs = options.postIntervalMs;
   const burst = options.updateBurst ?? 20;
   const refillMs = 60_000 / (options.updatesPerMinute ?? 50);
-  const targetConcurrency = options.targetConcurrency ?? 8;
+  const targetConcurrency = options.targetConcurrency ?? 16;
   const breakerBaseMs = options.breakerBaseMs ?? 2000;
   const breakerMaxMs = options.breakerMaxMs ?? 5 * 60_000;
 
