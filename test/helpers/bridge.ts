@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { afterEach } from 'vitest';
+import type { StreamOptions } from '../../src/api/sse.js';
 import type { Clock } from '../../src/clock.js';
 import { type Config, FileConfig, loadConfig } from '../../src/config.js';
 import type { TokenInput } from '../../src/domain/token.js';
@@ -59,7 +60,14 @@ export interface TestBridge {
 
 /** Starts a real bridge on a free loopback port; it is stopped after the test. */
 export async function startTestBridge(
-  options: { config?: Partial<Config>; clock?: Clock; schedule?: boolean; github?: GitHubClientOptions } = {},
+  options: {
+    config?: Partial<Config>;
+    clock?: Clock;
+    schedule?: boolean;
+    github?: GitHubClientOptions;
+    /** Event-stream tuning (short heartbeats, small slow-client bounds). */
+    eventStream?: StreamOptions;
+  } = {},
 ): Promise<TestBridge> {
   const logs = captureLogger();
   const bridge = createBridge({
@@ -68,6 +76,7 @@ export async function startTestBridge(
     clock: options.clock,
     schedule: options.schedule ?? false,
     github: options.github,
+    eventStream: options.eventStream,
   });
   running.push(bridge);
   const port = await bridge.start();
