@@ -1,4 +1,4 @@
-import { type ParsedTokenInput, type Token, TokenInput } from '../domain/token.js';
+import { type ParsedTokenInput, type TimeOffset, type Token, TokenInput } from '../domain/token.js';
 import { ConflictError, ForbiddenError, ValidationError } from '../errors.js';
 import { generateTokenId } from '../ids.js';
 import { contentHash } from '../json.js';
@@ -25,6 +25,22 @@ function conflictMessage(existing: TokenRow, runner: string): string {
   );
 }
 
+/** The extensions a token keeps in its `ext` column, from what the agent sent and the time offset assumed. */
+export function tokenExt(input: ParsedTokenInput, timeOffset: TimeOffset | null): TokenExt {
+  return {
+    delivery: input.delivery,
+    slack_channel: input.slack_channel,
+    answerers: input.answerers,
+    answer_schema: input.answer_schema,
+    expiry_policy: input.expiry_policy,
+    requested_by: input.requested_by,
+    required_approvals: input.required_approvals,
+    destructive_options: input.destructive_options,
+    thread_resolves: input.thread_resolves,
+    time_offset: timeOffset,
+  };
+}
+
 export interface CreateOptions {
   /** Infer a naive created_at's offset from its arrival time (default); imports turn it off. */
   inferOffset?: boolean;
@@ -43,18 +59,7 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
       const nowMs = clock.now();
       // Naive times are the agent's local time: read them in its declared zone or an offset its created_at shows.
       const read = times.atCreate(input, runner, nowMs, infer);
-      const ext: TokenExt = {
-        delivery: input.delivery,
-        slack_channel: input.slack_channel,
-        answerers: input.answerers,
-        answer_schema: input.answer_schema,
-        expiry_policy: input.expiry_policy,
-        requested_by: input.requested_by,
-        required_approvals: input.required_approvals,
-        destructive_options: input.destructive_options,
-        thread_resolves: input.thread_resolves,
-        time_offset: read.timeOffset,
-      };
+      const ext = tokenExt(input, read.timeOffset);
       const row: NewTokenRow = {
         id,
         kind: input.kind,

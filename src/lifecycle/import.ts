@@ -11,11 +11,11 @@ import {
 import { type FieldIssue, ForbiddenError, RodizioError, ValidationError } from '../errors.js';
 import { contentHash } from '../json.js';
 import { writeTransaction } from '../store/database.js';
-import type { ClosedTokenRow, TokenExt } from '../store/tokens.js';
+import type { ClosedTokenRow } from '../store/tokens.js';
 import { formatIsoTime, parseIsoTime } from '../time.js';
 import { zodIssues } from '../validation.js';
 import type { Core } from './core.js';
-import type { CreateOptions } from './create.js';
+import { type CreateOptions, tokenExt } from './create.js';
 import type { Actor, DeliveryCheck } from './types.js';
 
 export type ClosedStatus = Exclude<TokenStatus, 'pending'>;
@@ -171,18 +171,7 @@ export function createImportOps(core: Core, create: CreateOne, checkDelivery?: D
     const read = (text: string) => times.atPatch(text, { runner, time_offset: null });
     const closed = read(closing.at);
     const closedMs = closed.deadlineMs ?? parseIsoTime(closing.at) ?? nowMs;
-    const ext: TokenExt = {
-      delivery: input.delivery,
-      slack_channel: input.slack_channel,
-      answerers: input.answerers,
-      answer_schema: input.answer_schema,
-      expiry_policy: input.expiry_policy,
-      requested_by: input.requested_by,
-      required_approvals: input.required_approvals,
-      destructive_options: input.destructive_options,
-      thread_resolves: input.thread_resolves,
-      time_offset: closed.timeOffset,
-    };
+    const ext = tokenExt(input, closed.timeOffset);
     const row: ClosedTokenRow = {
       id,
       kind: input.kind,
