@@ -7,6 +7,7 @@ import { type IntakeProcessor, intakeKind } from '../../src/slack/intake.js';
 import type { HandlerDeps } from '../deps.js';
 import { viewKey } from '../intake-keys.js';
 import { intakeResult, outcomeText, tell } from '../tell.js';
+import { viewOrigin } from '../view-origin.js';
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 type StateValues = ViewSubmitAction['view']['state']['values'];
@@ -70,18 +71,12 @@ export function createAnswerSubmitHandler(deps: HandlerDeps) {
     const key = viewKey(view.id, view.hash || user);
     // A resubmission of a version already taken (the person retried after a slow ack): close, change nothing.
     if (deps.intake.seen(key)) return ack();
-    let metadata: unknown;
-    try {
-      metadata = JSON.parse(view.private_metadata);
-    } catch {
-      metadata = undefined;
-    }
-    const origin = ModalOrigin.safeParse(metadata);
-    const token = origin.success ? deps.purgatory.find(origin.data.token_id) : undefined;
+    const origin = viewOrigin(view.private_metadata, ModalOrigin);
+    const token = origin ? deps.purgatory.find(origin.token_id) : undefined;
     const values = view.state.values;
     const firstBlock = Object.keys(values)[0] ?? BlockId.freeText;
-    if (!origin.success || !token) {
-      if (!origin.success) deps.logger.warn({ view_id: view.id }, 'answer modal without readable private_metadata');
+    if (!origin || !token) {
+      if (!origin) deps.logger.warn({ view_id: view.id }, 'answer modal without readable private_metadata');
       await ack({ response_action: 'errors', errors: { [firstBlock]: 'This request no longer exists.' } });
       return;
     }
@@ -102,7 +97,7 @@ export function createAnswerSubmitHandler(deps: HandlerDeps) {
       user_name: body.user.name ?? null,
       input: form.input,
       is_option: typeof form.input === 'string' && token.options.includes(form.input),
-      channel: origin.data.channel ?? null,
+      channel: origin.channel ?? null,
     });
     await ack();
     if (fresh) await deps.intake.process(id);

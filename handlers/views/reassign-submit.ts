@@ -8,6 +8,7 @@ import { type IntakeProcessor, intakeKind } from '../../src/slack/intake.js';
 import type { HandlerDeps } from '../deps.js';
 import { viewKey } from '../intake-keys.js';
 import { outcomeText, tell } from '../tell.js';
+import { viewOrigin } from '../view-origin.js';
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 type StateValues = ViewSubmitAction['view']['state']['values'];
@@ -70,15 +71,9 @@ export function createReassignSubmitHandler(deps: HandlerDeps) {
     const user = body.user.id;
     const key = viewKey(view.id, view.hash || user);
     if (deps.intake.seen(key)) return ack();
-    let metadata: unknown;
-    try {
-      metadata = JSON.parse(view.private_metadata);
-    } catch {
-      metadata = undefined;
-    }
-    const origin = ReassignOrigin.safeParse(metadata);
-    const token = origin.success ? deps.purgatory.find(origin.data.token_id) : undefined;
-    if (!origin.success || !token) {
+    const origin = viewOrigin(view.private_metadata, ReassignOrigin);
+    const token = origin ? deps.purgatory.find(origin.token_id) : undefined;
+    if (!origin || !token) {
       await ack({ response_action: 'errors', errors: { [BlockId.reassignUser]: 'This request no longer exists.' } });
       return;
     }
@@ -97,7 +92,7 @@ export function createReassignSubmitHandler(deps: HandlerDeps) {
       user,
       to: form.to,
       note: form.note,
-      channel: origin.data.channel ?? null,
+      channel: origin.channel ?? null,
     });
     await ack();
     if (fresh) await deps.intake.process(id);

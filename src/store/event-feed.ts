@@ -1,13 +1,8 @@
 import type { Db } from './database.js';
+import type { EventRow } from './events.js';
 
 /** An audit event with the runner and project of the token it concerns (null for store events such as `gc`). */
-export interface FeedRow {
-  seq: number;
-  token_id: string | null;
-  type: string;
-  at_ms: number;
-  actor: string | null;
-  data: string;
+export interface FeedRow extends EventRow {
   runner: string | null;
   project: string | null;
 }
