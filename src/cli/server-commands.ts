@@ -8,7 +8,8 @@ export const serveCommand: Command = {
   usage: 'rodizio serve',
   details:
     'Configured by environment variables (or .env); see README "Configuration". Without Slack credentials it runs\n' +
-    'the local sandbox: open http://127.0.0.1:3000/sandbox.',
+    "the local sandbox: open http://127.0.0.1:3000/sandbox. It takes the database's runner lock, then the port; if\n" +
+    'either is taken it prints one line and exits 1 before anything runs. Ctrl-C stops it; a second Ctrl-C at once.',
   options: {},
   positionals: 0,
   async run({ io, config, logger }) {
