@@ -91,7 +91,7 @@ export async function admitClick(
   place: Place,
   tokenId: string | undefined,
 ): Promise<Token | undefined> {
-  const token = tokenId ? deps.purgatory.find(tokenId) : undefined;
+  const token = tokenId ? await deps.purgatory.find(tokenId) : undefined;
   if (!token) {
     await tell(client, place, 'This request no longer exists.', deps.logger);
     return undefined;

@@ -39,14 +39,8 @@ import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
 import { readOrCreateSandboxToken } from './sandbox/token-file.js';
 import { createSlackBridge, type SlackBridge } from './slack/app.js';
 import { createSlackPlanner } from './slack/planner.js';
-import { createChangeWatcher } from './store/change-watcher.js';
-import { createCheckpointer } from './store/checkpointer.js';
-import { type Db, openDatabase } from './store/database.js';
-import { createEventFeedStore } from './store/event-feed.js';
-import { createFollowupStore } from './store/followups.js';
-import { createIntakeStore } from './store/intake.js';
-import { createPhaseFileStore } from './store/phase-files.js';
-import { createRunnerLockStore } from './store/runner-locks.js';
+import { openStore } from './store/open.js';
+import type { ExternalChange, Store } from './store/store.js';
 import { createReentryWaiters, type ReentryWaiters } from './waiters.js';
 
 /** The planners that turn state changes into outbox jobs: the same set in the server and the CLI. */
@@ -59,16 +53,16 @@ export function buildPlanners(config: Config): EffectPlanner[] {
 }
 
 /** Opens the purgatory on the configured database, as the CLI verbs do while a server may be running. */
-export function openPurgatory(
+export async function openPurgatory(
   config: Config,
   clock: Clock = systemClock,
   logger?: Logger,
-): { db: Db; purgatory: Purgatory; subscriptions: Subscriptions; close(): void } {
-  const db = openDatabase(config.dbPath);
+): Promise<{ store: Store; purgatory: Purgatory; subscriptions: Subscriptions; close(): Promise<void> }> {
+  const store = await openStore(config.dbPath, { logger });
   // Event subscriptions are planned in the transaction of each audit event, in the server and the CLI alike.
-  const subscriptions = createSubscriptions({ db, config, clock });
+  const subscriptions = createSubscriptions({ store, config, clock });
   const purgatory = createPurgatory({
-    db,
+    store,
     clock,
     planners: buildPlanners(config),
     checkDelivery: createDeliveryGuard(config),
@@ -76,7 +70,9 @@ export function openPurgatory(
     logger,
     eventPlanner: subscriptions.planner,
   });
-  return { db, purgatory, subscriptions, close: () => db.close() };
+  // Loaded now rather than by the first event's planner, inside its transaction (a second connection then).
+  await subscriptions.list({ runner: '', admin: true });
+  return { store, purgatory, subscriptions, close: () => store.close() };
 }
 
 export interface BridgeOptions {
@@ -112,7 +108,7 @@ export class PortInUseError extends RodizioError {
  * The composition root: opens the purgatory, wires the API, outbox worker and change watcher, and returns a
  * bridge ready to `start()`. Nothing here reads the environment; the CLI passes a loaded Config.
  */
-export function createBridge({
+export async function createBridge({
   config: given,
   logger,
   clock = systemClock,
@@ -120,27 +116,26 @@ export function createBridge({
   github,
   onLockLost,
   eventStream,
-}: BridgeOptions): Bridge {
+}: BridgeOptions): Promise<Bridge> {
   // Sandbox without runner secrets: one `demo` runner, its secret kept next to the database.
   const config: Config =
     given.sandbox && given.apiTokens.size === 0
       ? { ...given, apiTokens: new Map([['demo', readOrCreateSandboxToken(given.dbPath)]]) }
       : given;
-  const { db, purgatory, subscriptions } = openPurgatory(config, clock, logger);
-  const followupStore = createFollowupStore(db);
-  const rules = createFollowupRules({ purgatory, store: followupStore, config, clock, logger });
-  const sweeps = createSweeps({ rules, store: followupStore, purgatory, config, clock, logger });
+  const { store, purgatory, subscriptions } = await openPurgatory(config, clock, logger);
+  const rules = createFollowupRules({ purgatory, config, clock, logger });
+  const sweeps = createSweeps({ rules, purgatory, config, clock, logger });
   const scheduler = createScheduler({ sweeps, schedules: config.schedules, logger });
   const kinds: Record<string, JobKind> = {};
   const mounts: Mount[] = [];
 
-  const watcher = createChangeWatcher({ db, logger });
-  const checkpointer = createCheckpointer(db, logger);
-  const waiters = createReentryWaiters(purgatory, watcher);
-  const lock = createRunnerLock({ store: createRunnerLockStore(db), logger, dbPath: db.name });
+  const maintenance = store.maintenance();
+  const waiters = createReentryWaiters(purgatory, store);
+  const lock = createRunnerLock({ store: store.runnerLocks, logger, dbPath: store.location });
+  let unwatch: (() => void) | undefined;
   const gates = createGates(clock, { postIntervalMs: config.slack?.postIntervalMs ?? 1000 });
   const worker = createOutboxWorker({
-    outbox: purgatory.stores.outbox,
+    outbox: store.outbox,
     gates,
     clock,
     logger: logger.child({ component: 'outbox' }),
@@ -149,14 +144,15 @@ export function createBridge({
       // An event subscription's delivery is not the agent's answer: its own event type, no note on the card.
       const subscription = job.kind === EVENT_DELIVERY_KIND;
       const delivery = job.kind.startsWith('deliver.') && !subscription;
-      purgatory.stores.events.append({
+      const recorded = store.events.append({
         tokenId: job.token_id,
         type: subscription ? 'subscription_dead' : delivery ? 'delivery_dead' : 'outbox_dead',
         atMs: clock.now(),
         data: { job_id: job.id, kind: job.kind, error },
       });
+      recorded.catch((err: unknown) => logger.error({ err, job_id: job.id }, 'cannot record a dead outbox job'));
       if (delivery && job.token_id) {
-        noteOnce(
+        void noteOnce(
           job.token_id,
           `dead:${job.id}`,
           `⚠️ The answer could not be delivered to the agent (${job.kind.slice('deliver.'.length)}): ${error}. \`rodizio redeliver ${job.token_id}\` tries again.`,
@@ -170,7 +166,7 @@ export function createBridge({
   Object.assign(kinds, createEventDeliveryJobs({ subscriptions, config }));
   const phase = createPhaseBridge({
     purgatory,
-    store: createPhaseFileStore(db),
+    store: store.phaseFiles,
     config,
     tmux,
     clock,
@@ -215,14 +211,15 @@ export function createBridge({
     );
   }
   purgatory.onOutbox(() => worker.wake());
-  watcher.onChange(() => worker.wake());
-  // The event feed hears of this process's events on the bus and of other processes' (the CLI) from the watcher.
-  const feed = createEventFeed({ store: createEventFeedStore(db), logger: logger.child({ component: 'event-feed' }) });
+  // The event feed hears of this process's events on the bus and of other processes' (the CLI, other replicas)
+  // from the store's external changes.
+  const feed = createEventFeed({ store: store.feed, logger: logger.child({ component: 'event-feed' }) });
   purgatory.onEvent(() => feed.wake());
-  watcher.onChange(() => {
-    feed.wake();
-    subscriptions.invalidate();
-  });
+  const onExternal = (change: ExternalChange) => {
+    if (change.kind === 'outbox' || change.kind === 'unknown') worker.wake();
+    if (change.kind === 'event' || change.kind === 'unknown') feed.wake();
+    if (change.kind === 'unknown') subscriptions.invalidate();
+  };
 
   const router = createRouter();
   const auth = createAuthenticator(config.apiTokens, config.adminToken);
@@ -233,9 +230,9 @@ export function createBridge({
     checks: {
       slack: () => (slack ? { mode: slack.mode, bot_user_id: slack.identity.botUserId } : { mode: 'off' }),
       github: () => (config.github ? { api: config.github.apiUrl, auth: config.github.auth.kind } : { mode: 'off' }),
-      outbox: () => ({
-        dead: purgatory.stores.outbox.count('dead'),
-        pending: purgatory.stores.outbox.count('pending'),
+      outbox: async () => ({
+        dead: await store.outbox.count('dead'),
+        pending: await store.outbox.count('pending'),
       }),
     },
   });
@@ -255,7 +252,7 @@ export function createBridge({
     });
 
   return {
-    db,
+    store,
     purgatory,
     waiters,
     worker,
@@ -279,7 +276,7 @@ export function createBridge({
 
     async start(): Promise<number> {
       // A process that cannot serve starts nothing: first the database's runner lock, then the port.
-      lock.acquire();
+      await lock.acquire();
       try {
         try {
           port = await listen(server, config.port, config.host);
@@ -303,7 +300,7 @@ export function createBridge({
             rules,
             phase,
             gates,
-            intakeStore: createIntakeStore(db),
+            intakeStore: store.intake,
             register: registerHandlers,
           });
           Object.assign(kinds, slack.jobs);
@@ -317,21 +314,21 @@ export function createBridge({
       } catch (err) {
         await closeServer();
         await sandbox?.stop().catch(() => {});
-        lock.release();
-        db.close();
+        await lock.release();
+        await store.close();
         throw err;
       }
       // Jobs leased by a process that died (SIGKILL mid-delivery) would otherwise wait out their lease. We hold
       // the lock, so no other live process can hold a lease on this database.
-      const released = purgatory.stores.outbox.releaseLeasesNotOwnedBy(worker.owner);
+      const released = await store.outbox.releaseLeasesNotOwnedBy(worker.owner);
       if (released > 0) logger.warn({ released }, 'took back outbox jobs a previous process had in flight');
       lock.keep(() => {
         void Promise.allSettled([phaseWatcher?.stop(), scheduler.stop(), worker.stop()]).then(() => onLockLost?.());
       });
-      watcher.start();
-      checkpointer.start();
+      unwatch = store.onExternalChange(onExternal);
+      maintenance.start();
       worker.start();
-      if (schedule) scheduler.start();
+      if (schedule) await scheduler.start();
       if (phaseWatcher) {
         await phaseWatcher.start();
         logger.info({ dir: config.phase.dir }, 'watching phase files');
@@ -344,18 +341,19 @@ export function createBridge({
       await phaseWatcher?.stop();
       await scheduler.stop();
       await slack?.stop();
-      watcher.stop();
+      unwatch?.();
+      waiters.close();
       await worker.stop();
       await sandbox?.stop();
-      checkpointer.stop();
-      lock.release();
-      db.close();
+      maintenance.stop();
+      await lock.release();
+      await store.close();
     },
   };
 }
 
 export interface Bridge {
-  db: Db;
+  store: Store;
   purgatory: Purgatory;
   waiters: ReentryWaiters;
   worker: OutboxWorker;

@@ -8,7 +8,6 @@ import { createPatchOps } from './lifecycle/patch.js';
 import { createReassignOps } from './lifecycle/reassign.js';
 import { createSettleOps } from './lifecycle/settle.js';
 import type { ChangeContext, ListResult, PurgatoryOptions } from './lifecycle/types.js';
-import { writeTransaction } from './store/database.js';
 import { rowToToken } from './store/tokens.js';
 
 export type { PatchResult } from './lifecycle/patch.js';
@@ -27,40 +26,40 @@ export type {
 } from './lifecycle/types.js';
 
 /**
- * The lifecycle of semaphore tokens. Every state change is one SQLite transaction: a compare-and-set on
+ * The lifecycle of semaphore tokens. Every state change is one store transaction: a compare-and-set on
  * `status = 'pending'`, an audit event, and the outbox rows for its side effects (see src/lifecycle/).
  */
 export function createPurgatory(options: PurgatoryOptions) {
   const core = createCore(options);
-  const { db, clock, tokens, events, outbox, notes, approvals, bus, plan, mustGet, reentryOf } = core;
-  const createOps = createCreateOps(core, options.checkDelivery);
+  const { store, clock, bus, write, plan, mustGet, reentryOf } = core;
+  const { insertIn, store: _store, ...createOps } = createCreateOps(core, options.checkDelivery);
 
   return {
     ...createOps,
-    // Imported pending tokens are created through createOps, so they get everything a new token gets.
-    ...createImportOps(core, createOps.create, options.checkDelivery),
+    // Imported pending tokens are created through insertIn, so they get everything a new token gets.
+    ...createImportOps(core, insertIn, options.checkDelivery),
     ...createSettleOps(core),
     ...createHousekeeping(core),
     ...createPatchOps(core),
     ...createReassignOps(core),
 
     /** The token, or NotFoundError. */
-    get(id: string): Token {
-      return rowToToken(mustGet(id));
+    async get(id: string): Promise<Token> {
+      return rowToToken(await mustGet(store, id));
     },
 
-    find(id: string): Token | undefined {
-      const row = tokens.get(id);
+    async find(id: string): Promise<Token | undefined> {
+      const row = await store.tokens.get(id);
       return row ? rowToToken(row) : undefined;
     },
 
-    list(filter: {
+    async list(filter: {
       status?: TokenStatus;
       project?: string;
       runner?: string;
       limit?: number;
       cursor?: string;
-    }): ListResult {
+    }): Promise<ListResult> {
       const limit = filter.limit ?? 50;
       let before: number | undefined;
       if (filter.cursor !== undefined) {
@@ -71,7 +70,7 @@ export function createPurgatory(options: PurgatoryOptions) {
           ]);
         }
       }
-      const rows = tokens.list({ ...filter, before, limit: limit + 1 });
+      const rows = await store.tokens.list({ ...filter, before, limit: limit + 1 });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
@@ -81,8 +80,12 @@ export function createPurgatory(options: PurgatoryOptions) {
     },
 
     /** Current quorum votes, oldest first. */
-    approvals(id: string): { user: string; userName: string | null; option: string }[] {
-      return approvals.forToken(id).map((a) => ({ user: a.user_id, userName: a.user_name, option: a.option }));
+    async approvals(id: string): Promise<{ user: string; userName: string | null; option: string }[]> {
+      return (await store.approvals.forToken(id)).map((a) => ({
+        user: a.user_id,
+        userName: a.user_name,
+        option: a.option,
+      }));
     },
 
     /**
@@ -92,12 +95,12 @@ export function createPurgatory(options: PurgatoryOptions) {
     addNote(
       id: string,
       note: { author: string; authorName: string | null; text: string; sourceKey?: string },
-    ): boolean {
-      return writeTransaction(db, () => {
+    ): Promise<boolean> {
+      return write(async (tx) => {
         const nowMs = clock.now();
-        const added = notes.add({ tokenId: id, ...note, atMs: nowMs });
+        const added = await tx.notes.add({ tokenId: id, ...note, atMs: nowMs });
         if (added)
-          events.append({
+          await tx.events.append({
             tokenId: id,
             type: 'note',
             atMs: nowMs,
@@ -105,28 +108,28 @@ export function createPurgatory(options: PurgatoryOptions) {
             data: { length: note.text.length },
           });
         return added;
-      })();
+      });
     },
 
     /** The token whose Slack card is `channel`/`ts`. */
-    findBySlackMessage(channel: string, ts: string): Token | undefined {
-      const row = tokens.bySlackMessage(channel, ts);
+    async findBySlackMessage(channel: string, ts: string): Promise<Token | undefined> {
+      const row = await store.tokens.bySlackMessage(channel, ts);
       return row ? rowToToken(row) : undefined;
     },
 
     /** Records where the token's card was posted. */
-    setSlackMessage(id: string, channel: string, ts: string): void {
-      tokens.setSlackMessage(id, channel, ts);
+    setSlackMessage(id: string, channel: string, ts: string): Promise<void> {
+      return store.tokens.setSlackMessage(id, channel, ts);
     },
 
     /** Pending tokens whose deadline has passed. */
-    due(limit = 500): Token[] {
-      return tokens.due(clock.now(), limit).map(rowToToken);
+    async due(limit = 500): Promise<Token[]> {
+      return (await store.tokens.due(clock.now(), limit)).map(rowToToken);
     },
 
     /** The reentry of a token that has left pending; undefined while it is pending. */
-    reentry(id: string): Reentry | undefined {
-      return reentryOf(mustGet(id));
+    async reentry(id: string): Promise<Reentry | undefined> {
+      return reentryOf(store, await mustGet(store, id));
     },
 
     /**
@@ -134,26 +137,24 @@ export function createPurgatory(options: PurgatoryOptions) {
      * side effects — and wakes the outbox once it commits. Follow-up rules (escalate, remind, claim, label)
      * are built on it; `fn` does its compare-and-set through the store and returns what happened.
      */
-    change<T>(fn: (tx: ChangeContext) => T): T {
-      let jobs = 0;
-      const run = writeTransaction(db, () => {
+    change<T>(fn: (ctx: ChangeContext) => Promise<T>): Promise<T> {
+      return write((tx) => {
         const nowMs = clock.now();
         return fn({
           nowMs,
-          token: (id) => rowToToken(mustGet(id)),
-          event: (e) => events.append({ ...e, atMs: nowMs }),
-          plan: (c) => {
-            jobs += plan(c, nowMs);
+          tx,
+          token: async (id) => rowToToken(await mustGet(tx, id)),
+          event: async (e) => {
+            await tx.events.append({ ...e, atMs: nowMs });
           },
-          enqueue: (job) => {
-            outbox.enqueue(job, nowMs);
-            jobs++;
+          plan: async (c) => {
+            await plan(tx, c, nowMs);
+          },
+          enqueue: async (job) => {
+            await tx.outbox.enqueue(job, nowMs);
           },
         });
       });
-      const result = run();
-      if (jobs > 0) bus.emit('outbox');
-      return result;
     },
 
     /** Called with the id of every token this process moves out of pending. */
@@ -177,7 +178,8 @@ export function createPurgatory(options: PurgatoryOptions) {
       return () => bus.off('outbox', listener);
     },
 
-    stores: { tokens, events, outbox, notes, approvals },
+    /** The store, for the modules that keep tables of their own (intake, follow-ups, phase files) and reads. */
+    store,
   };
 }
 

@@ -68,8 +68,8 @@ export function createRunnerLock(options: RunnerLockOptions) {
      * Takes the lock or throws LockHeldError. Returns the previous holder when it was taken over from a
      * process that died without releasing it (its outbox leases are then free to take back).
      */
-    acquire(): RunnerLockRow | undefined {
-      const result = store.acquire({
+    async acquire(): Promise<RunnerLockRow | undefined> {
+      const result = await store.acquire({
         name,
         owner,
         host,
@@ -90,10 +90,10 @@ export function createRunnerLock(options: RunnerLockOptions) {
 
     /** Keeps the heartbeat fresh; `onLost` runs if another process took the lock (this one stalled too long). */
     keep(onLost: () => void): void {
-      timer = setInterval(() => {
+      timer = setInterval(async () => {
         let held = false;
         try {
-          held = store.heartbeat(name, owner, now());
+          held = await store.heartbeat(name, owner, now());
         } catch (err) {
           logger.warn({ err }, 'cannot refresh the runner lock heartbeat; will try again');
           return;
@@ -108,11 +108,11 @@ export function createRunnerLock(options: RunnerLockOptions) {
       timer.unref();
     },
 
-    release(): void {
+    async release(): Promise<void> {
       if (timer) clearInterval(timer);
       timer = undefined;
       try {
-        store.release(name, owner);
+        await store.release(name, owner);
       } catch (err) {
         logger.warn({ err }, 'cannot release the runner lock; the next start takes it over once it is stale');
       }

@@ -1,54 +1,94 @@
 import type { Reentry } from './domain/token.js';
 import type { Purgatory } from './purgatory.js';
-import type { ChangeWatcher } from './store/change-watcher.js';
+import type { Store } from './store/store.js';
 
 /**
  * Long-poll support: callers wait for a token's reentry. In-process resolutions wake them at once through
- * the purgatory's events; resolutions committed by another process wake them through the change watcher.
+ * the purgatory's events; resolutions committed by another process (the CLI, another replica) wake them
+ * through the store's external changes: a settled token wakes its own waiters, an unknown change all of them.
  */
-export function createReentryWaiters(purgatory: Purgatory, watcher?: ChangeWatcher) {
+export function createReentryWaiters(purgatory: Purgatory, store?: Pick<Store, 'onExternalChange'>) {
   const waiting = new Map<string, Set<() => void>>();
 
   function wake(id: string): void {
     const set = waiting.get(id);
     if (!set) return;
-    for (const fn of set) fn();
+    // A copy: a check that finishes removes itself from the set.
+    for (const fn of [...set]) fn();
   }
 
-  purgatory.onSettled(wake);
-  watcher?.onChange(() => {
-    for (const id of waiting.keys()) wake(id);
+  const offSettled = purgatory.onSettled(wake);
+  const offExternal = store?.onExternalChange((change) => {
+    if (change.kind === 'settled') wake(change.tokenId);
+    else if (change.kind === 'unknown') for (const id of [...waiting.keys()]) wake(id);
   });
 
   return {
     /**
      * Resolves with the reentry as soon as the token leaves pending, or undefined when `timeoutMs` passes
-     * or `signal` aborts (the client went away). Throws NotFoundError for an unknown id.
+     * or `signal` aborts (the client went away). Rejects with NotFoundError for an unknown id, and with the
+     * store's error when a read fails while waiting.
      */
-    wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Reentry | undefined> {
-      const ready = purgatory.reentry(id);
-      if (ready || timeoutMs <= 0 || signal?.aborted) return Promise.resolve(ready);
-      return new Promise((resolve) => {
+    async wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Reentry | undefined> {
+      const ready = await purgatory.reentry(id);
+      if (ready || timeoutMs <= 0 || signal?.aborted) return ready;
+      return new Promise((resolve, reject) => {
         let set = waiting.get(id);
         if (!set) {
           set = new Set();
           waiting.set(id, set);
         }
-        const done = (value: Reentry | undefined) => {
+        let finished = false;
+        /** A read is in flight; `again` asks for another once it returns (a wake may have come after it began). */
+        let reading = false;
+        let again = false;
+        const finish = () => {
+          finished = true;
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
           set.delete(check);
           if (set.size === 0) waiting.delete(id);
+        };
+        const done = (value: Reentry | undefined) => {
+          if (finished) return;
+          finish();
           resolve(value);
         };
+        const fail = (err: unknown) => {
+          if (finished) return;
+          finish();
+          reject(err);
+        };
         const check = () => {
-          const reentry = purgatory.reentry(id);
-          if (reentry) done(reentry);
+          if (finished) return;
+          if (reading) {
+            again = true;
+            return;
+          }
+          reading = true;
+          void (async () => {
+            try {
+              do {
+                again = false;
+                const reentry = await purgatory.reentry(id);
+                if (reentry) {
+                  done(reentry);
+                  return;
+                }
+              } while (again && !finished);
+            } catch (err) {
+              fail(err);
+            } finally {
+              reading = false;
+            }
+          })();
         };
         const onAbort = () => done(undefined);
         const timer = setTimeout(() => done(undefined), timeoutMs);
         signal?.addEventListener('abort', onAbort, { once: true });
         set.add(check);
+        // The token may have settled between the first read and the registration: that wake was missed.
+        check();
       });
     },
 
@@ -57,6 +97,12 @@ export function createReentryWaiters(purgatory: Purgatory, watcher?: ChangeWatch
       let n = 0;
       for (const set of waiting.values()) n += set.size;
       return n;
+    },
+
+    /** Stops listening to the purgatory and the store (waits in progress end by their timeout or signal). */
+    close(): void {
+      offSettled();
+      offExternal?.();
     },
   };
 }

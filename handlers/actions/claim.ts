@@ -33,7 +33,7 @@ export function createClaimHandler(deps: HandlerDeps) {
       await admitClick(deps, client, place, undefined);
       return;
     }
-    const { id, fresh } = deps.intake.record(
+    const { id, fresh } = await deps.intake.record(
       ClaimClick,
       actionKey({
         actionId: action.action_id,
@@ -61,12 +61,12 @@ export function createClaimProcessor(deps: HandlerDeps): IntakeProcessor<ClaimCl
     const place = { userId: click.user, channel: click.channel ?? undefined, triggerId: click.trigger_id ?? undefined };
     if (ctx.attempt > 1) {
       // An earlier attempt may have claimed it before its process stopped: claiming again would record it twice.
-      const token = deps.purgatory.find(click.token_id);
+      const token = await deps.purgatory.find(click.token_id);
       if (token?.status === 'pending' && token.followup.claimed_by === click.user) return 'done';
     }
     const token = await admitClick(deps, ctx.client, place, click.token_id);
     if (!token) return 'unchanged';
-    const result = deps.rules.claim(token.id, click.user, click.user_name);
+    const result = await deps.rules.claim(token.id, click.user, click.user_name);
     if (result.kind === 'claimed')
       await tell(ctx.client, place, claimText({ by: click.user, untilMs: result.untilMs, mine: true }), ctx.logger);
     else if (result.kind === 'taken')

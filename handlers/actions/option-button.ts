@@ -38,7 +38,7 @@ export function createOptionHandler(deps: HandlerDeps) {
   return async ({ ack, body, action, client, logger }: OptionArgs): Promise<void> => {
     const value = action.type === 'static_select' ? action.selected_option?.value : action.value;
     const decoded = value ? decodeOptionValue(value) : undefined;
-    const token = decoded ? deps.purgatory.find(decoded.tokenId) : undefined;
+    const token = decoded ? await deps.purgatory.find(decoded.tokenId) : undefined;
     const option = decoded && token ? token.options[decoded.index] : undefined;
     const user = body.user.id;
     if (!decoded || option === undefined) {
@@ -54,7 +54,7 @@ export function createOptionHandler(deps: HandlerDeps) {
       return;
     }
     const where = body.message?.ts ?? body.view?.id ?? 'unknown';
-    const { id, fresh } = deps.intake.record(
+    const { id, fresh } = await deps.intake.record(
       OptionClick,
       actionKey({ actionId: action.action_id, where, user, actionTs: action.action_ts }),
       {

@@ -32,7 +32,9 @@ export function createChangeCommandProcessor(deps: HandlerDeps): IntakeProcessor
     let success: string;
     if (c.verb === 'resolve') {
       const answer = c.answer ?? '';
-      const option = deps.purgatory.find(c.token_id)?.options.find((o) => o.toLowerCase() === answer.toLowerCase());
+      const option = (await deps.purgatory.find(c.token_id))?.options.find(
+        (o) => o.toLowerCase() === answer.toLowerCase(),
+      );
       outcome = await deps.answers.answer({
         tokenId: c.token_id,
         user: c.user,

@@ -96,7 +96,7 @@ export function createRodizioCommandHandler(deps: HandlerDeps) {
 
     /** Records a state change before the ack, then processes it (see ChangeCommand). */
     const change = async (payload: Pick<ChangeCommand, 'verb' | 'answer'>): Promise<void> => {
-      const recorded = deps.intake.record(ChangeCommand, commandKey(command.trigger_id), {
+      const recorded = await deps.intake.record(ChangeCommand, commandKey(command.trigger_id), {
         ...payload,
         token_id: id,
         user,
@@ -128,7 +128,7 @@ export function createRodizioCommandHandler(deps: HandlerDeps) {
       }
       case 'show': {
         if (!id) return reply(`Which one? \`${SLASH_COMMAND} show <id>\``);
-        const token = deps.purgatory.find(id);
+        const token = await deps.purgatory.find(id);
         if (!token) return reply(`No request with id \`${escapeMrkdwn(id)}\`.`);
         const card = token.slack;
         if (!card) return reply(details(token, null));

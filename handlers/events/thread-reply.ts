@@ -38,15 +38,15 @@ const PlainReply = z.object({
  * deletions, bots (including this one), top-level messages and replies to anything else are not.
  */
 export function createThreadReplyRecorder(deps: HandlerDeps): EventRecorder {
-  return (event, { botUserId }) => {
+  return async (event, { botUserId }) => {
     const parsed = PlainReply.safeParse(event);
     if (!parsed.success) return;
     const m = parsed.data;
     if (m.user === botUserId || m.thread_ts === m.ts) return;
-    const token = deps.purgatory.findBySlackMessage(m.channel, m.thread_ts);
+    const token = await deps.purgatory.findBySlackMessage(m.channel, m.thread_ts);
     // A closed phase escalation's thread is recorded too, so the replier can be told nothing was forwarded.
     if (!token || (token.status !== 'pending' && token.kind !== 'phase_escalation')) return;
-    deps.intake.record(ThreadReply, messageKey(m.channel, m.ts), {
+    await deps.intake.record(ThreadReply, messageKey(m.channel, m.ts), {
       token_id: token.id,
       channel: m.channel,
       ts: m.ts,
@@ -70,7 +70,7 @@ export function createThreadReplyHandler(deps: HandlerDeps) {
  */
 export function createThreadReplyProcessor(deps: HandlerDeps): IntakeProcessor<ThreadReply> {
   return async (reply, ctx) => {
-    const token = deps.purgatory.find(reply.token_id);
+    const token = await deps.purgatory.find(reply.token_id);
     const retry = ctx.attempt > 1;
     if (token?.status !== 'pending' && token?.kind === 'phase_escalation') {
       await deps.phase.replyToClosed(token, { user: reply.user });
@@ -92,7 +92,7 @@ export function createThreadReplyProcessor(deps: HandlerDeps): IntakeProcessor<T
       }
     }
     // The message ts is the note's key: an earlier attempt that stopped after this point already kept it.
-    const added = deps.purgatory.addNote(token.id, {
+    const added = await deps.purgatory.addNote(token.id, {
       author: reply.user,
       authorName: name,
       text: reply.text,
@@ -100,9 +100,10 @@ export function createThreadReplyProcessor(deps: HandlerDeps): IntakeProcessor<T
     });
     if (!added && !retry) return 'done';
     if (phase) {
-      // The note and the guidance are committed back to back with no await between them, so a note that
-      // exists means its guidance was queued too; queueing again would type it into the session twice.
-      if (added) deps.phase.queueGuidance(token, { user: reply.user, name, text: reply.text });
+      // The note and the guidance are two transactions committed back to back, so a note that exists means its
+      // guidance was queued too — unless the process stopped between the two commits, when the guidance is lost
+      // rather than repeated: queueing again on a retry could type it into the session twice.
+      if (added) await deps.phase.queueGuidance(token, { user: reply.user, name, text: reply.text });
       return 'done';
     }
     if (!threadResolves(token)) return 'done';

@@ -70,9 +70,9 @@ export function createAnswerSubmitHandler(deps: HandlerDeps) {
     const user = body.user.id;
     const key = viewKey(view.id, view.hash || user);
     // A resubmission of a version already taken (the person retried after a slow ack): close, change nothing.
-    if (deps.intake.seen(key)) return ack();
+    if (await deps.intake.seen(key)) return ack();
     const origin = viewOrigin(view.private_metadata, ModalOrigin);
-    const token = origin ? deps.purgatory.find(origin.token_id) : undefined;
+    const token = origin ? await deps.purgatory.find(origin.token_id) : undefined;
     const values = view.state.values;
     const firstBlock = Object.keys(values)[0] ?? BlockId.freeText;
     if (!origin || !token) {
@@ -91,7 +91,7 @@ export function createAnswerSubmitHandler(deps: HandlerDeps) {
       return;
     }
 
-    const { id, fresh } = deps.intake.record(FormAnswer, key, {
+    const { id, fresh } = await deps.intake.record(FormAnswer, key, {
       token_id: token.id,
       user,
       user_name: body.user.name ?? null,

@@ -70,9 +70,9 @@ export function createReassignSubmitHandler(deps: HandlerDeps) {
   return async ({ ack, body, view }: ViewArgs): Promise<void> => {
     const user = body.user.id;
     const key = viewKey(view.id, view.hash || user);
-    if (deps.intake.seen(key)) return ack();
+    if (await deps.intake.seen(key)) return ack();
     const origin = viewOrigin(view.private_metadata, ReassignOrigin);
-    const token = origin ? deps.purgatory.find(origin.token_id) : undefined;
+    const token = origin ? await deps.purgatory.find(origin.token_id) : undefined;
     if (!origin || !token) {
       await ack({ response_action: 'errors', errors: { [BlockId.reassignUser]: 'This request no longer exists.' } });
       return;
@@ -87,7 +87,7 @@ export function createReassignSubmitHandler(deps: HandlerDeps) {
       await ack({ response_action: 'errors', errors: form.errors });
       return;
     }
-    const { id, fresh } = deps.intake.record(ReassignSubmit, key, {
+    const { id, fresh } = await deps.intake.record(ReassignSubmit, key, {
       token_id: token.id,
       user,
       to: form.to,
@@ -103,7 +103,7 @@ export function createReassignSubmitHandler(deps: HandlerDeps) {
 export function createReassignProcessor(deps: HandlerDeps): IntakeProcessor<ReassignSubmit> {
   return async (submit, ctx) => {
     const place = { userId: submit.user, channel: submit.channel ?? undefined };
-    const token = deps.purgatory.find(submit.token_id);
+    const token = await deps.purgatory.find(submit.token_id);
     if (!token) {
       await tell(ctx.client, place, 'This request no longer exists.', ctx.logger);
       return 'unchanged';
@@ -119,7 +119,7 @@ export function createReassignProcessor(deps: HandlerDeps): IntakeProcessor<Reas
     }
     try {
       // The person acts for the workspace, not for a runner: like a Slack answer, any token they may answer.
-      const result = deps.purgatory.reassign(
+      const result = await deps.purgatory.reassign(
         token.id,
         { to: submit.to, ...(submit.note ? { note: submit.note } : {}), by: submit.user },
         { runner: token.runner, admin: true, via: 'slack' },

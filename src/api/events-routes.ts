@@ -51,12 +51,12 @@ function filterFor(actor: Actor, q: { types?: string[]; project?: string; token?
 /** The event feed (`/v1/events`, `/v1/events/stream`) and webhook subscriptions (`/v1/subscriptions`). */
 export function registerEventRoutes(router: Router, { feed, subscriptions, auth, stream }: EventRoutesDeps): void {
   router
-    .add('GET', '/v1/events', ({ req, query }) => {
+    .add('GET', '/v1/events', async ({ req, query }) => {
       const actor = auth.authenticate(req);
       const q = parseOrThrow(EventPageQuery, Object.fromEntries(query), 'the query');
-      return { status: 200, body: feed.page(Number(q.since ?? 0), q.limit, filterFor(actor, q)) };
+      return { status: 200, body: await feed.page(Number(q.since ?? 0), q.limit, filterFor(actor, q)) };
     })
-    .add('GET', '/v1/events/stream', ({ req, res, query, log }) => {
+    .add('GET', '/v1/events/stream', async ({ req, res, query, log }) => {
       const actor = auth.authenticate(req);
       const q = parseOrThrow(EventStreamQuery, Object.fromEntries(query), 'the query');
       // A reconnecting EventSource keeps its URL (and `since`) and sends the last id it saw: the header wins.
@@ -65,23 +65,22 @@ export function registerEventRoutes(router: Router, { feed, subscriptions, auth,
         header === undefined ? undefined : parseOrThrow(Cursor, String(header).trim(), 'the Last-Event-ID header');
       const from = resume ?? q.since;
       // Without a cursor the stream starts at the end of the log: only what happens from now on.
-      const since = from === undefined ? feed.store.head() : Number(from);
-      return streamEvents(res, { feed, filter: filterFor(actor, q), since, logger: log, options: stream }).then(() => ({
-        status: 200,
-      }));
+      const since = from === undefined ? await feed.store.head() : Number(from);
+      await streamEvents(res, { feed, filter: filterFor(actor, q), since, logger: log, options: stream });
+      return { status: 200 };
     })
-    .add('GET', '/v1/subscriptions', ({ req }) => {
+    .add('GET', '/v1/subscriptions', async ({ req }) => {
       const actor = auth.authenticate(req);
-      return { status: 200, body: { subscriptions: subscriptions.list(actor) } };
+      return { status: 200, body: { subscriptions: await subscriptions.list(actor) } };
     })
     .add('POST', '/v1/subscriptions', async ({ req }) => {
       const actor = auth.authenticate(req);
-      const sub = subscriptions.create(actor, await readJsonBody(req));
+      const sub = await subscriptions.create(actor, await readJsonBody(req));
       return { status: 201, body: sub, headers: { location: `/v1/subscriptions/${sub.id}` } };
     })
-    .add('DELETE', '/v1/subscriptions/:id', ({ req, params }) => {
+    .add('DELETE', '/v1/subscriptions/:id', async ({ req, params }) => {
       const actor = auth.authenticate(req);
-      subscriptions.remove(actor, params.id as string);
+      await subscriptions.remove(actor, params.id as string);
       return { status: 204 };
     });
 }

@@ -7,7 +7,7 @@ export interface HealthDeps {
   purgatory: Purgatory;
   waiters: ReentryWaiters;
   version: string;
-  /** Extra sections (Slack, GitHub) reported by later wiring. */
+  /** Extra sections (Slack, GitHub) reported by later wiring; a check may be async. */
   checks?: Record<string, () => unknown>;
 }
 
@@ -15,14 +15,16 @@ export interface HealthDeps {
 export function registerHealthRoutes(router: Router, { purgatory, waiters, version, checks = {} }: HealthDeps): void {
   let openapi: unknown;
   router
-    .add('GET', '/healthz', () => {
+    .add('GET', '/healthz', async () => {
       let store: { ok: boolean; tokens?: Record<string, number>; error?: string };
       try {
-        store = { ok: true, tokens: purgatory.counts() };
+        store = { ok: true, tokens: await purgatory.counts() };
       } catch (err) {
         store = { ok: false, error: (err as Error).message };
       }
-      const extra = Object.fromEntries(Object.entries(checks).map(([k, fn]) => [k, fn()]));
+      const extra = Object.fromEntries(
+        await Promise.all(Object.entries(checks).map(async ([k, fn]) => [k, await fn()] as const)),
+      );
       return {
         status: store.ok ? 200 : 503,
         body: { status: store.ok ? 'ok' : 'unhealthy', version, store, waiters: waiters.count(), ...extra },

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { rowToFeedEvent } from '../events/event.js';
-import { type EventFeed, matchesFilter } from '../events/feed.js';
+import { type EventFeed, type FeedListener, matchesFilter } from '../events/feed.js';
 import type { Logger } from '../logger.js';
 import type { FeedFilter, FeedRow } from '../store/event-feed.js';
 
@@ -59,6 +59,10 @@ export function streamEvents(
   let live = false;
   let blocked = false;
   let catching = false;
+  /** A page read is in flight. */
+  let reading = false;
+  /** Rows were offered while catching up: read the table once more before going live. */
+  let behind = false;
   let closed = false;
   let stall: NodeJS.Timeout | undefined;
   let grace: NodeJS.Timeout | undefined;
@@ -109,26 +113,42 @@ export function streamEvents(
     catchUp();
   }
 
-  /** Reads the log by this client's cursor, a page per tick, until it has seen everything committed. */
+  /**
+   * Reads the log by this client's cursor, a page per tick, until it has seen everything committed. One read at
+   * a time; a batch offered while a read is in flight may hold rows committed after that read began, so it asks
+   * for one more read before the stream goes live.
+   */
   function catchUp(): void {
     if (closed || blocked) return;
     catching = true;
-    try {
-      const { rows, head } = feed.store.page(scanned, o.pageSize, filter);
-      sendRows(rows, false);
-      if (blocked || closed) return;
-      if (rows.length < o.pageSize) {
-        scanned = Math.max(scanned, head);
-        catching = false;
-        live = true;
-        return;
-      }
-    } catch (err) {
-      logger.warn({ err }, 'event stream read failed; closing it');
-      finish();
+    if (reading) {
+      behind = true;
       return;
     }
-    setImmediate(catchUp);
+    reading = true;
+    behind = false;
+    feed.store.page(scanned, o.pageSize, filter).then(
+      ({ rows, head }) => {
+        reading = false;
+        if (closed) return;
+        sendRows(rows, false);
+        if (blocked || closed) return;
+        if (rows.length < o.pageSize) {
+          scanned = Math.max(scanned, head);
+          if (!behind) {
+            catching = false;
+            live = true;
+            return;
+          }
+        }
+        setImmediate(catchUp);
+      },
+      (err: unknown) => {
+        reading = false;
+        logger.warn({ err }, 'event stream read failed; closing it');
+        finish();
+      },
+    );
   }
 
   function drop(): void {
@@ -150,20 +170,24 @@ export function streamEvents(
     grace.unref();
   }
 
-  const unlisten = feed.listen({
+  let unlisten = (): void => {};
+  const listener: FeedListener = {
     offer(rows, from) {
       if (closed || blocked) return;
+      if (catching) {
+        // The read in flight may have missed these rows: catchUp reads again before going live.
+        behind = true;
+        return;
+      }
       if (!live || scanned < from) {
         // Behind the shared batch: read the table instead (catchUp picks up everything committed).
-        if (!catching) {
-          live = false;
-          catchUp();
-        }
+        live = false;
+        catchUp();
         return;
       }
       sendRows(rows, true);
     },
-  });
+  };
 
   const heartbeat = setInterval(() => {
     if (!blocked && !closed) res.write(`: heartbeat ${new Date().toISOString()}\n\n`);
@@ -185,6 +209,21 @@ export function streamEvents(
       finish();
       resolve();
     });
-    catchUp();
+    // Listen first, then read the log: whatever commits after the first read is offered (or read again).
+    void (async () => {
+      try {
+        const off = await feed.listen(listener);
+        if (closed) {
+          off();
+          return;
+        }
+        unlisten = off;
+      } catch (err) {
+        logger.warn({ err }, 'event stream could not follow the feed; closing it');
+        finish();
+        return;
+      }
+      catchUp();
+    })();
   });
 }

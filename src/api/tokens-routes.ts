@@ -56,64 +56,72 @@ export function registerTokenRoutes(router: Router, { purgatory, waiters, auth }
         ? { status: 201, body: token, headers: { location: `/v1/tokens/${encodeURIComponent(token.id)}` } }
         : { status: 200, body: token };
     })
-    .add('GET', '/v1/tokens', ({ req, query }) => {
+    .add('GET', '/v1/tokens', async ({ req, query }) => {
       const actor = auth.authenticate(req);
       const q = parseOrThrow(ListQuery, Object.fromEntries(query), 'the query');
       if (q.runner !== undefined && !actor.admin && q.runner !== actor.runner) {
         assertAdmin(actor, "list another runner's tokens");
       }
-      return { status: 200, body: purgatory.list({ ...q, runner: actor.admin ? q.runner : actor.runner }) };
+      return { status: 200, body: await purgatory.list({ ...q, runner: actor.admin ? q.runner : actor.runner }) };
     })
-    .add('GET', '/v1/tokens/:id', ({ req, params }) => {
+    .add('GET', '/v1/tokens/:id', async ({ req, params }) => {
       const actor = auth.authenticate(req);
-      const token = purgatory.get(params.id as string);
+      const token = await purgatory.get(params.id as string);
       assertOwner(actor, token);
       return { status: 200, body: token };
     })
     .add('PATCH', '/v1/tokens/:id', async ({ req, params }) => {
       const actor = auth.authenticate(req);
-      const token = purgatory.get(params.id as string);
+      const token = await purgatory.get(params.id as string);
       assertOwner(actor, token);
       // As for cancel: 404 and 403 before the body is looked at; `patch` checks it (400) and the status (409).
-      const result = purgatory.patch(token.id, await readJsonBody(req), actor);
+      const result = await purgatory.patch(token.id, await readJsonBody(req), actor);
       return { status: 200, body: result.token };
     })
     .add('POST', '/v1/tokens/:id/reassign', async ({ req, params }) => {
       const actor = auth.authenticate(req);
-      const token = purgatory.get(params.id as string);
+      const token = await purgatory.get(params.id as string);
       assertOwner(actor, token);
       // As for patch: 404 and 403 before the body is looked at; `reassign` checks it (400) and the status (409).
-      const result = purgatory.reassign(token.id, await readJsonBody(req), { ...actor, via: 'api' });
+      const result = await purgatory.reassign(token.id, await readJsonBody(req), { ...actor, via: 'api' });
       return { status: 200, body: { changed: result.changed, token: result.token } };
     })
-    .add('GET', '/v1/tokens/:id/events', ({ req, params }) => {
+    .add('GET', '/v1/tokens/:id/events', async ({ req, params }) => {
       const actor = auth.authenticate(req);
-      const token = purgatory.get(params.id as string);
+      const token = await purgatory.get(params.id as string);
       assertOwner(actor, token);
-      return { status: 200, body: { events: purgatory.history(token.id) } };
+      return { status: 200, body: { events: await purgatory.history(token.id) } };
     })
     .add('POST', '/v1/tokens/:id/cancel', async ({ req, params }) => {
       const actor = auth.authenticate(req);
-      const token = purgatory.get(params.id as string);
+      const token = await purgatory.get(params.id as string);
       assertOwner(actor, token);
       const body = parseOrThrow(CancelBody, await readJsonBody(req), 'the body');
-      return settled(purgatory.cancel(token.id, { actor: actor.runner, via: 'api', reason: body.reason }), 'cancel');
+      return settled(
+        await purgatory.cancel(token.id, { actor: actor.runner, via: 'api', reason: body.reason }),
+        'cancel',
+      );
     })
     .add('POST', '/v1/tokens/:id/resolve', async ({ req, params }) => {
       const actor = auth.authenticate(req);
       assertAdmin(actor, 'resolve tokens through the API');
       const id = params.id as string;
-      if (!purgatory.find(id)) throw new NotFoundError(`no token with id ${id}`);
+      if (!(await purgatory.find(id))) throw new NotFoundError(`no token with id ${id}`);
       const body = parseOrThrow(ResolveBody, await readJsonBody(req), 'the body');
       return settled(
-        purgatory.resolve(id, { humanInput: body.human_input, by: body.by, byName: body.by_name ?? null, via: 'api' }),
+        await purgatory.resolve(id, {
+          humanInput: body.human_input,
+          by: body.by,
+          byName: body.by_name ?? null,
+          via: 'api',
+        }),
         'resolve',
       );
     })
     .add('GET', '/v1/tokens/:id/reentry', async ({ req, params, query, signal }) => {
       const actor = auth.authenticate(req);
       const q = parseOrThrow(ReentryQuery, Object.fromEntries(query), 'the query');
-      const token = purgatory.get(params.id as string);
+      const token = await purgatory.get(params.id as string);
       assertOwner(actor, token);
       const reentry = await waiters.wait(token.id, q.wait * 1000, signal);
       return reentry ? { status: 200, body: reentry } : { status: 204 };

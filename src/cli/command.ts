@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Purgatory } from '../purgatory.js';
-import type { Db } from '../store/database.js';
+import type { Store } from '../store/store.js';
 
 export interface CliIo {
   env: NodeJS.ProcessEnv;
@@ -22,7 +22,7 @@ export interface CommandContext {
   config: () => Config;
   logger: () => Logger;
   /** Opens (once) the purgatory on RODIZIO_DB; runCli closes it when the command ends. */
-  store: () => { db: Db; purgatory: Purgatory };
+  store: () => Promise<{ store: Store; purgatory: Purgatory }>;
 }
 
 export interface Command {

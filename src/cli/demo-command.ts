@@ -2,8 +2,7 @@ import { RodizioClient } from '../client/index.js';
 import { createTmux } from '../delivery/tmux.js';
 import { runDemo } from '../sandbox/demo.js';
 import { readSandboxToken } from '../sandbox/token-file.js';
-import { openDatabase } from '../store/database.js';
-import { createPhaseFileStore } from '../store/phase-files.js';
+import { openStore } from '../store/open.js';
 import type { Command } from './command.js';
 
 export const demoCommand: Command = {
@@ -69,13 +68,13 @@ export const demoCommand: Command = {
  * The phase the bridge last acted on for `file`, read from its database (the demo runs beside the bridge: it
  * writes into the bridge's phase folder); undefined when the database cannot be read.
  */
-function phaseSeenBy(dbPath: string, file: string): string | undefined {
+async function phaseSeenBy(dbPath: string, file: string): Promise<string | undefined> {
   try {
-    const db = openDatabase(dbPath, { readonly: true, migrate: false });
+    const store = await openStore(dbPath, { migrate: false });
     try {
-      return createPhaseFileStore(db).get(file)?.phase;
+      return (await store.phaseFiles.get(file))?.phase;
     } finally {
-      db.close();
+      await store.close();
     }
   } catch {
     return undefined;

@@ -1,7 +1,6 @@
 import { RodizioClient } from '../client/index.js';
 import { Cursor, EventTypeName, type FeedEvent } from '../events/event.js';
 import { readEventPage } from '../events/feed.js';
-import { createEventFeedStore } from '../store/event-feed.js';
 import { type Command, JSON_OPTION, UsageError } from './command.js';
 import { oneLine, table } from './format.js';
 
@@ -64,9 +63,9 @@ export const eventsCommand: Command = {
   async run({ values, io, config, store }) {
     const f = parseFilters(values);
     if (!values.follow) {
-      const { db } = store();
+      const { store: opened } = await store();
       const filter = { types: f.types, tokenId: f.token, project: f.project };
-      const page = readEventPage(createEventFeedStore(db), Number(f.since ?? 0), f.limit, filter);
+      const page = await readEventPage(opened.feed, Number(f.since ?? 0), f.limit, filter);
       if (values.json) io.stdout(`${JSON.stringify(page, null, 2)}\n`);
       else if (page.events.length === 0) io.stdout('no events\n');
       else

@@ -45,7 +45,7 @@ export const importCommand: Command = {
       return 1;
     }
     const parsed = parseImport(text);
-    const { purgatory } = store();
+    const { purgatory } = await store();
     const report = await importParsed(purgatory, parsed, {
       runner,
       by: importer(),

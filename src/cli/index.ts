@@ -5,7 +5,7 @@ import { ConfigError, RodizioError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { openPurgatory } from '../main.js';
 import { packageVersion } from '../package-info.js';
-import { BUSY_TIMEOUT_MS, isDatabaseBusy } from '../store/database.js';
+import { describeStoreError } from '../store/errors.js';
 import { type CliIo, type Command, type CommandContext, UsageError } from './command.js';
 import { demoCommand } from './demo-command.js';
 import { eventsCommand } from './events-command.js';
@@ -156,23 +156,15 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
       io.stderr(`rodizio ${name}: ${err.message}\n${issues.map((i) => `  ${i.path}: ${i.message}\n`).join('')}`);
       return 1;
     }
-    // Another process kept the write lock past the busy timeout: not a broken file, and a retry will do.
-    if (isDatabaseBusy(err)) {
-      io.stderr(
-        `rodizio ${name}: the database is busy: another process held its write lock for over ` +
-          `${BUSY_TIMEOUT_MS / 1000} s (${err.code}); run the command again\n`,
-      );
-      return 1;
-    }
-    // SQLite cannot open or write the file (a folder that is not writable, a disk that is full): one line.
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('SQLITE_')) {
-      io.stderr(`rodizio ${name}: the database cannot be used (${code}): ${(err as Error).message}\n`);
+    // The database itself failed (locked past the busy timeout, unwritable, unreachable): one line.
+    const storeError = describeStoreError(err);
+    if (storeError !== undefined) {
+      io.stderr(`rodizio ${name}: ${storeError}\n`);
       return 1;
     }
     io.stderr(`rodizio ${name}: ${(err as Error).stack ?? String(err)}\n`);
     return 1;
   } finally {
-    opened?.close();
+    await opened?.then((o) => o.close()).catch(() => {});
   }
 }

@@ -37,7 +37,7 @@ export const outboxCommand: Command = {
     ...JSON_OPTION,
   },
   positionals: [0, 2],
-  run({ store, positionals, values, io }) {
+  async run({ store, positionals, values, io }) {
     const [verb, id] = positionals;
     if (verb !== undefined && verb !== 'retry') throw new UsageError(`unknown outbox action "${verb}"`);
     if (verb === 'retry' && !/^\d+$/.test(id ?? '')) throw new UsageError('outbox retry needs a job id (a number)');
@@ -46,17 +46,17 @@ export const outboxCommand: Command = {
       throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
     const limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1 to 10000');
-    const { purgatory } = store();
-    const outbox = purgatory.stores.outbox;
+    const { purgatory } = await store();
+    const outbox = purgatory.store.outbox;
     if (verb === 'retry') {
-      if (!outbox.revive(Number(id), io.clock.now())) {
+      if (!(await outbox.revive(Number(id), io.clock.now()))) {
         io.stderr(`job ${id} is not dead (or does not exist); nothing changed\n`);
         return 1;
       }
       io.stdout(`job ${id} will run again\n`);
       return 0;
     }
-    const rows = outbox.list({
+    const rows = await outbox.list({
       status,
       kind: values.kind as string | undefined,
       tokenId: values.token as string | undefined,
@@ -118,7 +118,7 @@ export const exportCommand: Command = {
     if (since === undefined)
       throw new UsageError(`--since "${sinceText}" is not an ISO time such as 2026-01-01T00:00:00`);
     const out = values.out as string | undefined;
-    const { purgatory } = store();
+    const { purgatory } = await store();
     let file: WriteStream | undefined;
     if (out) {
       try {
@@ -132,7 +132,7 @@ export const exportCommand: Command = {
       }
     }
     let written = 0;
-    for (const line of purgatory.exportEvents(since)) {
+    for await (const line of purgatory.exportEvents(since)) {
       const text = `${JSON.stringify(line)}\n`;
       if (file) {
         if (!file.write(text)) await new Promise<void>((resolve) => file.once('drain', () => resolve()));
@@ -165,11 +165,11 @@ export const redeliverCommand: Command = {
   usage: 'rodizio redeliver <token-id> [--by <name>]',
   options: { by: { type: 'string' } },
   positionals: 1,
-  run({ store, positionals, values, io, config }) {
+  async run({ store, positionals, values, io, config }) {
     const cfg = config();
-    const { purgatory } = store();
+    const { purgatory } = await store();
     const id = positionals[0] as string;
-    const target = redeliver(purgatory, cfg, id, (values.by as string | undefined) ?? 'cli');
+    const target = await redeliver(purgatory, cfg, id, (values.by as string | undefined) ?? 'cli');
     io.stdout(`queued a ${target} delivery of ${id}; a running bridge sends it now\n`);
     return 0;
   },

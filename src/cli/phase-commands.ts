@@ -3,7 +3,6 @@ import { createTmux } from '../delivery/tmux.js';
 import { createLogger } from '../logger.js';
 import { createPhaseBridge, phaseInfo } from '../phase/bridge.js';
 import { parsePhaseFileName } from '../phase/parse.js';
-import { createPhaseFileStore } from '../store/phase-files.js';
 import { type Command, JSON_OPTION, UsageError } from './command.js';
 
 export const escalateCommand: Command = {
@@ -21,7 +20,7 @@ export const escalateCommand: Command = {
     ...JSON_OPTION,
   },
   positionals: 0,
-  run({ store, values, io, config }) {
+  async run({ store, values, io, config }) {
     const project = values.project as string | undefined;
     const issue = values.issue as string | undefined;
     const pr = values.pr as string | undefined;
@@ -33,13 +32,13 @@ export const escalateCommand: Command = {
     const name = parsePhaseFileName(`${kind}-session-${project}-${number}.phase`);
     if (!name) throw new UsageError('--project may hold letters, digits, ".", "_" and "-" only');
     const cfg = config();
-    const { db, purgatory } = store();
-    const open = purgatory
-      .list({ status: 'pending', project, limit: 1000 })
-      .tokens.find((t) => phaseInfo(t)?.session === name.session);
+    const { store: opened, purgatory } = await store();
+    const open = (await purgatory.list({ status: 'pending', project, limit: 1000 })).tokens.find(
+      (t) => phaseInfo(t)?.session === name.session,
+    );
     const bridge = createPhaseBridge({
       purgatory,
-      store: createPhaseFileStore(db),
+      store: opened.phaseFiles,
       config: cfg,
       tmux: createTmux({ socketName: cfg.tmuxSocket }),
       clock: io.clock,
@@ -48,7 +47,8 @@ export const escalateCommand: Command = {
     });
     const reason = (values.reason as string | undefined) ?? null;
     const token =
-      open ?? bridge.escalate(name, { phase: 'PHASE:escalate', reason, pr: null }, `cli:${io.clock.now()}`, null);
+      open ??
+      (await bridge.escalate(name, { phase: 'PHASE:escalate', reason, pr: null }, `cli:${io.clock.now()}`, null));
     if (values.json) io.stdout(`${JSON.stringify(token, null, 2)}\n`);
     else
       io.stdout(

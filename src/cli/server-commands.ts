@@ -1,5 +1,5 @@
 import { createBridge } from '../main.js';
-import { migrate, openDatabase } from '../store/database.js';
+import { openStore } from '../store/open.js';
 import type { Command } from './command.js';
 
 export const serveCommand: Command = {
@@ -19,10 +19,10 @@ export const serveCommand: Command = {
     const lockLost = new Promise<void>((resolve) => {
       lost = resolve;
     });
-    const bridge = createBridge({ config: cfg, logger: log, clock: io.clock, onLockLost: () => lost() });
+    const bridge = await createBridge({ config: cfg, logger: log, clock: io.clock, onLockLost: () => lost() });
     const port = await bridge.start();
     log.info(
-      { url: `http://${cfg.host}:${port}`, db: bridge.db.name },
+      { url: `http://${cfg.host}:${port}`, db: bridge.store.location },
       `rodizio listening on http://${cfg.host}:${port}`,
     );
     if (!cfg.sandbox && cfg.apiTokens.size === 0 && !cfg.adminToken) {
@@ -45,14 +45,19 @@ export const migrateCommand: Command = {
   usage: 'rodizio migrate',
   options: {},
   positionals: 0,
-  run({ io, config }) {
-    const db = openDatabase(config().dbPath, { migrate: false });
+  async run({ io, config }) {
+    const before = await openStore(config().dbPath, { migrate: false });
+    const from = (await before.schemaVersion()).current;
+    await before.close();
+    const store = await openStore(config().dbPath);
     try {
-      const { from, to } = migrate(db);
-      io.stdout(from === to ? `${db.name} is at schema version ${to}\n` : `${db.name}: schema ${from} → ${to}\n`);
+      const to = (await store.schemaVersion()).current;
+      io.stdout(
+        from === to ? `${store.location} is at schema version ${to}\n` : `${store.location}: schema ${from} → ${to}\n`,
+      );
       return 0;
     } finally {
-      db.close();
+      await store.close();
     }
   },
 };

@@ -29,13 +29,13 @@ export const listCommand: Command = {
     ...JSON_OPTION,
   },
   positionals: 0,
-  run({ store, values, io }) {
+  async run({ store, values, io }) {
     const status = values.status === undefined ? undefined : TokenStatus.safeParse(values.status);
     if (status && !status.success) throw new UsageError(`--status must be one of ${TokenStatus.options.join(', ')}`);
     const limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1 to 10000');
-    const { purgatory } = store();
-    const { tokens } = purgatory.list({
+    const { purgatory } = await store();
+    const { tokens } = await purgatory.list({
       status: status?.data,
       project: values.project as string | undefined,
       runner: values.runner as string | undefined,
@@ -60,10 +60,10 @@ export const showCommand: Command = {
   usage: 'rodizio show <token-id> [--json]',
   options: { ...JSON_OPTION },
   positionals: 1,
-  run({ store, positionals, values, io }) {
-    const { purgatory } = store();
-    const token = purgatory.get(positionals[0] as string);
-    const history = purgatory.history(token.id);
+  async run({ store, positionals, values, io }) {
+    const { purgatory } = await store();
+    const token = await purgatory.get(positionals[0] as string);
+    const history = await purgatory.history(token.id);
     if (values.json) io.stdout(`${JSON.stringify({ ...token, history }, null, 2)}\n`);
     else io.stdout(`${describeToken(token, history)}\n`);
     return 0;
@@ -77,7 +77,7 @@ export const resolveCommand: Command = {
   details: '--input sends the text as a string; --json-input sends any JSON value (an object for schema forms).',
   options: { input: { type: 'string' }, 'json-input': { type: 'string' }, by: { type: 'string' }, ...JSON_OPTION },
   positionals: 1,
-  run({ store, positionals, values, io }) {
+  async run({ store, positionals, values, io }) {
     const text = values.input as string | undefined;
     const json = values['json-input'] as string | undefined;
     if ((text === undefined) === (json === undefined))
@@ -91,9 +91,9 @@ export const resolveCommand: Command = {
         throw new UsageError((err as Error).message);
       }
     }
-    const { purgatory } = store();
+    const { purgatory } = await store();
     const by = (values.by as string | undefined) ?? defaultActor();
-    const result = purgatory.resolve(positionals[0] as string, { humanInput, by, byName: by, via: 'cli' });
+    const result = await purgatory.resolve(positionals[0] as string, { humanInput, by, byName: by, via: 'cli' });
     if (values.json) io.stdout(`${JSON.stringify({ changed: result.changed, reentry: result.reentry }, null, 2)}\n`);
     if (!result.changed) {
       const t = result.token;
@@ -137,7 +137,7 @@ export const patchCommand: Command = {
     ...JSON_OPTION,
   },
   positionals: 1,
-  run({ store, positionals, values, io }) {
+  async run({ store, positionals, values, io }) {
     const text = (name: string) => values[name] as string | undefined;
     const changes: Record<string, unknown> = {};
     const deadline = text('deadline');
@@ -158,9 +158,9 @@ export const patchCommand: Command = {
     if (Object.keys(changes).length === 0) {
       throw new UsageError('give at least one of --deadline, --escalation, --severity, --prompt, --options');
     }
-    const { purgatory } = store();
+    const { purgatory } = await store();
     // The CLI works on the database directly, as the operator: it may change any runner's token.
-    const result = purgatory.patch(positionals[0] as string, changes, {
+    const result = await purgatory.patch(positionals[0] as string, changes, {
       runner: text('by') ?? defaultActor(),
       admin: true,
     });
@@ -195,7 +195,7 @@ export const reassignCommand: Command = {
     ...JSON_OPTION,
   },
   positionals: 1,
-  run({ store, positionals, values, io }) {
+  async run({ store, positionals, values, io }) {
     const text = (name: string) => values[name] as string | undefined;
     const to = Object.fromEntries(
       (['user', 'group', 'channel'] as const).flatMap((k) => (text(k) === undefined ? [] : [[k, text(k)]])),
@@ -203,9 +203,9 @@ export const reassignCommand: Command = {
     if (Object.keys(to).length !== 1) throw new UsageError('give exactly one of --user, --group or --channel');
     const note = text('note');
     const by = text('by') ?? defaultActor();
-    const { purgatory } = store();
+    const { purgatory } = await store();
     // The CLI works on the database directly, as the operator: it may reassign any runner's token.
-    const result = purgatory.reassign(
+    const result = await purgatory.reassign(
       positionals[0] as string,
       { to, ...(note === undefined ? {} : { note }), by },
       { runner: by, admin: true, via: 'cli' },
@@ -223,9 +223,9 @@ export const cancelCommand: Command = {
   usage: 'rodizio cancel <token-id> [--reason <text>] [--by <name>] [--json]',
   options: { reason: { type: 'string' }, by: { type: 'string' }, ...JSON_OPTION },
   positionals: 1,
-  run({ store, positionals, values, io }) {
-    const { purgatory } = store();
-    const result = purgatory.cancel(positionals[0] as string, {
+  async run({ store, positionals, values, io }) {
+    const { purgatory } = await store();
+    const result = await purgatory.cancel(positionals[0] as string, {
       actor: (values.by as string | undefined) ?? defaultActor(),
       via: 'cli',
       reason: values.reason as string | undefined,
@@ -246,14 +246,14 @@ export const voidCommand: Command = {
   usage: 'rodizio void [--json]',
   options: { ...JSON_OPTION },
   positionals: 0,
-  run({ store, values, io }) {
-    const { purgatory } = store();
+  async run({ store, values, io }) {
+    const { purgatory } = await store();
     const expired: string[] = [];
     for (;;) {
-      const due = purgatory.due(500);
+      const due = await purgatory.due(500);
       if (due.length === 0) break;
       for (const t of due) {
-        if (purgatory.expire(t.id, { actor: defaultActor(), via: 'cli' }).changed) expired.push(t.id);
+        if ((await purgatory.expire(t.id, { actor: defaultActor(), via: 'cli' })).changed) expired.push(t.id);
       }
     }
     if (values.json) io.stdout(`${JSON.stringify({ expired }, null, 2)}\n`);
@@ -269,12 +269,12 @@ export const gcCommand: Command = {
   details: 'Durations: 90s, 12h, 30d, 2w. Run "rodizio export" first to archive the audit log.',
   options: { 'older-than': { type: 'string' }, ...JSON_OPTION },
   positionals: 0,
-  run({ store, values, io }) {
+  async run({ store, values, io }) {
     const text = (values['older-than'] as string | undefined) ?? '30d';
     const retention = parseDuration(text);
     if (retention === undefined) throw new UsageError(`--older-than "${text}" is not a duration such as 30d or 12h`);
-    const { purgatory } = store();
-    const deleted = purgatory.gc(retention);
+    const { purgatory } = await store();
+    const deleted = await purgatory.gc(retention);
     if (values.json) io.stdout(`${JSON.stringify({ deleted })}\n`);
     else io.stdout(`deleted ${deleted} token${deleted === 1 ? '' : 's'} closed more than ${text} ago\n`);
     return 0;

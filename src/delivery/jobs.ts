@@ -26,7 +26,7 @@ export interface DeliveryDeps {
   /** Per-request timeout for webhooks. */
   timeoutMs?: number;
   /** Says something once in the token's Slack thread (a no-op without Slack). */
-  note(tokenId: string, key: string, text: string): void;
+  note(tokenId: string, key: string, text: string): Promise<void>;
 }
 
 /** Every delivery job carries its target, parsed again when the job runs. */
@@ -59,8 +59,8 @@ export function replyLine(r: Reentry): string {
 export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> {
   const { purgatory, config, clock, tmux } = deps;
 
-  const reentryOf = (tokenId: string | null): Reentry | undefined => {
-    const token = tokenId ? purgatory.find(tokenId) : undefined;
+  const reentryOf = async (tokenId: string | null): Promise<Reentry | undefined> => {
+    const token = tokenId ? await purgatory.find(tokenId) : undefined;
     return token ? purgatory.reentry(token.id) : undefined;
   };
   const targetOf = (payload: DeliveryPayload) => payload.target;
@@ -68,8 +68,8 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
    * Local targets are checked again just before writing: rules may have tightened since the token was created, and
    * a symlink swapped in afterwards must not carry the write outside the runner's folders.
    */
-  const recheck = (tokenId: string, target: Delivery) => {
-    const refusal = checkDeliveryTarget(runnerRules(config, purgatory.get(tokenId).runner), target);
+  const recheck = async (tokenId: string, target: Delivery): Promise<void> => {
+    const refusal = checkDeliveryTarget(runnerRules(config, (await purgatory.get(tokenId)).runner), target);
     if (refusal) throw new PermanentJobError(`${refusal.field}: ${refusal.reason}`);
   };
 
@@ -78,11 +78,11 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
       payload: DeliveryPayload,
       retry: DELIVERY_RETRY,
       async handle({ job, payload, logger }) {
-        const reentry = reentryOf(job.token_id);
+        const reentry = await reentryOf(job.token_id);
         if (!reentry) return logger.info('token is gone; nothing to deliver');
         const target = targetOf(payload);
         if (target.type !== 'webhook') throw new PermanentJobError('not a webhook target');
-        const runner = purgatory.get(reentry.token_id).runner;
+        const runner = (await purgatory.get(reentry.token_id)).runner;
         const secret = config.apiTokens.get(runner);
         if (!secret) throw new PermanentJobError(`runner "${runner}" has no secret in RODIZIO_API_TOKENS to sign with`);
         const outcome = await sendSignedWebhook({
@@ -106,16 +106,16 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
       payload: DeliveryPayload,
       retry: DELIVERY_RETRY,
       async handle({ job, payload, attempt }) {
-        const reentry = reentryOf(job.token_id);
+        const reentry = await reentryOf(job.token_id);
         if (!reentry) return;
         const target = targetOf(payload);
         if (target.type !== 'tmux') throw new PermanentJobError('not a tmux target');
-        recheck(reentry.token_id, target);
+        await recheck(reentry.token_id, target);
         try {
           await tmux.inject(target.session, reentryText(reentry));
         } catch (err) {
           if (!(err instanceof TmuxSessionMissingError)) throw err;
-          deps.note(
+          await deps.note(
             reentry.token_id,
             'tmux_missing',
             `📨 The answer is queued: tmux session \`${target.session}\` does not exist yet. rodizio keeps trying (about a day).`,
@@ -129,11 +129,11 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
       payload: DeliveryPayload,
       retry: DELIVERY_RETRY,
       async handle({ job, payload }) {
-        const reentry = reentryOf(job.token_id);
+        const reentry = await reentryOf(job.token_id);
         if (!reentry) return;
         const target = targetOf(payload);
         if (target.type !== 'file') throw new PermanentJobError('not a file target');
-        recheck(reentry.token_id, target);
+        await recheck(reentry.token_id, target);
         await mkdir(target.dir, { recursive: true });
         const file = join(target.dir, `${reentry.token_id}.json`);
         const temp = join(target.dir, `.${reentry.token_id}.${process.pid}.${clock.now()}.tmp`);
@@ -146,11 +146,11 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
       payload: DeliveryPayload,
       retry: DELIVERY_RETRY,
       async handle({ job, payload }) {
-        const reentry = reentryOf(job.token_id);
+        const reentry = await reentryOf(job.token_id);
         if (!reentry) return;
         const target = targetOf(payload);
         if (target.type !== 'reply_file') throw new PermanentJobError('not a reply-file target');
-        recheck(reentry.token_id, target);
+        await recheck(reentry.token_id, target);
         await mkdir(dirname(target.path), { recursive: true });
         // O_NOFOLLOW: a symlink put in place of the reply file is refused rather than followed.
         const handle = await open(

@@ -5,11 +5,11 @@ import type { Purgatory } from '../purgatory.js';
  * says so once, not on every retry). Recorded as an audit event `note:<key>`.
  */
 export function createOnceNotes(purgatory: Purgatory) {
-  return function noteOnce(tokenId: string, key: string, text: string): void {
-    purgatory.change((tx) => {
-      if (purgatory.stores.events.count(tokenId, `note:${key}`) > 0) return;
-      tx.event({ tokenId, type: `note:${key}`, actor: 'rodizio' });
-      tx.plan({ type: 'noted', token: tx.token(tokenId), text });
+  return async function noteOnce(tokenId: string, key: string, text: string): Promise<void> {
+    await purgatory.change(async (ctx) => {
+      if ((await ctx.tx.events.count(tokenId, `note:${key}`)) > 0) return;
+      await ctx.event({ tokenId, type: `note:${key}`, actor: 'rodizio' });
+      await ctx.plan({ type: 'noted', token: await ctx.token(tokenId), text });
     });
   };
 }

@@ -1,5 +1,3 @@
-import type { EventEmitter } from 'node:events';
-import { type Db, writeTransaction } from '../store/database.js';
 import type { EventStore, NewEvent } from '../store/events.js';
 import type { NewJob, OutboxStore } from '../store/outbox.js';
 
@@ -21,41 +19,41 @@ export interface TokenOwner {
 
 /**
  * Turns an appended event into outbox jobs (subscription deliveries), in the same transaction. `owner` looks
- * the token up only when called, so a planner with nothing to match costs nothing. Must not do I/O.
+ * the token up only when called, so a planner with nothing to match costs nothing. Must not do I/O but the
+ * store's.
  */
-export type EventPlanner = (event: AppendedEvent, owner: () => TokenOwner | undefined) => NewJob[];
+export type EventPlanner = (event: AppendedEvent, owner: () => Promise<TokenOwner | undefined>) => Promise<NewJob[]>;
 
 export interface EventHookDeps {
-  db: Db;
+  /** The outbox of the same transaction. */
   outbox: OutboxStore;
-  /** `event` (seq) tells in-process feed readers to look; `outbox` wakes the worker. */
-  bus: EventEmitter;
-  owner(tokenId: string): TokenOwner | undefined;
+  owner(tokenId: string): Promise<TokenOwner | undefined>;
   planner?: EventPlanner;
+  /** Told of every appended seq; the caller passes it on once the transaction has committed. */
+  appended(seq: number): void;
 }
 
 /**
  * Every audit event goes through `append`, whichever lifecycle operation writes it, so this is the one place
- * the feed hears of new events and subscriptions are planned. The append and its jobs share a transaction (a
- * savepoint inside the caller's), so an event is never committed without its deliveries. The bus is told
- * during the transaction: listeners must read later (after a tick), by then it has committed or rolled back,
- * and they read the table by cursor, so a rolled-back event is simply never found.
+ * the feed hears of new events and subscriptions are planned. The append and its jobs share the caller's
+ * transaction, so an event is never committed without its deliveries.
  */
 export function hookEventStore(events: EventStore, deps: EventHookDeps): EventStore {
-  const { db, outbox, bus, planner } = deps;
-  const append = writeTransaction(db, (e: NewEvent): number => {
-    const seq = events.append(e);
-    if (planner && e.tokenId !== null) {
-      const tokenId = e.tokenId;
-      const jobs = planner(
-        { seq, tokenId, type: e.type, atMs: e.atMs, actor: e.actor ?? null, data: e.data ?? {} },
-        () => deps.owner(tokenId),
-      );
-      for (const job of jobs) outbox.enqueue(job, e.atMs);
-      if (jobs.length > 0) bus.emit('outbox');
-    }
-    bus.emit('event', seq);
-    return seq;
-  });
-  return { ...events, append };
+  const { outbox, planner } = deps;
+  return {
+    ...events,
+    async append(e: NewEvent): Promise<number> {
+      const seq = await events.append(e);
+      if (planner && e.tokenId !== null) {
+        const tokenId = e.tokenId;
+        const jobs = await planner(
+          { seq, tokenId, type: e.type, atMs: e.atMs, actor: e.actor ?? null, data: e.data ?? {} },
+          () => deps.owner(tokenId),
+        );
+        for (const job of jobs) await outbox.enqueue(job, e.atMs);
+      }
+      deps.appended(seq);
+      return seq;
+    },
+  };
 }

@@ -32,7 +32,7 @@ export function createEventDeliveryJobs(deps: EventDeliveryDeps): Record<string,
       payload: EventDeliveryPayload,
       retry: DELIVERY_RETRY,
       async handle({ payload, logger }) {
-        const sub = subscriptions.get(payload.subscription_id);
+        const sub = await subscriptions.get(payload.subscription_id);
         if (!sub || sub.url !== payload.url) return logger.info('subscription is gone; nothing to deliver');
         const secret = config.apiTokens.get(sub.runner);
         if (!secret)

@@ -28,8 +28,13 @@ export function matchesFilter(row: FeedRow, filter: FeedFilter): boolean {
 }
 
 /** Events after `after` that `filter` lets through, oldest first (the API's and the CLI's page). */
-export function readEventPage(store: EventFeedStore, after: number, limit: number, filter: FeedFilter): EventPage {
-  const { rows, head } = store.page(after, limit + 1, filter);
+export async function readEventPage(
+  store: EventFeedStore,
+  after: number,
+  limit: number,
+  filter: FeedFilter,
+): Promise<EventPage> {
+  const { rows, head } = await store.page(after, limit + 1, filter);
   const page = rows.slice(0, limit);
   const hasMore = rows.length > limit;
   const last = page.at(-1);
@@ -53,16 +58,20 @@ export function createEventFeed({ store, logger }: { store: EventFeedStore; logg
   /** The last seq offered to listeners; undefined while nobody listens (then nothing is read). */
   let head: number | undefined;
   let scheduled = false;
+  /** Flushes run one after another, so batches are offered in `seq` order. */
+  let flushing: Promise<void> = Promise.resolve();
 
-  function flush(): void {
+  async function flush(): Promise<void> {
     scheduled = false;
-    if (listeners.size === 0 || head === undefined) return;
     try {
       for (;;) {
-        const { rows } = store.page(head, BATCH);
+        const from = head;
+        if (listeners.size === 0 || from === undefined) return;
+        const { rows } = await store.page(from, BATCH);
+        // Everybody left (or came back with a new head) during the read: start again from where things are now.
+        if (head !== from) continue;
         const last = rows.at(-1);
         if (!last) return;
-        const from = head;
         head = last.seq;
         for (const listener of listeners) {
           try {
@@ -84,12 +93,19 @@ export function createEventFeed({ store, logger }: { store: EventFeedStore; logg
     wake(): void {
       if (scheduled) return;
       scheduled = true;
-      setImmediate(flush);
+      // flush() catches its own failures, so the chain never rejects.
+      setImmediate(() => {
+        flushing = flushing.then(flush);
+      });
     },
 
     /** Adds a live listener; it should catch up from its own cursor first. */
-    listen(listener: FeedListener): () => void {
-      if (listeners.size === 0) head = store.head();
+    async listen(listener: FeedListener): Promise<() => void> {
+      if (head === undefined) {
+        const start = await store.head();
+        // Another listener may have joined during the read: keep the head the feed already offers from.
+        if (head === undefined) head = start;
+      }
       listeners.add(listener);
       return () => {
         listeners.delete(listener);
@@ -102,7 +118,7 @@ export function createEventFeed({ store, logger }: { store: EventFeedStore; logg
     },
 
     /** Events after `after` that `filter` lets through, oldest first. */
-    page(after: number, limit: number, filter: FeedFilter): EventPage {
+    page(after: number, limit: number, filter: FeedFilter): Promise<EventPage> {
       return readEventPage(store, after, limit, filter);
     },
 

@@ -6,9 +6,9 @@ import { checkWebhookUrl, runnerRules } from '../delivery/targets.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { Gate } from '../outbox/gates.js';
 import type { Actor } from '../purgatory.js';
-import { type Db, writeTransaction } from '../store/database.js';
 import type { NewJob } from '../store/outbox.js';
-import { createSubscriptionStore, type SubscriptionRow } from '../store/subscriptions.js';
+import type { Store } from '../store/store.js';
+import type { SubscriptionRow } from '../store/subscriptions.js';
 import { formatIsoTime } from '../time.js';
 import { parseOrThrow } from '../validation.js';
 import type { AppendedEvent, EventPlanner, TokenOwner } from './append-hook.js';
@@ -40,7 +40,7 @@ export type Subscription = z.infer<typeof Subscription>;
 export const SubscriptionList = z.object({ subscriptions: z.array(Subscription) });
 
 export interface SubscriptionDeps {
-  db: Db;
+  store: Store;
   config: { file: FileConfig; sandbox: boolean };
   clock: Clock;
 }
@@ -91,29 +91,39 @@ export function appendedToFeedEvent(e: AppendedEvent, owner: TokenOwner | undefi
  * (static). Kept in memory, reloaded after a change (`invalidate`), so planning a delivery for each appended
  * event is a lookup, not a query.
  */
-export function createSubscriptions({ db, config, clock }: SubscriptionDeps) {
-  const store = createSubscriptionStore(db);
+export function createSubscriptions({ store, config, clock }: SubscriptionDeps) {
   const fromConfig = configSubscriptions(config.file);
-  let cache: Subscription[] | undefined;
+  let cache: Promise<Subscription[]> | undefined;
 
-  const current = (): Subscription[] => {
-    cache ??= [...fromConfig, ...store.all().map(rowToSubscription)];
-    return cache;
+  /** The subscriptions, read once per invalidation; a failed read is not kept, so the next call tries again. */
+  const current = (): Promise<Subscription[]> => {
+    if (cache) return cache;
+    const loading: Promise<Subscription[]> = store.subscriptions.all().then(
+      (rows) => [...fromConfig, ...rows.map(rowToSubscription)],
+      (err: unknown) => {
+        // Only this read is forgotten: an invalidation may already have started a newer one.
+        if (cache === loading) cache = undefined;
+        throw err;
+      },
+    );
+    cache = loading;
+    return loading;
   };
 
-  const insert = writeTransaction(db, (row: SubscriptionRow) => {
-    if (store.countForRunner(row.runner) >= MAX_SUBSCRIPTIONS_PER_RUNNER) {
-      throw new ValidationError(`runner "${row.runner}" already has ${MAX_SUBSCRIPTIONS_PER_RUNNER} subscriptions`);
-    }
-    store.insert(row);
-  });
+  const insert = (row: SubscriptionRow) =>
+    store.transaction(async (tx) => {
+      if ((await tx.subscriptions.countForRunner(row.runner)) >= MAX_SUBSCRIPTIONS_PER_RUNNER) {
+        throw new ValidationError(`runner "${row.runner}" already has ${MAX_SUBSCRIPTIONS_PER_RUNNER} subscriptions`);
+      }
+      await tx.subscriptions.insert(row);
+    });
 
-  const planner: EventPlanner = (event, owner) => {
-    const subs = current();
+  const planner: EventPlanner = async (event, owner) => {
+    const subs = await current();
     if (subs.length === 0 || NOT_DELIVERED.has(event.type)) return [];
     const wanted = subs.filter((s) => s.types === null || s.types.includes(event.type));
     if (wanted.length === 0) return [];
-    const who = owner();
+    const who = await owner();
     if (!who) return [];
     const jobs: NewJob[] = [];
     for (const s of wanted) {
@@ -138,17 +148,17 @@ export function createSubscriptions({ db, config, clock }: SubscriptionDeps) {
       cache = undefined;
     },
 
-    get(id: string): Subscription | undefined {
-      return current().find((s) => s.id === id);
+    async get(id: string): Promise<Subscription | undefined> {
+      return (await current()).find((s) => s.id === id);
     },
 
     /** A runner's own subscriptions; the admin's view holds every runner's. */
-    list(actor: Actor): Subscription[] {
-      return current().filter((s) => actor.admin || s.runner === actor.runner);
+    async list(actor: Actor): Promise<Subscription[]> {
+      return (await current()).filter((s) => actor.admin || s.runner === actor.runner);
     },
 
     /** Registers a subscription for the actor's runner; the URL must pass the runner's webhook rules (400). */
-    create(actor: Actor, body: unknown): Subscription {
+    async create(actor: Actor, body: unknown): Promise<Subscription> {
       if (actor.admin) {
         throw new ForbiddenError(
           "subscriptions belong to a runner (deliveries are signed with its secret): use the runner's token",
@@ -169,20 +179,20 @@ export function createSubscriptions({ db, config, clock }: SubscriptionDeps) {
         project: input.project ?? null,
         created_ms: clock.now(),
       };
-      insert(row);
+      await insert(row);
       cache = undefined;
       return rowToSubscription(row);
     },
 
     /** Deletes one of the actor's API subscriptions (404 for another runner's, 403 for a config-file one). */
-    remove(actor: Actor, id: string): void {
-      const sub = current().find((s) => s.id === id);
+    async remove(actor: Actor, id: string): Promise<void> {
+      const sub = (await current()).find((s) => s.id === id);
       if (!sub || (!actor.admin && sub.runner !== actor.runner))
         throw new NotFoundError(`no subscription with id ${id}`);
       if (sub.source === 'config') {
         throw new ForbiddenError(`subscription ${id} comes from the config file (runners.${sub.runner}.subscriptions)`);
       }
-      writeTransaction(db, () => store.remove(id))();
+      await store.subscriptions.remove(id);
       cache = undefined;
     },
   };

@@ -2,7 +2,6 @@ import type { Clock } from '../clock.js';
 import type { Config, SweepName } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Purgatory } from '../purgatory.js';
-import type { FollowupStore } from '../store/followups.js';
 import { rowToToken, type TokenRow } from '../store/tokens.js';
 import type { FollowupRules } from './rules.js';
 
@@ -14,13 +13,13 @@ export type SweepResult = Record<string, number>;
  * Runs `act` on every row `next` returns, batch after batch, until a batch is short or brings nothing new —
  * so a token whose action did nothing (somebody answered meanwhile) cannot keep a sweep busy.
  */
-function forEachDue(next: () => TokenRow[], act: (row: TokenRow) => void): number {
+async function forEachDue(next: () => Promise<TokenRow[]>, act: (row: TokenRow) => Promise<void>): Promise<number> {
   const seen = new Set<string>();
   for (;;) {
-    const rows = next().filter((r) => !seen.has(r.id));
+    const rows = (await next()).filter((r) => !seen.has(r.id));
     for (const row of rows) {
       seen.add(row.id);
-      act(row);
+      await act(row);
     }
     if (rows.length === 0 || rows.length < BATCH) return seen.size;
   }
@@ -32,63 +31,64 @@ function forEachDue(next: () => TokenRow[], act: (row: TokenRow) => void): numbe
  */
 export function createSweeps(deps: {
   rules: FollowupRules;
-  store: FollowupStore;
+  /** Its `store.followups` picks the due tokens (outside any transaction); the rules act on each in its own. */
   purgatory: Purgatory;
   config: Config;
   clock: Clock;
   logger: Logger;
-}): Record<SweepName, () => SweepResult> {
-  const { rules, store, purgatory, config, clock } = deps;
+}): Record<SweepName, () => Promise<SweepResult>> {
+  const { rules, purgatory, config, clock } = deps;
+  const store = purgatory.store.followups;
   const f = config.followups;
 
   return {
-    deadlines() {
+    async deadlines() {
       const now = clock.now();
       const result: SweepResult = { escalated: 0, expired: 0, resolved: 0, warned: 0, claims_ended: 0 };
-      forEachDue(
+      await forEachDue(
         () => store.deadlineDue(now, BATCH),
-        (row) => {
-          const action = rules.applyDeadline(rowToToken(row));
+        async (row) => {
+          const action = await rules.applyDeadline(rowToToken(row));
           if (action !== 'none') result[action] = (result[action] ?? 0) + 1;
         },
       );
       if (f.deadlineWarningMs > 0) {
-        forEachDue(
+        await forEachDue(
           () => store.warningDue(now, f.deadlineWarningMs, BATCH),
-          (row) => {
-            if (rules.warn(rowToToken(row), row.deadline_ms ?? now)) result.warned = (result.warned ?? 0) + 1;
+          async (row) => {
+            if (await rules.warn(rowToToken(row), row.deadline_ms ?? now)) result.warned = (result.warned ?? 0) + 1;
           },
         );
       }
-      result.claims_ended = rules.releaseEndedClaims();
+      result.claims_ended = await rules.releaseEndedClaims();
       return result;
     },
 
-    renotify() {
+    async renotify() {
       let reminded = 0;
-      forEachDue(
+      await forEachDue(
         () => store.reminderDue(clock.now(), f.renotifyIntervalMs, BATCH),
-        (row) => {
-          if (rules.remind(rowToToken(row), row.received_ms)) reminded++;
+        async (row) => {
+          if (await rules.remind(rowToToken(row), row.received_ms)) reminded++;
         },
       );
       return { reminded };
     },
 
-    blocked() {
+    async blocked() {
       if (!config.github) return { labelled: 0 };
       let labelled = 0;
-      forEachDue(
+      await forEachDue(
         () => store.blockable(clock.now(), f.blockedAfterMs, BATCH),
-        (row) => {
-          if (rules.block(rowToToken(row))) labelled++;
+        async (row) => {
+          if (await rules.block(rowToToken(row))) labelled++;
         },
       );
       return { labelled };
     },
 
-    gc() {
-      return { deleted: purgatory.gc(f.gcRetentionMs) };
+    async gc() {
+      return { deleted: await purgatory.gc(f.gcRetentionMs) };
     },
   };
 }

@@ -7,7 +7,7 @@ import { defineJob, type JobKind, type RetryPolicy } from '../outbox/worker.js';
 import type { Purgatory } from '../purgatory.js';
 import type { GitHubClient } from './client.js';
 import { blockedComment, parseIssueRef, unblockedComment } from './comments.js';
-import { classifyGitHubError } from './errors.js';
+import { classifyGitHubError, describeGitHubError, isPermanentGitHubError } from './errors.js';
 
 /** GitHub calls retry (5xx, rate limits) for about an hour before a job is marked dead. */
 export const GITHUB_RETRY: RetryPolicy = { maxAttempts: 12, baseMs: 5000, maxMs: 15 * 60_000 };
@@ -50,8 +50,13 @@ export function createGitHubJobs({
   clock,
   permalink,
 }: GitHubJobDeps): Record<string, JobKind> {
-  const refuse = (tokenId: string | null) => (description: string) => {
-    if (tokenId) rules.recordGithubError(tokenId, description);
+  /**
+   * Throws what classifyGitHubError throws, after recording a permanent refusal on the token. The record is
+   * awaited here (classifyGitHubError's `onPermanent` is synchronous), so it is committed before the job ends.
+   */
+  const refuse = async (tokenId: string | null, err: unknown): Promise<never> => {
+    if (tokenId && isPermanentGitHubError(err)) await rules.recordGithubError(tokenId, describeGitHubError(err));
+    return classifyGitHubError(err, () => {});
   };
 
   return {
@@ -81,7 +86,7 @@ export function createGitHubJobs({
           }
           await client.issues.addLabels({ owner, repo, issue_number: issue, labels: [name] });
         } catch (err) {
-          classifyGitHubError(err, refuse(job.token_id));
+          await refuse(job.token_id, err);
         }
       },
     }),
@@ -94,9 +99,9 @@ export function createGitHubJobs({
         try {
           await client.issues.removeLabel({ owner, repo, issue_number: issue, name: payload.label });
         } catch (err) {
-          if (status(err) !== 404) classifyGitHubError(err, refuse(job.token_id)); // 404: already gone
+          if (status(err) !== 404) await refuse(job.token_id, err); // 404: already gone
         }
-        if (job.token_id) rules.recordUnblocked(job.token_id);
+        if (job.token_id) await rules.recordUnblocked(job.token_id);
       },
     }),
 
@@ -107,7 +112,7 @@ export function createGitHubJobs({
         const { owner, repo, issue } = issueOf(payload);
         let body = payload.body;
         if (!body) {
-          const token = job.token_id ? purgatory.find(job.token_id) : undefined;
+          const token = job.token_id ? await purgatory.find(job.token_id) : undefined;
           if (!token) return;
           body =
             payload.template === 'unblocked'
@@ -121,7 +126,7 @@ export function createGitHubJobs({
         try {
           await client.issues.createComment({ owner, repo, issue_number: issue, body });
         } catch (err) {
-          classifyGitHubError(err, refuse(job.token_id));
+          await refuse(job.token_id, err);
         }
       },
     }),

@@ -1,14 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../clock.js';
 import type { Outcome, Reentry, TokenStatus } from '../domain/token.js';
 import { NotFoundError } from '../errors.js';
 import { hookEventStore } from '../events/append-hook.js';
-import { type ApprovalStore, createApprovalStore } from '../store/approvals.js';
-import type { Db } from '../store/database.js';
-import { createEventStore, type EventStore } from '../store/events.js';
-import { createNoteStore, type NoteStore } from '../store/notes.js';
-import { createOutboxStore, type OutboxStore } from '../store/outbox.js';
-import { createTokenStore, rowToToken, type TokenRow, type TokenStore } from '../store/tokens.js';
+import type { Repos, Signal, Store, Tx } from '../store/store.js';
+import { rowToToken, type TokenRow } from '../store/tokens.js';
 import { formatIsoTime } from '../time.js';
 import { createTimeReader, type TimeReader } from './time-zones.js';
 import type { Change, PurgatoryOptions } from './types.js';
@@ -19,47 +16,110 @@ export const OUTCOME_OF: Record<Exclude<TokenStatus, 'pending'>, Outcome> = {
   expired: 'expired',
 };
 
+/** What a committed transaction tells this process's listeners (long-polls, the worker, the event feed). */
+interface Wakes {
+  settled: Set<string>;
+  outbox: boolean;
+  events: number[];
+}
+
 /**
- * What every lifecycle operation shares: the stores, the event bus that wakes long-polls and the outbox, the
+ * What every lifecycle operation shares: the store, the event bus that wakes long-polls and the outbox, the
  * planners that turn a change into outbox jobs, and the reentry a closed token reads as.
  */
-export function createCore({ db, clock, planners = [], runnerTimeZone, logger, eventPlanner }: PurgatoryOptions): Core {
-  const tokens = createTokenStore(db);
-  const outbox = createOutboxStore(db);
-  const notes = createNoteStore(db);
-  const approvals = createApprovalStore(db);
+export function createCore({
+  store,
+  clock,
+  planners = [],
+  runnerTimeZone,
+  logger,
+  eventPlanner,
+}: PurgatoryOptions): Core {
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
-  // Every audit event passes this hook: it wakes the event feed and plans subscription deliveries (src/events/).
-  const events = hookEventStore(createEventStore(db), {
-    db,
-    outbox,
-    bus,
-    owner: (id) => tokens.get(id),
-    planner: eventPlanner,
-  });
   const times = createTimeReader({ runnerTimeZone, logger });
 
-  function plan(change: Change, nowMs: number): number {
+  /**
+   * The transaction's repos, instrumented: every settled token, enqueued job and appended event is remembered
+   * so this process's listeners are told after the commit, and signalled to the other processes with it.
+   * Every audit event passes the event hook: it plans subscription deliveries in the same transaction.
+   */
+  function instrument(tx: Tx, signal: (s: Signal) => void, wakes: Wakes): Tx {
+    const outbox = {
+      ...tx.outbox,
+      async enqueue(...args: Parameters<Tx['outbox']['enqueue']>) {
+        const id = await tx.outbox.enqueue(...args);
+        if (!wakes.outbox) signal({ kind: 'outbox' });
+        wakes.outbox = true;
+        return id;
+      },
+    };
+    const tokens = {
+      ...tx.tokens,
+      async settle(...args: Parameters<Tx['tokens']['settle']>) {
+        const row = await tx.tokens.settle(...args);
+        if (row) {
+          wakes.settled.add(row.id);
+          signal({ kind: 'settled', tokenId: row.id });
+        }
+        return row;
+      },
+    };
+    const events = hookEventStore(tx.events, {
+      outbox,
+      owner: (id) => tx.tokens.get(id),
+      planner: eventPlanner,
+      appended: (seq) => {
+        if (wakes.events.length === 0) signal({ kind: 'event' });
+        wakes.events.push(seq);
+      },
+    });
+    return { ...tx, outbox, tokens, events };
+  }
+
+  /** The wakes of the outermost write this call runs inside, if any. */
+  const writing = new AsyncLocalStorage<Wakes>();
+
+  async function write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const outer = writing.getStore();
+    // Inside another write (a phase close resolving its token): the store joins that transaction, and its
+    // listeners hear of both once the outer one has committed, never of a write that may still roll back.
+    if (outer) return store.transaction((tx, signal) => fn(instrument(tx, signal, outer)));
+    let wakes: Wakes = { settled: new Set(), outbox: false, events: [] };
+    const result = await store.transaction((tx, signal) => {
+      // A retried transaction starts over: forget what the failed attempt did.
+      wakes = { settled: new Set(), outbox: false, events: [] };
+      return writing.run(wakes, () => fn(instrument(tx, signal, wakes)));
+    });
+    for (const seq of wakes.events) bus.emit('event', seq);
+    for (const id of wakes.settled) bus.emit('settled', id);
+    if (wakes.outbox) bus.emit('outbox');
+    return result;
+  }
+
+  async function plan(tx: Tx, change: Change, nowMs: number): Promise<number> {
     let n = 0;
     for (const planner of planners) {
       for (const job of planner(change)) {
-        outbox.enqueue({ tokenId: change.token.id, ...job }, nowMs);
+        await tx.outbox.enqueue({ tokenId: change.token.id, ...job }, nowMs);
         n++;
       }
     }
     return n;
   }
 
-  function mustGet(id: string): TokenRow {
-    const row = tokens.get(id);
+  async function mustGet(repos: Repos, id: string): Promise<TokenRow> {
+    const row = await repos.tokens.get(id);
     if (!row) throw new NotFoundError(`no token with id ${id}`);
     return row;
   }
 
-  function reentryOf(row: TokenRow): Reentry | undefined {
+  async function reentryOf(repos: Repos, row: TokenRow): Promise<Reentry | undefined> {
     if (row.status === 'pending') return undefined;
     const token = rowToToken(row);
+    const notes = await repos.notes.forToken(row.id);
+    const approvals =
+      token.required_approvals > 1 && row.status === 'resolved' ? await repos.approvals.forToken(row.id) : [];
     return {
       token_id: token.id,
       frozen_state: token.frozen_state,
@@ -70,40 +130,36 @@ export function createCore({ db, clock, planners = [], runnerTimeZone, logger, e
       answered_by_name: token.answered_by_name,
       answered_at: token.resolved_at ?? token.cancelled_at ?? token.voided_at ?? formatIsoTime(row.closed_ms ?? 0),
       via: token.answered_via,
-      notes: notes.forToken(row.id).map((n) => ({
+      notes: notes.map((n) => ({
         by: n.author,
         by_name: n.author_name,
         text: n.text,
         at: formatIsoTime(n.at_ms),
       })),
       ...(token.required_approvals > 1 && row.status === 'resolved'
-        ? {
-            approvals: approvals
-              .forToken(row.id)
-              .filter((a) => a.option === token.human_input)
-              .map((a) => a.user_id),
-          }
+        ? { approvals: approvals.filter((a) => a.option === token.human_input).map((a) => a.user_id) }
         : {}),
     };
   }
 
-  return { db, clock, tokens, events, outbox, notes, approvals, bus, times, plan, mustGet, reentryOf };
+  return { store, clock, bus, times, write, plan, mustGet, reentryOf };
 }
 
 export interface Core {
-  db: Db;
+  /** Reads outside any transaction (each call on its own). */
+  store: Store;
   clock: Clock;
-  tokens: TokenStore;
-  events: EventStore;
-  outbox: OutboxStore;
-  notes: NoteStore;
-  approvals: ApprovalStore;
   /** `settled` (token id) wakes long-polls; `outbox` wakes the worker; `event` (seq) wakes the event feed. */
   bus: EventEmitter;
   /** Reads naive times with the runner's time zone or an inferred offset (see time-zones.ts). */
   times: TimeReader;
+  /**
+   * One write transaction through the instrumented repos; this process's listeners are told what it did once
+   * it has committed, and the other processes through the store's signals.
+   */
+  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Enqueues the planners' jobs for a change; returns how many. */
-  plan(change: Change, nowMs: number): number;
-  mustGet(id: string): TokenRow;
-  reentryOf(row: TokenRow): Reentry | undefined;
+  plan(tx: Tx, change: Change, nowMs: number): Promise<number>;
+  mustGet(repos: Repos, id: string): Promise<TokenRow>;
+  reentryOf(repos: Repos, row: TokenRow): Promise<Reentry | undefined>;
 }

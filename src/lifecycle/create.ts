@@ -1,8 +1,8 @@
 import { type ParsedTokenInput, type TimeOffset, type Token, TokenInput } from '../domain/token.js';
-import { ConflictError, ForbiddenError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, RodizioError, ValidationError } from '../errors.js';
 import { generateTokenId } from '../ids.js';
 import { contentHash } from '../json.js';
-import { writeTransaction } from '../store/database.js';
+import type { Tx } from '../store/store.js';
 import { type NewTokenRow, newRowToToken, rowToToken, type TokenExt, type TokenRow } from '../store/tokens.js';
 import { formatIsoTime } from '../time.js';
 import { zodIssues } from '../validation.js';
@@ -48,60 +48,10 @@ export interface CreateOptions {
 
 /** Storing tokens: validation, runner checks, idempotency on `id`, and group commit for the API. */
 export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
-  const { db, clock, tokens, events, bus, times, plan, mustGet } = core;
+  const { store, clock, write, times, plan, mustGet } = core;
 
-  const createTx = writeTransaction(
-    db,
-    (input: ParsedTokenInput, runner: string, infer: boolean): { token: Token; created: boolean; jobs: number } => {
-      const id = input.id ?? freshId();
-      const { id: _id, runner: _runner, ...content } = input;
-      const hash = contentHash({ ...content, id, runner });
-      const nowMs = clock.now();
-      // Naive times are the agent's local time: read them in its declared zone or an offset its created_at shows.
-      const read = times.atCreate(input, runner, nowMs, infer);
-      const ext = tokenExt(input, read.timeOffset);
-      const row: NewTokenRow = {
-        id,
-        kind: input.kind,
-        reason: input.reason,
-        prompt: input.prompt,
-        options: JSON.stringify(input.options),
-        severity: input.severity,
-        frozen_state: input.frozen_state,
-        original_event: JSON.stringify(input.original_event),
-        required_type: input.required_type,
-        deadline: input.deadline,
-        deadline_ms: read.deadlineMs,
-        escalation: input.escalation,
-        created_at: input.created_at ?? formatIsoTime(nowMs),
-        received_ms: nowMs,
-        runner,
-        project: input.project,
-        github_issue: input.github_issue,
-        ext: JSON.stringify(ext),
-        content_hash: hash,
-      };
-      if (!tokens.insert(row)) {
-        // The id is taken: a replay of the same content, or a conflict.
-        const existing = mustGet(id);
-        if (existing.content_hash === hash) return { token: rowToToken(existing), created: false, jobs: 0 };
-        throw new ConflictError(conflictMessage(existing, runner));
-      }
-      const token = newRowToToken(row);
-      if (read.timeOffset) times.inferred(runner, id, read.timeOffset);
-      events.append({
-        tokenId: id,
-        type: 'ejected',
-        atMs: nowMs,
-        actor: runner,
-        data: { reason: token.reason, severity: token.severity },
-      });
-      const jobs = plan({ type: 'created', token }, nowMs);
-      return { token, created: true, jobs };
-    },
-  );
-
-  function createOne(raw: unknown, actor: Actor, options: CreateOptions = {}) {
+  /** Validates what the agent sent and decides the runner; throws before anything is written. */
+  function prepare(raw: unknown, actor: Actor): { input: ParsedTokenInput; runner: string } {
     const parsed = TokenInput.safeParse(raw);
     if (!parsed.success) throw new ValidationError('the token is invalid', zodIssues(parsed.error));
     const input = parsed.data;
@@ -111,35 +61,94 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
     const runner = actor.admin ? (input.runner ?? actor.runner) : actor.runner;
     // Every path that stores a token passes here, so a runner cannot name a target its rules refuse.
     if (input.delivery && checkDelivery) checkDelivery(runner, input.delivery);
-    return createTx(input, runner, options.inferOffset ?? true);
+    return { input, runner };
+  }
+
+  /** Inserts one token with its audit event and planned jobs, inside the caller's transaction. */
+  async function insertIn(
+    tx: Tx,
+    input: ParsedTokenInput,
+    runner: string,
+    infer: boolean,
+  ): Promise<{ token: Token; created: boolean }> {
+    const id = input.id ?? (await freshId(tx));
+    const { id: _id, runner: _runner, ...content } = input;
+    const hash = contentHash({ ...content, id, runner });
+    const nowMs = clock.now();
+    // Naive times are the agent's local time: read them in its declared zone or an offset its created_at shows.
+    const read = times.atCreate(input, runner, nowMs, infer);
+    const ext = tokenExt(input, read.timeOffset);
+    const row: NewTokenRow = {
+      id,
+      kind: input.kind,
+      reason: input.reason,
+      prompt: input.prompt,
+      options: JSON.stringify(input.options),
+      severity: input.severity,
+      frozen_state: input.frozen_state,
+      original_event: JSON.stringify(input.original_event),
+      required_type: input.required_type,
+      deadline: input.deadline,
+      deadline_ms: read.deadlineMs,
+      escalation: input.escalation,
+      created_at: input.created_at ?? formatIsoTime(nowMs),
+      received_ms: nowMs,
+      runner,
+      project: input.project,
+      github_issue: input.github_issue,
+      ext: JSON.stringify(ext),
+      content_hash: hash,
+    };
+    if (!(await tx.tokens.insert(row))) {
+      // The id is taken: a replay of the same content, or a conflict.
+      const existing = await mustGet(tx, id);
+      if (existing.content_hash === hash) return { token: rowToToken(existing), created: false };
+      throw new ConflictError(conflictMessage(existing, runner));
+    }
+    const token = newRowToToken(row);
+    if (read.timeOffset) times.inferred(runner, id, read.timeOffset);
+    await tx.events.append({
+      tokenId: id,
+      type: 'ejected',
+      atMs: nowMs,
+      actor: runner,
+      data: { reason: token.reason, severity: token.severity },
+    });
+    await plan(tx, { type: 'created', token }, nowMs);
+    return { token, created: true };
   }
 
   interface Queued {
-    raw: unknown;
-    actor: Actor;
+    input: ParsedTokenInput;
+    runner: string;
     resolve: (value: { token: Token; created: boolean }) => void;
     reject: (err: unknown) => void;
   }
-  const queue: Queued[] = [];
+  let queue: Queued[] = [];
 
-  function flushQueue(): void {
-    const batch = queue.splice(0);
-    let outcomes: ({ ok: true; token: Token; created: boolean; jobs: number } | { ok: false; err: unknown })[];
+  async function flushQueue(): Promise<void> {
+    const batch = queue;
+    queue = [];
+    let outcomes: ({ ok: true; token: Token; created: boolean } | { ok: false; err: unknown })[];
     try {
-      outcomes = writeTransaction(db, () =>
-        batch.map((q) => {
+      outcomes = await write(async (tx) => {
+        const out: typeof outcomes = [];
+        for (const q of batch) {
+          // A refusal (a conflicting id) is decided before anything of that token is written, so the others
+          // can still commit; a failure of the database itself fails the whole batch below.
           try {
-            return { ok: true as const, ...createOne(q.raw, q.actor) };
+            out.push({ ok: true, ...(await insertIn(tx, q.input, q.runner, true)) });
           } catch (err) {
-            return { ok: false as const, err };
+            if (!(err instanceof RodizioError)) throw err;
+            out.push({ ok: false, err });
           }
-        }),
-      )();
+        }
+        return out;
+      });
     } catch (err) {
       for (const q of batch) q.reject(err);
       return;
     }
-    if (outcomes.some((o) => o.ok && o.jobs > 0)) bus.emit('outbox');
     outcomes.forEach((o, i) => {
       const q = batch[i] as Queued;
       if (o.ok) q.resolve({ token: o.token, created: o.created });
@@ -147,10 +156,10 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
     });
   }
 
-  function freshId(): string {
+  async function freshId(tx: Tx): Promise<string> {
     for (;;) {
       const id = generateTokenId();
-      if (!tokens.get(id)) return id;
+      if (!(await tx.tokens.get(id))) return id;
     }
   }
 
@@ -159,22 +168,36 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
      * Stores a token. Idempotent on `id`: the same id with the same content returns the stored token with
      * `created: false`; the same id with different content is a ConflictError.
      */
-    create(raw: unknown, actor: Actor, options?: CreateOptions): { token: Token; created: boolean } {
-      const { token, created, jobs } = createOne(raw, actor, options);
-      if (jobs > 0) bus.emit('outbox');
-      return { token, created };
+    create(raw: unknown, actor: Actor, options: CreateOptions = {}): Promise<{ token: Token; created: boolean }> {
+      const { input, runner } = prepare(raw, actor);
+      return write((tx) => insertIn(tx, input, runner, options.inferOffset ?? true));
+    },
+
+    /** Inserts a validated token inside an open transaction (imports of pending tokens). */
+    insertIn: (tx: Tx, raw: unknown, actor: Actor, options: CreateOptions = {}) => {
+      const { input, runner } = prepare(raw, actor);
+      return insertIn(tx, input, runner, options.inferOffset ?? true);
     },
 
     /**
-     * `create` with group commit: calls made in the same event-loop turn share one SQLite transaction (each in
-     * its own savepoint, so one bad token fails alone). Resolves after the commit, so a 201 is as durable as
-     * with `create`; under concurrent load it saves a WAL commit per token.
+     * `create` with group commit: calls made in the same event-loop turn share one transaction. Resolves after
+     * the commit, so a 201 is as durable as with `create`; under concurrent load it saves a commit per token.
      */
     createQueued(raw: unknown, actor: Actor): Promise<{ token: Token; created: boolean }> {
       return new Promise((resolve, reject) => {
-        queue.push({ raw, actor, resolve, reject });
-        if (queue.length === 1) setImmediate(flushQueue);
+        let prepared: { input: ParsedTokenInput; runner: string };
+        try {
+          prepared = prepare(raw, actor);
+        } catch (err) {
+          reject(err);
+          return;
+        }
+        queue.push({ ...prepared, resolve, reject });
+        if (queue.length === 1) setImmediate(() => void flushQueue());
       });
     },
+
+    /** The store, for reads outside a transaction. */
+    store,
   };
 }

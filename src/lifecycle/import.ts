@@ -10,7 +10,7 @@ import {
 } from '../domain/token.js';
 import { type FieldIssue, ForbiddenError, RodizioError, ValidationError } from '../errors.js';
 import { contentHash } from '../json.js';
-import { writeTransaction } from '../store/database.js';
+import type { Tx } from '../store/store.js';
 import type { ClosedTokenRow } from '../store/tokens.js';
 import { formatIsoTime, parseIsoTime } from '../time.js';
 import { zodIssues } from '../validation.js';
@@ -64,17 +64,27 @@ class DryRunRollback extends Error {
   }
 }
 
-type CreateOne = (raw: unknown, actor: Actor, options?: CreateOptions) => { token: Token; created: boolean };
+type InsertIn = (
+  tx: Tx,
+  raw: unknown,
+  actor: Actor,
+  options?: CreateOptions,
+) => Promise<{ token: Token; created: boolean }>;
 
 /**
  * Importing tokens from another purgatory: a pending token goes through `create` (validation, time handling, its
  * card and follow-ups, like any new token), a closed one is stored as history with its terminal time and no side
  * effect at all. Idempotent on id.
  */
-export function createImportOps(core: Core, create: CreateOne, checkDelivery?: DeliveryCheck) {
-  const { db, clock, tokens, events, times } = core;
+export function createImportOps(core: Core, insertIn: InsertIn, checkDelivery?: DeliveryCheck) {
+  const { write, clock, times } = core;
 
-  function importOne(raw: unknown, options: ImportOptions, seen: Map<string, TokenStatus>): ImportOutcome {
+  async function importOne(
+    tx: Tx,
+    raw: unknown,
+    options: ImportOptions,
+    seen: Map<string, TokenStatus>,
+  ): Promise<ImportOutcome> {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       const message = 'a token must be a JSON object';
       return refused(null, new ValidationError(message, [{ path: '(root)', message }]));
@@ -85,12 +95,14 @@ export function createImportOps(core: Core, create: CreateOne, checkDelivery?: D
       const { input, closing } = validate(fields);
       const earlier = seen.get(input.id);
       if (earlier !== undefined) return { outcome: 'skipped', id: input.id, status: earlier, earlier: true };
-      const stored = tokens.get(input.id);
+      const stored = await tx.tokens.get(input.id);
       if (stored) return { outcome: 'skipped', id: input.id, status: stored.status as TokenStatus, earlier: false };
       if (input.runner !== undefined && input.runner !== options.runner) {
         throw new ForbiddenError(`the token names runner "${input.runner}"; this import is for "${options.runner}"`);
       }
-      const outcome = closing ? storeHistory(input, closing, options) : storeLive(fields, input.id, options);
+      const outcome = closing
+        ? await storeHistory(tx, input, closing, options)
+        : await storeLive(tx, fields, input.id, options);
       seen.set(input.id, outcome.outcome === 'history' ? outcome.status : 'pending');
       return outcome;
     } catch (err) {
@@ -133,29 +145,34 @@ export function createImportOps(core: Core, create: CreateOne, checkDelivery?: D
   }
 
   /** Through the normal create path, so the card is posted and follow-ups run; plus the `imported` audit event. */
-  function storeLive(fields: Record<string, unknown>, id: string, options: ImportOptions): ImportOutcome {
-    return writeTransaction(db, (): ImportOutcome => {
-      // A saved token arrives long after its created_at: only the runner's declared zone can say how to read it.
-      const { token, created } = create(fields, { runner: options.runner, admin: false }, { inferOffset: false });
-      // The id was free a moment ago in this same transaction; a replay is still a skip, never a second card.
-      if (!created) return { outcome: 'skipped', id, status: 'pending', earlier: false };
-      events.append({
-        tokenId: id,
-        type: 'imported',
-        atMs: clock.now(),
-        actor: options.by,
-        data: { as: 'live', runner: options.runner },
-      });
-      return { outcome: 'live', id, timeOffset: token.time_offset };
-    })();
+  async function storeLive(
+    tx: Tx,
+    fields: Record<string, unknown>,
+    id: string,
+    options: ImportOptions,
+  ): Promise<ImportOutcome> {
+    // A saved token arrives long after its created_at: only the runner's declared zone can say how to read it.
+    const actor = { runner: options.runner, admin: false };
+    const { token, created } = await insertIn(tx, fields, actor, { inferOffset: false });
+    // The id was free a moment ago in this same transaction; a replay is still a skip, never a second card.
+    if (!created) return { outcome: 'skipped', id, status: 'pending', earlier: false };
+    await tx.events.append({
+      tokenId: id,
+      type: 'imported',
+      atMs: clock.now(),
+      actor: options.by,
+      data: { as: 'live', runner: options.runner },
+    });
+    return { outcome: 'live', id, timeOffset: token.time_offset };
   }
 
   /** A closed token as history: no Slack post, no reentry delivery, no GitHub call — no outbox job at all. */
-  function storeHistory(
+  async function storeHistory(
+    tx: Tx,
     input: ParsedTokenInput & { id: string },
     closing: { status: ClosedStatus; at: string; key: (typeof TERMINAL)[number][0] },
     options: ImportOptions,
-  ): ImportOutcome {
+  ): Promise<ImportOutcome> {
     const { runner } = options;
     // `rodizio redeliver` would still use a stored target: the runner's rules apply to history too.
     if (input.delivery && checkDelivery) checkDelivery(runner, input.delivery);
@@ -197,19 +214,17 @@ export function createImportOps(core: Core, create: CreateOne, checkDelivery?: D
       ...terminal,
       closed_ms: closedMs,
     };
-    return writeTransaction(db, (): ImportOutcome => {
-      if (!tokens.insertClosed(row)) {
-        return { outcome: 'skipped', id, status: tokens.get(id)?.status as TokenStatus, earlier: false };
-      }
-      events.append({
-        tokenId: id,
-        type: 'imported',
-        atMs: nowMs,
-        actor: options.by,
-        data: { as: 'history', runner, status: closing.status, [closing.key]: closing.at },
-      });
-      return { outcome: 'history', id, status: closing.status };
-    })();
+    if (!(await tx.tokens.insertClosed(row))) {
+      return { outcome: 'skipped', id, status: (await tx.tokens.get(id))?.status as TokenStatus, earlier: false };
+    }
+    await tx.events.append({
+      tokenId: id,
+      type: 'imported',
+      atMs: nowMs,
+      actor: options.by,
+      data: { as: 'history', runner, status: closing.status, [closing.key]: closing.at },
+    });
+    return { outcome: 'history', id, status: closing.status };
   }
 
   return {
@@ -222,21 +237,23 @@ export function createImportOps(core: Core, create: CreateOne, checkDelivery?: D
       const outcomes: ImportOutcome[] = [];
       // Ids imported by this call: in a dry run the store forgets them at each rollback, this map does not.
       const seen = new Map<string, TokenStatus>();
-      const slice = writeTransaction(db, (items: readonly unknown[]) => {
-        const out = items.map((raw) => importOne(raw, options, seen));
-        if (options.dryRun) throw new DryRunRollback(out);
-        outcomes.push(...out);
-        return out;
-      });
+      const slice = (items: readonly unknown[]) =>
+        write(async (tx) => {
+          const out: ImportOutcome[] = [];
+          for (const raw of items) out.push(await importOne(tx, raw, options, seen));
+          if (options.dryRun) throw new DryRunRollback(out);
+          outcomes.push(...out);
+          return out;
+        });
       for (let start = 0; start < raws.length; start += SLICE) {
         const items = raws.slice(start, start + SLICE);
         if (start > 0) await nextTurn();
         if (!options.dryRun) {
-          slice(items);
+          await slice(items);
           continue;
         }
         try {
-          slice(items);
+          await slice(items);
         } catch (err) {
           if (!(err instanceof DryRunRollback)) throw err;
           outcomes.push(...err.outcomes);

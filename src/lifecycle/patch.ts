@@ -1,6 +1,5 @@
 import { type ParsedTokenPatch, type Token, TokenPatch } from '../domain/token.js';
 import { type FieldIssue, ForbiddenError, NotPendingError, ValidationError } from '../errors.js';
-import { writeTransaction } from '../store/database.js';
 import { rowToToken } from '../store/tokens.js';
 import { parseOrThrow } from '../validation.js';
 import type { Core } from './core.js';
@@ -46,18 +45,17 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * escalated stays escalated (the on-call was told; the new deadline does not escalate it a second time).
  */
 export function createPatchOps(core: Core) {
-  const { db, clock, tokens, events, bus, times, plan, mustGet, reentryOf } = core;
+  const { write, clock, times, plan, mustGet, reentryOf } = core;
 
-  const patchTx = writeTransaction(
-    db,
-    (id: string, changes: ParsedTokenPatch, actor: Actor): PatchResult & { jobs: number } => {
-      const row = mustGet(id);
+  const patchTx = (id: string, changes: ParsedTokenPatch, actor: Actor) =>
+    write(async (tx): Promise<PatchResult> => {
+      const row = await mustGet(tx, id);
       const before = rowToToken(row);
       if (!actor.admin && before.runner !== actor.runner) {
         throw new ForbiddenError(`token ${id} belongs to another runner`);
       }
       if (row.status !== 'pending') {
-        throw new NotPendingError(id, row.status, { token: before, reentry: reentryOf(row) }, 'patch');
+        throw new NotPendingError(id, row.status, { token: before, reentry: await reentryOf(tx, row) }, 'patch');
       }
       const next = {
         deadline: changes.deadline === undefined ? before.deadline : changes.deadline,
@@ -74,7 +72,7 @@ export function createPatchOps(core: Core) {
       for (const key of PATCHABLE) {
         if (!same(before[key], next[key])) diff[key] = { old: before[key], new: next[key] };
       }
-      if (Object.keys(diff).length === 0) return { changed: false, fields: [], token: before, jobs: 0 };
+      if (Object.keys(diff).length === 0) return { changed: false, fields: [], token: before };
 
       const read: ReadTimes = diff.deadline
         ? times.atPatch(next.deadline, before)
@@ -85,7 +83,7 @@ export function createPatchOps(core: Core) {
       // Spread the stored JSON rather than rebuild it from the token, so extension keys added later survive.
       const ext = { ...(JSON.parse(row.ext) as Record<string, unknown>), time_offset: read.timeOffset };
       const moved = read.deadlineMs !== row.deadline_ms;
-      tokens.patch({
+      await tx.tokens.patch({
         id,
         deadline: next.deadline,
         deadline_ms: read.deadlineMs,
@@ -98,12 +96,17 @@ export function createPatchOps(core: Core) {
         warned_at_ms: moved ? null : row.warned_at_ms,
       });
       const nowMs = clock.now();
-      events.append({ tokenId: id, type: 'patched', atMs: nowMs, actor: actor.runner, data: { changes: diff } });
-      const token = rowToToken(mustGet(id));
-      const jobs = plan({ type: 'updated', token, what: 'patched' }, nowMs);
-      return { changed: true, fields: Object.keys(diff), token, jobs };
-    },
-  );
+      await tx.events.append({
+        tokenId: id,
+        type: 'patched',
+        atMs: nowMs,
+        actor: actor.runner,
+        data: { changes: diff },
+      });
+      const token = rowToToken(await mustGet(tx, id));
+      await plan(tx, { type: 'updated', token, what: 'patched' }, nowMs);
+      return { changed: true, fields: Object.keys(diff), token };
+    });
 
   return {
     /**
@@ -112,11 +115,9 @@ export function createPatchOps(core: Core) {
      * left pending, ForbiddenError for another runner's token (unless admin), ValidationError when the options
      * would drop a destructive option or the expiry policy's answer.
      */
-    patch(id: string, raw: unknown, actor: Actor): PatchResult {
+    patch(id: string, raw: unknown, actor: Actor): Promise<PatchResult> {
       const changes = parseOrThrow(TokenPatch, raw, 'the patch');
-      const { jobs, ...result } = patchTx(id, changes, actor);
-      if (jobs > 0) bus.emit('outbox');
-      return result;
+      return patchTx(id, changes, actor);
     },
   };
 }

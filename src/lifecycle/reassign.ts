@@ -1,7 +1,6 @@
 import { type ParsedReassignBody, type Placement, ReassignBody, targetAnswerers } from '../domain/reassign.js';
 import type { Token } from '../domain/token.js';
 import { ForbiddenError, NotPendingError } from '../errors.js';
-import { writeTransaction } from '../store/database.js';
 import { rowToToken } from '../store/tokens.js';
 import { parseOrThrow } from '../validation.js';
 import type { Core } from './core.js';
@@ -25,22 +24,21 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * they were, so reminders and the 24-hour clock carry on; a live claim is cleared.
  */
 export function createReassignOps(core: Core) {
-  const { db, clock, tokens, events, bus, plan, mustGet, reentryOf } = core;
+  const { write, clock, plan, mustGet, reentryOf } = core;
 
-  const reassignTx = writeTransaction(
-    db,
-    (id: string, { to, note }: ParsedReassignBody, actor: Actor & { by: string; via: ReassignVia }) => {
-      const row = mustGet(id);
+  const reassignTx = (id: string, { to, note }: ParsedReassignBody, actor: Actor & { by: string; via: ReassignVia }) =>
+    write(async (tx): Promise<ReassignResult> => {
+      const row = await mustGet(tx, id);
       const before = rowToToken(row);
       if (!actor.admin && before.runner !== actor.runner) {
         throw new ForbiddenError(`token ${id} belongs to another runner`);
       }
       if (row.status !== 'pending') {
-        throw new NotPendingError(id, row.status, { token: before, reentry: reentryOf(row) }, 'reassign');
+        throw new NotPendingError(id, row.status, { token: before, reentry: await reentryOf(tx, row) }, 'reassign');
       }
       const from: Placement = { answerers: before.answerers, channel: before.slack?.channel ?? before.slack_channel };
       const next: Placement = { answerers: targetAnswerers(to), channel: to.channel ?? from.channel };
-      if (same(from, next)) return { changed: false, token: before, jobs: 0 };
+      if (same(from, next)) return { changed: false, token: before };
 
       // Spread the stored JSON rather than rebuild it, so extension keys added later survive.
       const ext: Record<string, unknown> = { ...(JSON.parse(row.ext) as Record<string, unknown>) };
@@ -49,14 +47,14 @@ export function createReassignOps(core: Core) {
       if (to.channel) ext.slack_channel = to.channel;
       // A card already posted elsewhere is left behind: the token forgets it, so the card job posts a new one.
       const movedFrom = moving && before.slack ? before.slack : null;
-      tokens.reassign({
+      await tx.tokens.reassign({
         id,
         ext: JSON.stringify(ext),
         slack_channel_id: movedFrom ? null : row.slack_channel_id,
         slack_ts: movedFrom ? null : row.slack_ts,
       });
       const nowMs = clock.now();
-      events.append({
+      await tx.events.append({
         tokenId: id,
         type: 'reassigned',
         atMs: nowMs,
@@ -70,23 +68,20 @@ export function createReassignOps(core: Core) {
           via: actor.via,
         },
       });
-      const token = rowToToken(mustGet(id));
-      const jobs = plan({ type: 'reassigned', token, target: to, by: actor.by, note: note || null, movedFrom }, nowMs);
-      return { changed: true, token, jobs };
-    },
-  );
+      const token = rowToToken(await mustGet(tx, id));
+      await plan(tx, { type: 'reassigned', token, target: to, by: actor.by, note: note || null, movedFrom }, nowMs);
+      return { changed: true, token };
+    });
 
   return {
     /**
      * Reassigns a pending token (`body` is checked against ReassignBody: ValidationError names each bad field).
      * NotPendingError once it has left pending; ForbiddenError for another runner's token unless admin.
      */
-    reassign(id: string, body: unknown, actor: Actor & { by?: string; via: ReassignVia }): ReassignResult {
+    reassign(id: string, body: unknown, actor: Actor & { by?: string; via: ReassignVia }): Promise<ReassignResult> {
       const parsed = parseOrThrow(ReassignBody, body, 'the body');
       const by = parsed.by ?? actor.by ?? actor.runner;
-      const { jobs, ...result } = reassignTx(id, parsed, { ...actor, by });
-      if (jobs > 0) bus.emit('outbox');
-      return result;
+      return reassignTx(id, parsed, { ...actor, by });
     },
   };
 }

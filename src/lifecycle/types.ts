@@ -3,9 +3,9 @@ import type { ReassignTarget } from '../domain/reassign.js';
 import type { AnswerVia, Delivery, Outcome, Reentry, Token } from '../domain/token.js';
 import type { EventPlanner } from '../events/append-hook.js';
 import type { Logger } from '../logger.js';
-import type { Db } from '../store/database.js';
 import type { EventType } from '../store/events.js';
 import type { NewJob } from '../store/outbox.js';
+import type { Store, Tx } from '../store/store.js';
 
 /** Who is acting through the API or CLI. */
 export interface Actor {
@@ -37,14 +37,21 @@ export type Change =
 /** Inside `purgatory.change(...)`: read, record and plan within one transaction. */
 export interface ChangeContext {
   nowMs: number;
+  /** The transaction's repos, for the compare-and-set the change makes (e.g. `tx.followups.markWarned`). */
+  tx: Tx;
   /** The token as the transaction sees it now (after any updates made so far). */
-  token(id: string): Token;
+  token(id: string): Promise<Token>;
   /** Appends an audit event. */
-  event(e: { tokenId: string | null; type: EventType; actor?: string | null; data?: Record<string, unknown> }): void;
+  event(e: {
+    tokenId: string | null;
+    type: EventType;
+    actor?: string | null;
+    data?: Record<string, unknown>;
+  }): Promise<void>;
   /** Enqueues the side effects of a change. */
-  plan(change: Change): void;
+  plan(change: Change): Promise<void>;
   /** Enqueues one job directly (e.g. a redelivery), bypassing the planners. */
-  enqueue(job: NewJob): void;
+  enqueue(job: NewJob): Promise<void>;
 }
 
 /** Turns a change into outbox jobs (Slack posts, reentry deliveries, GitHub calls). Must not do I/O. */
@@ -88,7 +95,7 @@ export interface ListResult {
 }
 
 export interface PurgatoryOptions {
-  db: Db;
+  store: Store;
   clock: Clock;
   planners?: EffectPlanner[];
   /** Refuses a delivery target the token's runner may not use (throws a ValidationError); see delivery/targets.ts. */

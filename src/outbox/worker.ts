@@ -139,7 +139,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     const log = logger.child({ job_id: job.id, job_kind: job.kind, token_id: job.token_id });
     const attempt = job.attempts + 1;
     if (!kind) {
-      outbox.kill(job.id, `no handler for job kind ${job.kind}`, clock.now());
+      await outbox.kill(job.id, `no handler for job kind ${job.kind}`, clock.now());
       return fail(job, log, `unknown kind ${job.kind}`, undefined);
     }
     let payload: unknown;
@@ -150,29 +150,29 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
       payload = parsed.data;
     } catch (err) {
       const message = `payload does not parse: ${(err as Error).message}`;
-      outbox.kill(job.id, message, clock.now());
+      await outbox.kill(job.id, message, clock.now());
       return fail(job, log, message, err);
     }
     const policy = kind.retry ?? DEFAULT_RETRY;
     const target = targetGate(job);
     try {
       await runHandler(kind, job, payload, attempt, log);
-      outbox.complete(job.id, clock.now());
+      await outbox.complete(job.id, clock.now());
       if (target) gates?.succeeded(target);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const now = clock.now();
       if (err instanceof RetryLater && !(err.countsAsAttempt && attempt >= policy.maxAttempts)) {
-        outbox.reschedule(job.id, now + err.delayMs, message, now, err.countsAsAttempt);
+        await outbox.reschedule(job.id, now + err.delayMs, message, now, err.countsAsAttempt);
         log.debug({ delay_ms: err.delayMs }, `outbox job deferred: ${message}`);
       } else if (err instanceof PermanentJobError || attempt >= policy.maxAttempts) {
-        outbox.kill(job.id, message, now);
+        await outbox.kill(job.id, message, now);
         fail(job, log, message, err);
       } else {
         // A failing target is backed off as a whole (its circuit opens), each job on its own schedule.
         const open = target ? (gates?.failed(target) ?? 0) : 0;
         const delay = Math.max(open, backoffDelay(policy, attempt, random));
-        outbox.reschedule(job.id, now + delay, message, now, true);
+        await outbox.reschedule(job.id, now + delay, message, now, true);
         log.warn({ err, attempt, retry_in_ms: delay }, 'outbox job failed; will retry');
       }
     }
@@ -206,48 +206,68 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
   }
 
   /** When a job can next start: the earliest due lane head behind no closed gate, or the earliest gate to open. */
-  function nextRunAt(): number | undefined {
+  async function nextRunAt(): Promise<number | undefined> {
     const f = filter();
-    const due = outbox.nextRunAt(f);
+    const due = await outbox.nextRunAt(f);
     if (due === undefined) return f.nextOpenAt;
     return f.nextOpenAt === undefined ? due : Math.min(due, f.nextOpenAt);
   }
 
   /** Takes as many runnable jobs as the budgets allow. Returns how many it started. */
-  function fill(): number {
+  async function fill(): Promise<number> {
     const free = (Object.keys(budgets) as JobClass[]).reduce((n, c) => n + Math.max(0, budgets[c] - busy[c]), 0);
     if (free <= 0) return 0;
     const now = clock.now();
     const f = filter();
     let started = 0;
-    for (const job of outbox.ready(now, Math.min(free, 16), f)) {
+    for (const job of await outbox.ready(now, Math.min(free, 16), f)) {
       const cls = jobClass(job.kind);
       if (inFlight.has(job.id) || busy[cls] >= budgets[cls]) continue;
       // A gate the previous job of this round just used (a channel's one post a second) is closed now.
       if (job.gate && gates && gates.waitFor(job.gate) > 0) continue;
-      if (!outbox.lease(job.id, owner, now, leaseMs)) continue;
+      // The lease is the claim: another worker (another replica) that read the same row loses it here.
+      if (!(await outbox.lease(job.id, owner, now, leaseMs))) continue;
       startJob(job);
       started++;
     }
     return started;
   }
 
+  /** One pump at a time: a call made while one runs asks it to go round once more. */
+  let pumping: Promise<void> | undefined;
+  let again = false;
   function pump(): void {
     if (!running) return;
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = pumpOnce().finally(() => {
+      pumping = undefined;
+      if (again) {
+        again = false;
+        pump();
+      }
+    });
+  }
+
+  async function pumpOnce(): Promise<void> {
     if (timer) clearTimeout(timer);
     timer = undefined;
     let next: number | undefined;
     try {
-      fill();
+      await fill();
       // While jobs are in flight each one pumps again as it finishes; the next-run query scans every pending job
       // behind a closed gate, so on a long backlog it runs only from the short timer below, not per completion.
-      if (inFlight.size === 0) next = nextRunAt();
+      if (inFlight.size === 0) next = await nextRunAt();
     } catch (err) {
       logger.error({ err }, 'outbox poll failed');
     }
-    // Wake for the next runnable job; also poll every 5 s so jobs enqueued by the CLI are never stranded.
+    if (!running) return;
+    // Wake for the next runnable job; also poll every 5 s so jobs enqueued elsewhere are never stranded.
     const delay =
       inFlight.size > 0 ? BUSY_POLL_MS : next === undefined ? 5000 : Math.min(5000, Math.max(1, next - clock.now()));
+    if (timer) clearTimeout(timer);
     timer = setTimeout(pump, delay);
     timer.unref();
   }
@@ -260,10 +280,10 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
       running = true;
       renewer = setInterval(
         () => {
-          try {
-            if (inFlight.size > 0) outbox.renewLeases(owner, clock.now() + leaseMs);
-          } catch (err) {
-            logger.error({ err }, 'cannot renew outbox leases');
+          if (inFlight.size > 0) {
+            outbox
+              .renewLeases(owner, clock.now() + leaseMs)
+              .catch((err: unknown) => logger.error({ err }, 'cannot renew outbox leases'));
           }
         },
         Math.max(10, Math.floor(leaseMs / 3)),
@@ -279,6 +299,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
       if (renewer) clearInterval(renewer);
       timer = undefined;
       renewer = undefined;
+      await pumping;
       await Promise.allSettled([...inFlight.values()]);
     },
 
@@ -299,7 +320,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     async drain(maxRounds = 10_000): Promise<number> {
       let total = 0;
       for (let round = 0; round < maxRounds; round++) {
-        const started = fill();
+        const started = await fill();
         if (started === 0 && inFlight.size === 0) return total;
         total += started;
         if (inFlight.size > 0) await Promise.race([...inFlight.values()]);
@@ -320,8 +341,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     nextRunAt,
 
     /** Whether some job could start now (due, a lane head, its gate open, its budget not spent). */
-    hasRunnable(): boolean {
-      return outbox.ready(clock.now(), 1, filter()).length > 0;
+    async hasRunnable(): Promise<boolean> {
+      return (await outbox.ready(clock.now(), 1, filter())).length > 0;
     },
   };
 }

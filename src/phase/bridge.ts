@@ -35,13 +35,14 @@ const ACTOR = { runner: 'phase-bridge', admin: true };
 
 export interface PhaseBridgeDeps {
   purgatory: Purgatory;
+  /** What the bridge acted on, per phase file (`store.phaseFiles`). */
   store: PhaseFileStore;
   config: Config;
   tmux: Tmux;
   clock: Clock;
   logger: Logger;
   /** Says something in a token's thread once per key. */
-  noteOnce(tokenId: string, key: string, text: string): void;
+  noteOnce(tokenId: string, key: string, text: string): Promise<void>;
 }
 
 /** How leaving an escalation phase for `phase` closes the escalation. */
@@ -65,11 +66,17 @@ function printablePhase(text: string): string {
  * says why. A reply after the escalation closed is not typed anywhere, and the thread says that too.
  */
 export function createPhaseBridge(deps: PhaseBridgeDeps) {
-  const { purgatory, store, config, tmux, clock, logger } = deps;
+  const { purgatory, config, tmux, clock, logger } = deps;
+  const phaseFiles = deps.store;
   const log = logger.child({ component: 'phase' });
 
   /** Opens (or, for an episode already opened, returns) the escalation of a session. */
-  function escalate(name: PhaseFileName, content: PhaseContent, episode: string, file: string | null): Token {
+  async function escalate(
+    name: PhaseFileName,
+    content: PhaseContent,
+    episode: string,
+    file: string | null,
+  ): Promise<Token> {
     const route = config.file.projects[name.project];
     const hash = createHash('sha256').update(`${name.kind}:${name.project}:${name.number}:${episode}`).digest('hex');
     const id = `phase-${name.project.slice(0, 60)}-${name.number}-${hash.slice(0, 10)}`;
@@ -86,9 +93,9 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
     };
     // The id names the episode; `since` differs on every read, so an episode already opened (a restart after
     // a crash between creating the token and saving the file state) is returned rather than re-created.
-    const existing = purgatory.find(id);
+    const existing = await purgatory.find(id);
     if (existing) return existing;
-    const { token } = purgatory.create(
+    const { token } = await purgatory.create(
       {
         id,
         kind: 'phase_escalation',
@@ -129,10 +136,19 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
       at: clock.now(),
       pane: pane === undefined ? undefined : redactSecrets(pane),
     });
-    purgatory.change((tx) => {
-      tx.event({ tokenId: null, type: 'phase_failed', actor: 'phase-bridge', data: { ref, session: name.session } });
-      tx.enqueue({ kind: 'github.label', lane: githubLane(ref), payload: { ref, label: config.github?.blockedLabel } });
-      tx.enqueue({ kind: 'github.comment', lane: githubLane(ref), payload: { ref, body } });
+    await purgatory.change(async (ctx) => {
+      await ctx.event({
+        tokenId: null,
+        type: 'phase_failed',
+        actor: 'phase-bridge',
+        data: { ref, session: name.session },
+      });
+      await ctx.enqueue({
+        kind: 'github.label',
+        lane: githubLane(ref),
+        payload: { ref, label: config.github?.blockedLabel },
+      });
+      await ctx.enqueue({ kind: 'github.comment', lane: githubLane(ref), payload: { ref, body } });
     });
   }
 
@@ -140,33 +156,38 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
    * Closes an open escalation and says in its thread what happened, in one transaction (the Slack planner
    * leaves out its generic decision reply for escalations the bridge closed).
    */
-  function close(tokenId: string | null, closing: PhaseClosing): void {
-    const token = tokenId ? purgatory.find(tokenId) : undefined;
+  async function close(tokenId: string | null, closing: PhaseClosing): Promise<void> {
+    const token = tokenId ? await purgatory.find(tokenId) : undefined;
     const info = token ? phaseInfo(token) : undefined;
     if (token?.status !== 'pending' || !info) return;
-    purgatory.change((tx) => {
+    // The settle joins the change's transaction (the store runs a transaction opened inside another in it).
+    await purgatory.change(async (ctx) => {
       const settled =
         closing.how === 'finished'
-          ? purgatory.resolve(token.id, {
+          ? await purgatory.resolve(token.id, {
               humanInput: { phase: closing.phase },
               by: 'agent',
               byName: 'the agent',
               via: 'phase',
             })
-          : purgatory.cancel(token.id, { actor: 'agent', via: 'phase', reason: phaseClosingClause(closing) });
+          : await purgatory.cancel(token.id, { actor: 'agent', via: 'phase', reason: phaseClosingClause(closing) });
       if (!settled.changed) return;
-      tx.plan({ type: 'noted', token: tx.token(token.id), text: renderPhaseClosingNote(closing, info.session) });
+      await ctx.plan({
+        type: 'noted',
+        token: await ctx.token(token.id),
+        text: renderPhaseClosingNote(closing, info.session),
+      });
     });
   }
 
   /** Why a phase escalation is no longer open, as a clause for the thread. */
-  function closedClause(token: Token): string {
+  async function closedClause(token: Token): Promise<string> {
     const finished = (token.human_input as { phase?: unknown } | null)?.phase;
     if (token.status === 'resolved' && token.answered_via === 'phase' && typeof finished === 'string') {
       return `this escalation closed when ${phaseClosingClause({ how: 'finished', phase: finished })}`;
     }
     if (token.status === 'cancelled') {
-      const reason = purgatory.history(token.id).findLast((e) => e.type === 'cancelled')?.data.reason;
+      const reason = (await purgatory.history(token.id)).findLast((e) => e.type === 'cancelled')?.data.reason;
       return typeof reason === 'string' ? `this escalation closed when ${reason}` : 'this escalation was cancelled';
     }
     return token.status === 'expired' ? 'this escalation expired' : 'this escalation was answered';
@@ -177,11 +198,11 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
 
     /** Reacts to a phase file as the watcher read it. Re-reading a state already acted on changes nothing. */
     async handle(event: PhaseFileEvent): Promise<void> {
-      const prev = store.get(event.path);
+      const prev = await phaseFiles.get(event.path);
       if (event.content === null) {
         if (!prev) return;
-        close(prev.token_id, { how: 'deleted' });
-        store.remove(event.path);
+        await close(prev.token_id, { how: 'deleted' });
+        await phaseFiles.remove(event.path);
         return;
       }
       const read = readPhaseFile(event.content);
@@ -197,17 +218,17 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
       }
       const { content } = read;
       if (prev?.state_key === event.stateKey) return;
-      const open = prev?.token_id ? purgatory.find(prev.token_id) : undefined;
+      const open = prev?.token_id ? await purgatory.find(prev.token_id) : undefined;
       let tokenId: string | null = open?.status === 'pending' ? open.id : null;
       if (isEscalationPhase(content.phase)) {
         // escalate ↔ needs_human is the same request for help: the open escalation stays open.
-        if (!tokenId) tokenId = escalate(event.name, content, event.stateKey, event.path).id;
+        if (!tokenId) tokenId = (await escalate(event.name, content, event.stateKey, event.path)).id;
       } else {
-        close(tokenId, closingFor(content.phase));
+        await close(tokenId, closingFor(content.phase));
         tokenId = null;
         if (content.phase === 'PHASE:failed') await reportFailure(event.name, content);
       }
-      store.save({
+      await phaseFiles.save({
         path: event.path,
         kind: event.name.kind,
         project: event.name.project,
@@ -220,19 +241,24 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
     },
 
     /** A person's thread reply, on its way to the agent's tmux session. */
-    queueGuidance(token: Token, from: { user: string; name: string; text: string }): void {
+    async queueGuidance(token: Token, from: { user: string; name: string; text: string }): Promise<void> {
       const info = phaseInfo(token);
       if (!info) return;
       const text = guidanceText(info, from.name, from.text);
-      purgatory.change((tx) => {
-        tx.event({ tokenId: token.id, type: 'guidance_queued', actor: from.user, data: { session: info.session } });
-        tx.enqueue({
+      await purgatory.change(async (ctx) => {
+        await ctx.event({
+          tokenId: token.id,
+          type: 'guidance_queued',
+          actor: from.user,
+          data: { session: info.session },
+        });
+        await ctx.enqueue({
           kind: 'phase.guidance',
           tokenId: token.id,
           lane: `tmux:${info.session}`,
           payload: { session: info.session, text },
         });
-        tx.plan({ type: 'updated', token: tx.token(token.id), what: 'guidance_queued' });
+        await ctx.plan({ type: 'updated', token: await ctx.token(token.id), what: 'guidance_queued' });
       });
     },
 
@@ -245,12 +271,12 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
       if (!info || token.status === 'pending') return;
       const running = await tmux.hasSession(info.session).catch(() => false);
       const which = info.kind === 'dev' ? '--issue' : '--pr';
-      deps.noteOnce(
+      await deps.noteOnce(
         token.id,
         `closed-reply:${from.user}`,
         renderClosedReplyNote({
           session: info.session,
-          closed: closedClause(token),
+          closed: await closedClause(token),
           running,
           escalateCommand: `rodizio escalate --project ${info.project} ${which} ${info.number} --reason "…"`,
         }),

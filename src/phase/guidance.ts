@@ -28,7 +28,7 @@ export interface GuidanceJobDeps {
   purgatory: Purgatory;
   tmux: Tmux;
   /** Says something in a token's thread once per key. */
-  noteOnce(tokenId: string, key: string, text: string): void;
+  noteOnce(tokenId: string, key: string, text: string): Promise<void>;
 }
 
 /** The session's phase now: from its phase file, or — for `rodizio escalate` — from the token. */
@@ -46,21 +46,21 @@ async function currentPhase(info: PhaseInfo, token: Token): Promise<Phase | 'mis
  * (escalated, or awaiting review); drops it, saying so, once the session finished; otherwise retries.
  */
 export function createGuidanceJob({ purgatory, tmux, noteOnce }: GuidanceJobDeps): JobKind<GuidancePayload> {
-  function note(tokenId: string, text: string): void {
-    purgatory.change((tx) => tx.plan({ type: 'noted', token: tx.token(tokenId), text }));
+  async function note(tokenId: string, text: string): Promise<void> {
+    await purgatory.change(async (ctx) => ctx.plan({ type: 'noted', token: await ctx.token(tokenId), text }));
   }
 
   return {
     payload: GuidancePayload,
     retry: { maxAttempts: 300, baseMs: 30_000, maxMs: 5 * 60_000 },
     async handle({ job, payload, attempt }) {
-      const token = job.token_id ? purgatory.find(job.token_id) : undefined;
+      const token = job.token_id ? await purgatory.find(job.token_id) : undefined;
       const info = token ? phaseInfo(token) : undefined;
       if (!token || !info) return;
       const { session } = payload;
       const phase = await currentPhase(info, token);
       if (phase === 'missing' || FINISHED_PHASES.includes(phase)) {
-        note(
+        await note(
           token.id,
           `✗ Not forwarded to ${session}: the session finished (${phase === 'missing' ? 'its phase file is gone' : phase}).`,
         );
@@ -69,13 +69,15 @@ export function createGuidanceJob({ purgatory, tmux, noteOnce }: GuidanceJobDeps
       const running = await tmux.hasSession(session);
       if (running && INJECTABLE_PHASES.includes(phase)) {
         await tmux.inject(session, payload.text);
-        note(token.id, `✓ forwarded to ${session}`);
-        purgatory.change((tx) => tx.plan({ type: 'updated', token: tx.token(token.id), what: 'guidance_forwarded' }));
+        await note(token.id, `✓ forwarded to ${session}`);
+        await purgatory.change(async (ctx) =>
+          ctx.plan({ type: 'updated', token: await ctx.token(token.id), what: 'guidance_forwarded' }),
+        );
         return;
       }
       const why = running ? `the session is in ${phase}, not escalated` : `tmux session ${session} is not running`;
       const escalated = isEscalationPhase(info.phase) ? info.phase : 'PHASE:escalate';
-      noteOnce(
+      await noteOnce(
         token.id,
         `guidance-waiting:${job.id}`,
         `📨 Queued, not forwarded yet: ${why}. It goes through once ${session} is running and in ${escalated} or PHASE:awaiting_review.`,

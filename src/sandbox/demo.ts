@@ -84,7 +84,7 @@ export interface DemoOptions {
    * The phase the bridge last acted on for a phase file (its phase-file state), when the demo can read the
    * bridge's database: the demo then removes its file only after the bridge has seen `PHASE:done`.
    */
-  phaseSeen?: (file: string) => string | undefined;
+  phaseSeen?: (file: string) => Promise<string | undefined>;
   print(line: string): void;
   now?: () => number;
   signal?: AbortSignal;
@@ -97,16 +97,20 @@ const PHASE_FILE = 'dev-session-demo-app-7.phase';
  * Resolves true once `check()` is true (polled), false after `timeoutMs`; rejects when `signal` aborts. Its timer
  * keeps the process alive on purpose: the CLI has nothing else to wait on meanwhile.
  */
-function until(check: () => boolean, signal: AbortSignal | undefined, timeoutMs = Infinity): Promise<boolean> {
+function until(
+  check: () => boolean | Promise<boolean>,
+  signal: AbortSignal | undefined,
+  timeoutMs = Infinity,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
-    const tick = () => {
+    const tick = async () => {
       if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-      if (check()) return resolve(true);
+      if (await check()) return resolve(true);
       if (Date.now() >= deadline) return resolve(false);
       setTimeout(tick, 200);
     };
-    tick();
+    void tick();
   });
 }
 
@@ -192,7 +196,7 @@ export async function runDemo(options: DemoOptions): Promise<Reentry[]> {
       if (seen) {
         const file = phaseFile;
         // Removing the file before the bridge read `done` would close the escalation as cancelled instead.
-        await until(() => seen(file) === 'PHASE:done', signal, 15_000);
+        await until(async () => (await seen(file)) === 'PHASE:done', signal, 15_000);
       }
       print(`→ wrote ${phaseFile}: PHASE:done (the escalation closes)`);
     }

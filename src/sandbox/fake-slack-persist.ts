@@ -1,6 +1,7 @@
 /** Writes each change of the fake workspace to its store as it happens, so a restart finds what Slack would show. */
+
+import type { StoredChannel, StoredMessage, WorkspaceStore } from '../store/sqlite/sandbox-workspace.js';
 import type { FakeSlackChange, FakeWorkspace } from './fake-slack-state.js';
-import type { StoredChannel, StoredMessage, WorkspaceStore } from './workspace-store.js';
 
 /**
  * The change listener that keeps `store` in step with `ws`. It runs inside the Web API method that made the

@@ -1,10 +1,10 @@
 /** The fake Slack's workspace, in memory: channels with messages and threads, ephemerals, surfaces, people. */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { StoredChannel, StoredMessage, WorkspaceSnapshot } from '../store/sqlite/sandbox-workspace.js';
 import { type Json, normalizeBlocks } from './fake-slack-blocks.js';
 import { type FakeUser, type FakeUserProfile, fakeUser } from './fake-slack-users.js';
 import { FakeViewStore } from './fake-slack-views.js';
-import type { StoredChannel, StoredMessage, WorkspaceSnapshot } from './workspace-store.js';
 
 /** The fields of a message other than `type` and `ts`, which the store assigns. */
 export interface MessageFields {

@@ -1,12 +1,12 @@
 /** The fake Slack's public types: its options, what it records, and the running fake's interface. */
 import type { Clock } from '../clock.js';
+import type { WorkspaceStore } from '../store/sqlite/sandbox-workspace.js';
 import type { Json } from './fake-slack-blocks.js';
 import type { FakeFault } from './fake-slack-http.js';
 import type { FakeSlackValidator } from './fake-slack-methods.js';
 import type { FakeEphemeral, FakeSlackChange, ResponseContext, SlackMessage } from './fake-slack-state.js';
 import type { FakeUser, FakeUserProfile } from './fake-slack-users.js';
 import type { FakeView } from './fake-slack-views.js';
-import type { WorkspaceStore } from './workspace-store.js';
 
 /** How to set up the fake workspace; every field has a sandbox default. */
 export interface FakeSlackOptions {

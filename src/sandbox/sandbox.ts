@@ -3,11 +3,11 @@ import { mkdirSync } from 'node:fs';
 import type { Mount } from '../api/server.js';
 import { type Config, isLoopbackHost, SANDBOX_CHANNELS, type SlackConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import { openWorkspaceStore, sandboxWorkspacePath } from '../store/sqlite/sandbox-workspace.js';
 import { createFakeSlack, type FakeSlack } from './fake-slack.js';
 import { createSandboxPage } from './page-server.js';
 import { createSlackDriver, type SlackDriver } from './slack-driver.js';
 import { readSandboxToken } from './token-file.js';
-import { openWorkspaceStore, sandboxWorkspacePath } from './workspace-store.js';
 
 /** What the page's "Connect an agent" box says. */
 export interface SandboxConnect {

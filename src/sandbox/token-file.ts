@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-/** Where the sandbox keeps the `demo` runner's secret: next to the database. */
+/** Where the sandbox keeps the `demo` runner's secret: next to a SQLite database, in `data/` with a Postgres URL. */
 export function sandboxTokenPath(dbPath: string): string {
-  return join(dirname(resolve(dbPath)), 'sandbox-api-token');
+  const dir = /^[a-z]+:\/\//i.test(dbPath) ? resolve('data') : dirname(resolve(dbPath));
+  return join(dir, 'sandbox-api-token');
 }
 
 /** The `demo` runner's secret if a sandbox bridge has made one; undefined otherwise (never creates it). */

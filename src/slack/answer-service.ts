@@ -31,15 +31,16 @@ export interface AnswerAttempt {
 }
 
 /** The token already holds this attempt's answer: resolved with it by this person, or this person's vote. */
-function holdsAnswer(purgatory: Purgatory, token: Token, a: AnswerAttempt): boolean {
+async function holdsAnswer(purgatory: Purgatory, token: Token, a: AnswerAttempt): Promise<boolean> {
   if (token.required_approvals > 1 && token.status === 'pending') {
-    return purgatory.approvals(token.id).some((v) => v.user === a.user && v.option === a.input);
+    return (await purgatory.approvals(token.id)).some((v) => v.user === a.user && v.option === a.input);
   }
   if (token.status !== 'resolved' || !isDeepStrictEqual(token.human_input, a.input)) return false;
   if (token.answered_by === a.user) return true;
   // A quorum resolved by someone else's vote still holds this person's vote among the approvals.
   return (
-    token.required_approvals > 1 && purgatory.approvals(token.id).some((v) => v.user === a.user && v.option === a.input)
+    token.required_approvals > 1 &&
+    (await purgatory.approvals(token.id)).some((v) => v.user === a.user && v.option === a.input)
   );
 }
 
@@ -49,7 +50,7 @@ function holdsAnswer(purgatory: Purgatory, token: Token, a: AnswerAttempt): bool
  */
 export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purgatory; mayAnswer: AnswererCheck }) {
   async function admit(tokenId: string, user: string): Promise<{ token: Token } | { refused: AnswerOutcome }> {
-    const token = purgatory.find(tokenId);
+    const token = await purgatory.find(tokenId);
     if (!token) return { refused: { kind: 'missing', tokenId } };
     if (token.status !== 'pending') return { refused: { kind: 'closed', token } };
     const permission = await mayAnswer(token, user);
@@ -59,8 +60,8 @@ export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purga
 
   return {
     async answer(a: AnswerAttempt): Promise<AnswerOutcome> {
-      const current = a.retry ? purgatory.find(a.tokenId) : undefined;
-      if (current && holdsAnswer(purgatory, current, a)) return { kind: 'recorded', token: current };
+      const current = a.retry ? await purgatory.find(a.tokenId) : undefined;
+      if (current && (await holdsAnswer(purgatory, current, a))) return { kind: 'recorded', token: current };
       const admitted = await admit(a.tokenId, a.user);
       if ('refused' in admitted) return admitted.refused;
       const { token } = admitted;
@@ -72,7 +73,7 @@ export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purga
             message: `This needs ${token.required_approvals} people to choose the same option: use the buttons on the card.`,
           };
         }
-        const vote = purgatory.vote(token.id, { option: a.input, by: a.user, byName: a.userName, via: a.via });
+        const vote = await purgatory.vote(token.id, { option: a.input, by: a.user, byName: a.userName, via: a.via });
         if (!vote.changed) return { kind: 'closed', token: vote.token };
         if (vote.settled) return { kind: 'resolved', token: vote.token };
         return {
@@ -84,7 +85,12 @@ export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purga
         };
       }
       try {
-        const result = purgatory.resolve(token.id, { humanInput: a.input, by: a.user, byName: a.userName, via: a.via });
+        const result = await purgatory.resolve(token.id, {
+          humanInput: a.input,
+          by: a.user,
+          byName: a.userName,
+          via: a.via,
+        });
         return result.changed ? { kind: 'resolved', token: result.token } : { kind: 'closed', token: result.token };
       } catch (err) {
         if (err instanceof ValidationError) {
@@ -100,11 +106,11 @@ export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purga
 
     /** Cancels on behalf of someone allowed to answer; `retry` as for `answer`. */
     async cancel(tokenId: string, user: string, via: AnswerVia, retry = false): Promise<AnswerOutcome> {
-      const current = retry ? purgatory.find(tokenId) : undefined;
+      const current = retry ? await purgatory.find(tokenId) : undefined;
       if (current?.status === 'cancelled' && current.answered_by === user) return { kind: 'recorded', token: current };
       const admitted = await admit(tokenId, user);
       if ('refused' in admitted) return admitted.refused;
-      const result = purgatory.cancel(tokenId, { actor: user, via, reason: 'cancelled in Slack' });
+      const result = await purgatory.cancel(tokenId, { actor: user, via, reason: 'cancelled in Slack' });
       return result.changed ? { kind: 'resolved', token: result.token } : { kind: 'closed', token: result.token };
     },
   };

@@ -18,8 +18,8 @@ function liveClaim(token: Token, nowMs: number): CardState['claim'] {
 const ReassignedData = z.object({ target: ReassignTarget, by: z.string(), note: z.string().nullable() });
 
 /** The latest reassignment of the token, from its audit trail (rare enough that reading it per render is cheap). */
-function lastReassigned(purgatory: Purgatory, token: Token): CardState['reassigned'] {
-  const event = purgatory.history(token.id).findLast((e) => e.type === 'reassigned');
+async function lastReassigned(purgatory: Purgatory, token: Token): Promise<CardState['reassigned']> {
+  const event = (await purgatory.history(token.id)).findLast((e) => e.type === 'reassigned');
   const data = event ? ReassignedData.safeParse(event.data) : undefined;
   if (!event || !data?.success) return null;
   return { to: targetMention(data.data.target), by: data.data.by, note: data.data.note, at: Date.parse(event.at) };
@@ -35,17 +35,17 @@ export function createCardStateReader({
   config: Config;
   clock: Clock;
 }) {
-  return function cardState(token: Token): CardState {
+  return async function cardState(token: Token): Promise<CardState> {
     return {
       now: clock.now(),
       // Naive deadlines are read with the offset the token records (the agent's local time), not as UTC.
       deadlineMs: tokenDeadlineMs(token),
       threadResolves: threadResolves(token),
-      approvals: token.required_approvals > 1 ? purgatory.approvals(token.id) : [],
+      approvals: token.required_approvals > 1 ? await purgatory.approvals(token.id) : [],
       githubWebBase: config.githubWebUrl,
       claimable: token.kind === 'semaphore',
       reassignable: token.kind === 'semaphore',
-      reassigned: token.status === 'pending' ? lastReassigned(purgatory, token) : null,
+      reassigned: token.status === 'pending' ? await lastReassigned(purgatory, token) : null,
       claim: liveClaim(token, clock.now()),
       escalated: token.followup.escalated_at
         ? { at: Date.parse(token.followup.escalated_at), target: token.followup.escalated_to }

@@ -16,7 +16,7 @@ export async function answerableBy(
   userId: string,
   limit: number,
 ): Promise<{ tokens: Token[]; total: number }> {
-  const { tokens } = purgatory.list({ status: 'pending', limit: SCAN });
+  const { tokens } = await purgatory.list({ status: 'pending', limit: SCAN });
   const mine: Token[] = [];
   for (const token of tokens) {
     if (token.kind === 'semaphore' && (await mayAnswer(token, userId)).ok) mine.push(token);
@@ -34,7 +34,7 @@ export function createHomePublisher(deps: {
   return async function publishHome(client: WebClient, userId: string): Promise<void> {
     const { tokens, total } = await answerableBy(deps.purgatory, deps.mayAnswer, userId, HOME_LIMIT);
     const view = renderHome(
-      tokens.map((token) => ({ token, state: deps.cardState(token) })),
+      await Promise.all(tokens.map(async (token) => ({ token, state: await deps.cardState(token) }))),
       total,
     );
     try {

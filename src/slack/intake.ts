@@ -37,8 +37,11 @@ export function intakeKind<S extends z.ZodType>(name: string, schema: S): Intake
 
 export type IntakeProcessor<T> = (payload: T, ctx: IntakeContext) => Promise<IntakeResult>;
 
-/** Records an Events API event before Bolt acks it (Bolt acks events before any listener runs). */
-export type EventRecorder = (event: Record<string, unknown>, ctx: { botUserId: string }) => void;
+/**
+ * Records an Events API event before Bolt acks it (Bolt acks events before any listener runs); the ack waits
+ * for the returned promise, and a rejection withholds it.
+ */
+export type EventRecorder = (event: Record<string, unknown>, ctx: { botUserId: string }) => Promise<void>;
 
 /** A row that failed this many attempts (its process stopped each time) is given up rather than crash-looped. */
 const MAX_ATTEMPTS = 3;
@@ -48,6 +51,7 @@ const RETENTION_MS = 24 * 60 * 60_000;
 const EventCallback = z.object({ type: z.literal('event_callback'), event: z.record(z.string(), z.unknown()) });
 
 export interface IntakeOptions {
+  /** The store's intake table (`store.intake`). */
   store: IntakeStore;
   client: WebClient;
   clock: Clock;
@@ -82,13 +86,13 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
     return work;
   }
 
-  function failRow(row: IntakeRow, error: string, err?: unknown): void {
+  async function failRow(row: IntakeRow, error: string, err?: unknown): Promise<void> {
     log.error(
       { err, intake_id: row.id, kind: row.kind, key: row.key, error },
       'a Slack request could not be processed',
     );
     try {
-      store.fail(row.id, error, clock.now());
+      await store.fail(row.id, error, clock.now());
     } catch (failErr) {
       log.error({ err: failErr, intake_id: row.id }, 'cannot mark the intake row failed');
     }
@@ -99,11 +103,11 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
     running.add(id);
     let row: IntakeRow | undefined;
     try {
-      row = store.begin(id);
+      row = await store.begin(id);
       if (!row) return 'skipped';
       const processor = processors.get(row.kind);
       if (!processor) {
-        failRow(row, `no processor for intake kind "${row.kind}"`);
+        await failRow(row, `no processor for intake kind "${row.kind}"`);
         return 'failed';
       }
       let payload: unknown;
@@ -111,7 +115,7 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
         payload = processor.kind.schema.parse(JSON.parse(row.payload));
       } catch (err) {
         const why = err instanceof z.ZodError ? z.prettifyError(err) : err instanceof Error ? err.message : String(err);
-        failRow(row, `the payload does not parse: ${why}`);
+        await failRow(row, `the payload does not parse: ${why}`);
         return 'failed';
       }
       const ctx: IntakeContext = {
@@ -121,11 +125,11 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
         ...(respond ? { respond } : {}),
       };
       const result = await processor.run(payload, ctx);
-      if (result === 'done') store.finish(id, clock.now());
-      else store.remove(id);
+      if (result === 'done') await store.finish(id, clock.now());
+      else await store.remove(id);
       return result;
     } catch (err) {
-      if (row) failRow(row, err instanceof Error ? err.message : String(err), err);
+      if (row) await failRow(row, err instanceof Error ? err.message : String(err), err);
       else log.error({ err, intake_id: id }, 'cannot start processing an intake row');
       return 'failed';
     } finally {
@@ -137,18 +141,21 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
   async function drain(): Promise<number> {
     let processed = 0;
     try {
-      const pruned = store.prune(clock.now() - RETENTION_MS);
+      const pruned = await store.prune(clock.now() - RETENTION_MS);
       if (pruned > 0) log.debug({ pruned }, 'forgot old intake rows');
-      const until = store.lastId();
+      const until = await store.lastId();
       let after = 0;
       for (;;) {
-        const rows = store.pending(after, until);
+        const rows = await store.pending(after, until);
         if (rows.length === 0) break;
         for (const row of rows) {
           after = row.id;
           if (running.has(row.id)) continue;
           if (row.attempts >= MAX_ATTEMPTS) {
-            failRow(row, `gave up after ${row.attempts} attempts: the process stopped while handling it each time`);
+            await failRow(
+              row,
+              `gave up after ${row.attempts} attempts: the process stopped while handling it each time`,
+            );
             continue;
           }
           await run(row.id);
@@ -162,12 +169,12 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
     return processed;
   }
 
-  function recordEvent(body: ReceiverEvent['body']): void {
+  async function recordEvent(body: ReceiverEvent['body']): Promise<void> {
     const parsed = EventCallback.safeParse(body);
     if (!parsed.success) return;
     const type = parsed.data.event.type;
     for (const recorder of (typeof type === 'string' && recorders.get(type)) || []) {
-      recorder(parsed.data.event, { botUserId });
+      await recorder(parsed.data.event, { botUserId });
     }
   }
 
@@ -190,25 +197,25 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
      * Writes a request in one short transaction; call it before `ack`. `fresh` is false for a key seen before (a
      * retry or replay), which then changes nothing. Throws when the database cannot take it: do not ack then.
      */
-    record<T>(kind: IntakeKind<T>, key: string, payload: T): { id: number; fresh: boolean } {
+    async record<T>(kind: IntakeKind<T>, key: string, payload: T): Promise<{ id: number; fresh: boolean }> {
       const checked = kind.schema.parse(payload);
-      const { row, fresh } = store.record(key, kind.name, JSON.stringify(checked), clock.now());
+      const { row, fresh } = await store.record(key, kind.name, JSON.stringify(checked), clock.now());
       if (!fresh) log.info({ key, intake_id: row.id, status: row.status }, 'a Slack request seen before: ignored');
       return { id: row.id, fresh };
     },
 
     /** Whether a request with this key was recorded before (a retry or replay of it changes nothing). */
-    seen(key: string): boolean {
-      return store.byKey(key) !== undefined;
+    async seen(key: string): Promise<boolean> {
+      return (await store.byKey(key)) !== undefined;
     },
 
     /** Processes one recorded row (after the start-up drain). Never rejects: failures are logged and kept. */
     process,
 
     /** Processes the row recorded under `key`, if it is still pending (events are recorded before Bolt acks). */
-    processKey(key: string): Promise<IntakeStatus> {
-      const row = store.byKey(key);
-      return row?.status === 'pending' ? process(row.id) : Promise.resolve('skipped');
+    async processKey(key: string): Promise<IntakeStatus> {
+      const row = await store.byKey(key);
+      return row?.status === 'pending' ? process(row.id) : 'skipped';
     },
 
     /** Registers a recorder for an Events API event type, run before Bolt acks the event. */
@@ -224,7 +231,7 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
       const processEvent = app.processEvent.bind(app);
       app.processEvent = async (event: ReceiverEvent) => {
         try {
-          recordEvent(event.body);
+          await recordEvent(event.body);
         } catch (err) {
           log.error({ err }, 'cannot record a Slack event; not acknowledging it so Slack sends it again');
           throw err;

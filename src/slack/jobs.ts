@@ -92,11 +92,11 @@ export function createSlackJobs({
     );
     const posted = res.channel ?? channel;
     const threads = [note, rendered.promptOverflow ? renderPromptOverflow(rendered.promptOverflow).text : undefined];
-    purgatory.change((tx) => {
-      purgatory.setSlackMessage(token.id, posted, res.ts as string);
+    await purgatory.change(async (ctx) => {
+      await ctx.tx.tokens.setSlackMessage(token.id, posted, res.ts as string);
       for (const text of threads) {
         if (!text) continue;
-        tx.enqueue({
+        await ctx.enqueue({
           kind: 'slack.thread',
           tokenId: token.id,
           lane: slackLane(token.id),
@@ -132,21 +132,23 @@ export function createSlackJobs({
   }
 
   /** The phase escalation card: how it closed comes from its last audit event, queued replies from the outbox. */
-  function renderPhase(token: Token) {
+  async function renderPhase(token: Token) {
     let closedHow: string | null = null;
     if (token.status === 'resolved') closedHow = 'the agent reported PHASE:done';
     else if (token.status !== 'pending') {
-      const last = purgatory.history(token.id).findLast((e) => e.type === token.status);
+      const last = (await purgatory.history(token.id)).findLast((e) => e.type === token.status);
       closedHow = typeof last?.data.reason === 'string' ? last.data.reason : token.status;
     }
-    const queued = purgatory.stores.outbox.list({
-      tokenId: token.id,
-      kind: 'phase.guidance',
-      status: 'pending',
-      limit: 100,
-    }).length;
+    const queued = (
+      await purgatory.store.outbox.list({
+        tokenId: token.id,
+        kind: 'phase.guidance',
+        status: 'pending',
+        limit: 100,
+      })
+    ).length;
     const input = phaseCardInput(token, config, { queued, closedHow });
-    const card = input ? renderPhaseCard(input) : renderTokenCard(token, cardState(token));
+    const card = input ? renderPhaseCard(input) : renderTokenCard(token, await cardState(token));
     return { ...card, promptOverflow: null };
   }
 
@@ -155,10 +157,10 @@ export function createSlackJobs({
       payload: CardPayload,
       retry: SLACK_RETRY,
       async handle({ job, logger }) {
-        const token = job.token_id ? purgatory.find(job.token_id) : undefined;
+        const token = job.token_id ? await purgatory.find(job.token_id) : undefined;
         if (!token) return logger.info('token is gone (collected); nothing to show');
         const rendered =
-          token.kind === 'phase_escalation' ? renderPhase(token) : renderTokenCard(token, cardState(token));
+          token.kind === 'phase_escalation' ? await renderPhase(token) : renderTokenCard(token, await cardState(token));
         if (!token.slack) {
           const channel = await postCard(token, rendered);
           return logger.info({ channel }, 'card posted');
@@ -179,7 +181,7 @@ export function createSlackJobs({
       payload: EscalationPayload,
       retry: SLACK_RETRY,
       async handle({ payload, job }) {
-        const token = job.token_id ? purgatory.find(job.token_id) : undefined;
+        const token = job.token_id ? await purgatory.find(job.token_id) : undefined;
         if (token?.status !== 'pending') return;
         let permalink: string | null = null;
         if (token.slack) {
@@ -207,11 +209,11 @@ export function createSlackJobs({
       payload: MovedPayload,
       retry: SLACK_RETRY,
       async handle({ job, payload, logger }) {
-        const token = job.token_id ? purgatory.find(job.token_id) : undefined;
+        const token = job.token_id ? await purgatory.find(job.token_id) : undefined;
         if (!token) return logger.info('token is gone (collected); nothing to show');
         // The new card comes first in the token's lane; link to it once it is there.
         const permalink = token.slack ? await permalinkOf(token.slack.channel, token.slack.ts) : null;
-        const moved = renderMovedCard(token, cardState(token), {
+        const moved = renderMovedCard(token, await cardState(token), {
           to: payload.to,
           by: payload.by,
           note: payload.note,
@@ -239,7 +241,7 @@ export function createSlackJobs({
       payload: ThreadPayload,
       retry: SLACK_RETRY,
       async handle({ job, payload }) {
-        const token = job.token_id ? purgatory.find(job.token_id) : undefined;
+        const token = job.token_id ? await purgatory.find(job.token_id) : undefined;
         if (!token) return;
         // The card comes first in the token's lane; it is missing only while an older card job is dead.
         if (!token.slack) throw new RetryLater(60_000, 'the card is not posted yet', { countsAsAttempt: true });
@@ -247,7 +249,7 @@ export function createSlackJobs({
         const from = payload.moved_from;
         const text =
           payload.decision && token.status !== 'pending'
-            ? renderDecisionReply(token, cardState(token).approvals).text
+            ? renderDecisionReply(token, (await cardState(token)).approvals).text
             : from
               ? movedHereReply({
                   from: from.channel,

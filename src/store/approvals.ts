@@ -1,5 +1,3 @@
-import type { Db } from './database.js';
-
 export interface ApprovalRow {
   token_id: string;
   user_id: string;
@@ -8,27 +6,9 @@ export interface ApprovalRow {
   at_ms: number;
 }
 
-/** SQL for quorum votes: one current choice per person per token. */
-export function createApprovalStore(db: Db) {
-  const upsert = db.prepare<[string, string, string | null, string, number]>(`
-    INSERT INTO approvals (token_id, user_id, user_name, option, at_ms) VALUES (?, ?, ?, ?, ?)
-    ON CONFLICT (token_id, user_id) DO UPDATE SET option = excluded.option, user_name = excluded.user_name, at_ms = excluded.at_ms`);
-  const forToken = db.prepare<[string], ApprovalRow>(
-    'SELECT * FROM approvals WHERE token_id = ? ORDER BY at_ms, user_id',
-  );
-  const removeForToken = db.prepare<[string]>('DELETE FROM approvals WHERE token_id = ?');
-
-  return {
-    record(tokenId: string, userId: string, userName: string | null, option: string, atMs: number): void {
-      upsert.run(tokenId, userId, userName, option, atMs);
-    },
-    forToken(tokenId: string): ApprovalRow[] {
-      return forToken.all(tokenId);
-    },
-    removeForToken(tokenId: string): void {
-      removeForToken.run(tokenId);
-    },
-  };
+/** Quorum votes: one current choice per person per token. */
+export interface ApprovalStore {
+  record(tokenId: string, userId: string, userName: string | null, option: string, atMs: number): Promise<void>;
+  forToken(tokenId: string): Promise<ApprovalRow[]>;
+  removeForToken(tokenId: string): Promise<void>;
 }
-
-export type ApprovalStore = ReturnType<typeof createApprovalStore>;

@@ -1,5 +1,3 @@
-import type { Db } from './database.js';
-
 /** Types of audit events. Later features add their own; the log itself is append-only. */
 export type EventType = 'ejected' | 'replayed' | 'resolved' | 'cancelled' | 'expired' | 'gc' | (string & {});
 
@@ -20,42 +18,14 @@ export interface NewEvent {
   data?: Record<string, unknown>;
 }
 
-/** SQL for the append-only audit log. */
-export function createEventStore(db: Db) {
-  const insert = db.prepare<[string | null, string, number, string | null, string]>(
-    'INSERT INTO events (token_id, type, at_ms, actor, data) VALUES (?, ?, ?, ?, ?)',
-  );
-  const forToken = db.prepare<[string], EventRow>('SELECT * FROM events WHERE token_id = ? ORDER BY seq');
-  const since = db.prepare<[number, number, number], EventRow>(
-    'SELECT * FROM events WHERE at_ms >= ? AND seq > ? ORDER BY seq LIMIT ?',
-  );
-  const removeForToken = db.prepare<[string]>('DELETE FROM events WHERE token_id = ?');
-  const countType = db.prepare<[string, string], { n: number }>(
-    'SELECT count(*) AS n FROM events WHERE token_id = ? AND type = ?',
-  );
-
-  return {
-    /** Appends one event; returns its `seq` (the event feed's cursor). */
-    append(e: NewEvent): number {
-      return Number(
-        insert.run(e.tokenId, e.type, e.atMs, e.actor ?? null, JSON.stringify(e.data ?? {})).lastInsertRowid,
-      );
-    },
-    forToken(tokenId: string): EventRow[] {
-      return forToken.all(tokenId);
-    },
-    count(tokenId: string, type: EventType): number {
-      return countType.get(tokenId, type)?.n ?? 0;
-    },
-    /** Pages through the log from `sinceMs`, in order; pass the last `seq` seen to continue. */
-    page(sinceMs: number, afterSeq: number, limit: number): EventRow[] {
-      return since.all(sinceMs, afterSeq, limit);
-    },
-    /** Only GC removes audit rows, together with the token they describe. */
-    removeForToken(tokenId: string): void {
-      removeForToken.run(tokenId);
-    },
-  };
+/** The append-only audit log. */
+export interface EventStore {
+  /** Appends one event; returns its `seq` (the event feed's cursor). */
+  append(e: NewEvent): Promise<number>;
+  forToken(tokenId: string): Promise<EventRow[]>;
+  count(tokenId: string, type: EventType): Promise<number>;
+  /** Pages through the log from `sinceMs`, in order; pass the last `seq` seen to continue. */
+  page(sinceMs: number, afterSeq: number, limit: number): Promise<EventRow[]>;
+  /** Only GC removes audit rows, together with the token they describe. */
+  removeForToken(tokenId: string): Promise<void>;
 }
-
-export type EventStore = ReturnType<typeof createEventStore>;

@@ -1,82 +1,26 @@
-import type { Db } from './database.js';
 import type { TokenRow } from './tokens.js';
 
 /**
- * SQL for the follow-up rules: which pending tokens are due for a deadline action, a warning, a reminder,
- * a claim release or a GitHub label; and the compare-and-set updates that record each action exactly once.
+ * The follow-up rules' queries: which pending tokens are due for a deadline action, a warning, a reminder, a
+ * claim release or a GitHub label; and the compare-and-set updates that record each action exactly once.
  */
-export function createFollowupStore(db: Db) {
-  const deadlineDue = db.prepare<[number, number], TokenRow>(`
-    SELECT * FROM tokens
-    WHERE status = 'pending' AND escalated_at_ms IS NULL AND deadline_ms IS NOT NULL AND deadline_ms <= ?
-    ORDER BY deadline_ms LIMIT ?`);
-  const warningDue = db.prepare<[number, number, number], TokenRow>(`
-    SELECT * FROM tokens
-    WHERE status = 'pending' AND deadline_ms > ? AND deadline_ms <= ? AND warned_at_ms IS NULL AND slack_ts IS NOT NULL
-    ORDER BY deadline_ms LIMIT ?`);
-  const reminderDue = db.prepare<[number, number, number], TokenRow>(`
-    SELECT * FROM tokens
-    WHERE status = 'pending' AND coalesce(last_reminder_ms, received_ms) <= ? AND slack_ts IS NOT NULL
-      AND (claim_until_ms IS NULL OR claim_until_ms <= ?)
-    ORDER BY coalesce(last_reminder_ms, received_ms) LIMIT ?`);
-  const claimsEnded = db.prepare<[number, number], TokenRow>(
-    'SELECT * FROM tokens WHERE claim_until_ms IS NOT NULL AND claim_until_ms <= ? ORDER BY claim_until_ms LIMIT ?',
-  );
-  const blockable = db.prepare<[number, number], TokenRow>(`
-    SELECT * FROM tokens
-    WHERE status = 'pending' AND github_issue IS NOT NULL AND blocked_at_ms IS NULL AND github_error IS NULL
-      AND received_ms <= ?
-    ORDER BY received_ms LIMIT ?`);
-
-  const escalate = db.prepare<[number, string | null, string]>(
-    `UPDATE tokens SET escalated_at_ms = ?, escalated_to = ? WHERE id = ? AND status = 'pending' AND escalated_at_ms IS NULL`,
-  );
-  const warn = db.prepare<[number, string]>(
-    `UPDATE tokens SET warned_at_ms = ? WHERE id = ? AND status = 'pending' AND warned_at_ms IS NULL`,
-  );
-  const remind = db.prepare<{ at: number; id: string; since: number }>(`
-    UPDATE tokens SET last_reminder_ms = @at, reminders = reminders + 1
-    WHERE id = @id AND status = 'pending' AND coalesce(last_reminder_ms, received_ms) <= @since`);
-  const claim = db.prepare<{ user: string; name: string | null; until: number; id: string; now: number }>(`
-    UPDATE tokens SET claim_user = @user, claim_user_name = @name, claim_until_ms = @until
-    WHERE id = @id AND status = 'pending' AND (claim_until_ms IS NULL OR claim_until_ms <= @now OR claim_user = @user)`);
-  const releaseClaim = db.prepare<[string]>(
-    'UPDATE tokens SET claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL WHERE id = ? AND claim_until_ms IS NOT NULL',
-  );
-  const block = db.prepare<[number, string]>(
-    `UPDATE tokens SET blocked_at_ms = ? WHERE id = ? AND blocked_at_ms IS NULL AND github_error IS NULL`,
-  );
-  const unblock = db.prepare<[number, string]>(
-    `UPDATE tokens SET unblocked_at_ms = ? WHERE id = ? AND blocked_at_ms IS NOT NULL AND unblocked_at_ms IS NULL`,
-  );
-  const githubError = db.prepare<[string, string]>(
-    'UPDATE tokens SET github_error = ? WHERE id = ? AND github_error IS NULL',
-  );
-
-  return {
-    deadlineDue: (nowMs: number, limit: number) => deadlineDue.all(nowMs, limit),
-    /** Pending tokens whose deadline falls within `(now, now + aheadMs]` and that were not warned yet. */
-    warningDue: (nowMs: number, aheadMs: number, limit: number) => warningDue.all(nowMs, nowMs + aheadMs, limit),
-    /** Pending, posted, unclaimed tokens whose last reminder (or creation) is at least `intervalMs` old. */
-    reminderDue: (nowMs: number, intervalMs: number, limit: number) =>
-      reminderDue.all(nowMs - intervalMs, nowMs, limit),
-    claimsEnded: (nowMs: number, limit: number) => claimsEnded.all(nowMs, limit),
-    /** Pending tokens tied to a GitHub issue, older than `afterMs`, not labelled yet. */
-    blockable: (nowMs: number, afterMs: number, limit: number) => blockable.all(nowMs - afterMs, limit),
-
-    markEscalated: (id: string, atMs: number, target: string | null) => escalate.run(atMs, target, id).changes === 1,
-    markWarned: (id: string, atMs: number) => warn.run(atMs, id).changes === 1,
-    /** Records a reminder unless one was recorded within the interval (a second sweep racing this one). */
-    markReminded: (id: string, atMs: number, intervalMs: number) =>
-      remind.run({ at: atMs, id, since: atMs - intervalMs }).changes === 1,
-    /** Claims for `user` unless somebody else holds a live claim; renewing one's own claim extends it. */
-    claim: (id: string, user: string, userName: string | null, untilMs: number, nowMs: number) =>
-      claim.run({ user, name: userName, until: untilMs, id, now: nowMs }).changes === 1,
-    releaseClaim: (id: string) => releaseClaim.run(id).changes === 1,
-    markBlocked: (id: string, atMs: number) => block.run(atMs, id).changes === 1,
-    markUnblocked: (id: string, atMs: number) => unblock.run(atMs, id).changes === 1,
-    recordGithubError: (id: string, error: string) => githubError.run(error, id).changes === 1,
-  };
+export interface FollowupStore {
+  deadlineDue(nowMs: number, limit: number): Promise<TokenRow[]>;
+  /** Pending tokens whose deadline falls within `(now, now + aheadMs]` and that were not warned yet. */
+  warningDue(nowMs: number, aheadMs: number, limit: number): Promise<TokenRow[]>;
+  /** Pending, posted, unclaimed tokens whose last reminder (or creation) is at least `intervalMs` old. */
+  reminderDue(nowMs: number, intervalMs: number, limit: number): Promise<TokenRow[]>;
+  claimsEnded(nowMs: number, limit: number): Promise<TokenRow[]>;
+  /** Pending tokens tied to a GitHub issue, older than `afterMs`, not labelled yet. */
+  blockable(nowMs: number, afterMs: number, limit: number): Promise<TokenRow[]>;
+  markEscalated(id: string, atMs: number, target: string | null): Promise<boolean>;
+  markWarned(id: string, atMs: number): Promise<boolean>;
+  /** Records a reminder unless one was recorded within the interval (a second sweep racing this one). */
+  markReminded(id: string, atMs: number, intervalMs: number): Promise<boolean>;
+  /** Claims for `user` unless somebody else holds a live claim; renewing one's own claim extends it. */
+  claim(id: string, user: string, userName: string | null, untilMs: number, nowMs: number): Promise<boolean>;
+  releaseClaim(id: string): Promise<boolean>;
+  markBlocked(id: string, atMs: number): Promise<boolean>;
+  markUnblocked(id: string, atMs: number): Promise<boolean>;
+  recordGithubError(id: string, error: string): Promise<boolean>;
 }
-
-export type FollowupStore = ReturnType<typeof createFollowupStore>;

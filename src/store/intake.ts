@@ -1,5 +1,3 @@
-import { type Db, writeTransaction } from './database.js';
-
 export interface IntakeRow {
   id: number;
   key: string;
@@ -13,83 +11,24 @@ export interface IntakeRow {
 }
 
 /**
- * SQL for the Slack intake: requests that change state, written (keyed on Slack's ids) before they are acked
- * and processed from here, so an acked click survives a crash and a retried or replayed one is recognised.
+ * The Slack intake: requests that change state, written (keyed on Slack's ids) before they are acked and
+ * processed from here, so an acked click survives a crash and a retried or replayed one is recognised.
  */
-export function createIntakeStore(db: Db) {
-  const insert = db.prepare<[string, string, string, number]>(
-    'INSERT INTO intake (key, kind, payload, received_ms) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
-  );
-  const byKey = db.prepare<[string], IntakeRow>('SELECT * FROM intake WHERE key = ?');
-  const byId = db.prepare<[number], IntakeRow>('SELECT * FROM intake WHERE id = ?');
-  const begin = db.prepare<[number], IntakeRow>(
-    `UPDATE intake SET attempts = attempts + 1 WHERE id = ? AND status = 'pending' RETURNING *`,
-  );
-  const finish = db.prepare<[number, number]>(
-    `UPDATE intake SET status = 'done', processed_ms = ?, last_error = NULL WHERE id = ? AND status = 'pending'`,
-  );
-  const fail = db.prepare<[number, string, number]>(
-    `UPDATE intake SET status = 'failed', processed_ms = ?, last_error = ? WHERE id = ? AND status = 'pending'`,
-  );
-  const remove = db.prepare<[number]>(`DELETE FROM intake WHERE id = ? AND status = 'pending'`);
-  const pending = db.prepare<[number, number, number], IntakeRow>(
-    `SELECT * FROM intake WHERE status = 'pending' AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
-  );
-  const maxId = db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM intake');
-  const prune = db.prepare<[number]>(`DELETE FROM intake WHERE status = 'done' AND processed_ms < ?`);
-
-  // One short write transaction, taken with BEGIN IMMEDIATE so it never has to upgrade a read lock.
-  const recordTx = writeTransaction(db, (key: string, kind: string, payload: string, nowMs: number) => {
-    const fresh = insert.run(key, kind, payload, nowMs).changes === 1;
-    const row = byKey.get(key);
-    if (!row) throw new Error(`intake row ${key} vanished inside its own transaction`);
-    return { row, fresh };
-  });
-
-  const beginTx = writeTransaction(db, (id: number) => begin.get(id));
-  const finishTx = writeTransaction(db, (nowMs: number, id: number) => void finish.run(nowMs, id));
-  const failTx = writeTransaction(db, (nowMs: number, error: string, id: number) => void fail.run(nowMs, error, id));
-  const removeTx = writeTransaction(db, (id: number) => void remove.run(id));
-  const pruneTx = writeTransaction(db, (beforeMs: number) => prune.run(beforeMs).changes);
-
-  return {
-    /** Writes the request once; `fresh` is false when its key was seen before (a retry or a replay). */
-    record(key: string, kind: string, payload: string, nowMs: number): { row: IntakeRow; fresh: boolean } {
-      return recordTx(key, kind, payload, nowMs);
-    },
-    get(id: number): IntakeRow | undefined {
-      return byId.get(id);
-    },
-    byKey(key: string): IntakeRow | undefined {
-      return byKey.get(key);
-    },
-    /** Counts an attempt on a pending row and returns it; undefined when it is no longer pending. */
-    begin(id: number): IntakeRow | undefined {
-      return beginTx(id);
-    },
-    /** The request changed what it asked for: kept as `done`, so its key keeps recognising replays. */
-    finish(id: number, nowMs: number): void {
-      finishTx(nowMs, id);
-    },
-    fail(id: number, error: string, nowMs: number): void {
-      failTx(nowMs, error.slice(0, 2000), id);
-    },
-    /** The request was processed and changed nothing (refused, too late): nothing is left to protect. */
-    remove(id: number): void {
-      removeTx(id);
-    },
-    /** Pending rows with `afterId < id <= untilId`, oldest first. */
-    pending(afterId: number, untilId: number, limit = 100): IntakeRow[] {
-      return pending.all(afterId, untilId, limit);
-    },
-    lastId(): number {
-      return maxId.get()?.id ?? 0;
-    },
-    /** Forgets done rows processed before `beforeMs`; returns how many. */
-    prune(beforeMs: number): number {
-      return pruneTx(beforeMs);
-    },
-  };
+export interface IntakeStore {
+  /** Writes the request once; `fresh` is false when its key was seen before (a retry or a replay). */
+  record(key: string, kind: string, payload: string, nowMs: number): Promise<{ row: IntakeRow; fresh: boolean }>;
+  get(id: number): Promise<IntakeRow | undefined>;
+  byKey(key: string): Promise<IntakeRow | undefined>;
+  /** Counts an attempt on a pending row and returns it; undefined when it is no longer pending. */
+  begin(id: number): Promise<IntakeRow | undefined>;
+  /** The request changed what it asked for: kept as `done`, so its key keeps recognising replays. */
+  finish(id: number, nowMs: number): Promise<void>;
+  fail(id: number, error: string, nowMs: number): Promise<void>;
+  /** The request was processed and changed nothing (refused, too late): nothing is left to protect. */
+  remove(id: number): Promise<void>;
+  /** Pending rows with `afterId < id <= untilId`, oldest first. */
+  pending(afterId: number, untilId: number, limit?: number): Promise<IntakeRow[]>;
+  lastId(): Promise<number>;
+  /** Forgets done rows processed before `beforeMs`; returns how many. */
+  prune(beforeMs: number): Promise<number>;
 }
-
-export type IntakeStore = ReturnType<typeof createIntakeStore>;

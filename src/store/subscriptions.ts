@@ -1,5 +1,3 @@
-import type { Db } from './database.js';
-
 export interface SubscriptionRow {
   id: string;
   runner: string;
@@ -10,33 +8,11 @@ export interface SubscriptionRow {
   created_ms: number;
 }
 
-/** SQL for runners' event subscriptions registered through the API. */
-export function createSubscriptionStore(db: Db) {
-  const insert = db.prepare<[string, string, string, string | null, string | null, number]>(
-    'INSERT INTO subscriptions (id, runner, url, types, project, created_ms) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  const all = db.prepare<[], SubscriptionRow>('SELECT * FROM subscriptions ORDER BY created_ms, id');
-  const byId = db.prepare<[string], SubscriptionRow>('SELECT * FROM subscriptions WHERE id = ?');
-  const countRunner = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM subscriptions WHERE runner = ?');
-  const remove = db.prepare<[string]>('DELETE FROM subscriptions WHERE id = ?');
-
-  return {
-    insert(row: SubscriptionRow): void {
-      insert.run(row.id, row.runner, row.url, row.types, row.project, row.created_ms);
-    },
-    all(): SubscriptionRow[] {
-      return all.all();
-    },
-    get(id: string): SubscriptionRow | undefined {
-      return byId.get(id);
-    },
-    countForRunner(runner: string): number {
-      return countRunner.get(runner)?.n ?? 0;
-    },
-    remove(id: string): boolean {
-      return remove.run(id).changes === 1;
-    },
-  };
+/** Runners' event subscriptions registered through the API. */
+export interface SubscriptionStore {
+  insert(row: SubscriptionRow): Promise<void>;
+  all(): Promise<SubscriptionRow[]>;
+  get(id: string): Promise<SubscriptionRow | undefined>;
+  countForRunner(runner: string): Promise<number>;
+  remove(id: string): Promise<boolean>;
 }
-
-export type SubscriptionStore = ReturnType<typeof createSubscriptionStore>;

@@ -1,9 +1,7 @@
 import type { Token, TokenStatus } from '../domain/token.js';
 import { formatIsoTime } from '../time.js';
-import type { Db } from './database.js';
-import { createFilteredList } from './filtered-list.js';
 
-/** A row of `tokens` as SQLite returns it. */
+/** A row of `tokens` as both engines return it. */
 export interface TokenRow {
   seq: number;
   id: string;
@@ -148,157 +146,31 @@ export interface Settlement {
   via: string | null;
 }
 
-/** SQL for the `tokens` table. Every statement is prepared once; values are always bound parameters. */
-export function createTokenStore(db: Db) {
-  const insert = db.prepare<NewTokenRow>(`
-    INSERT INTO tokens (id, kind, status, reason, prompt, options, severity, frozen_state, original_event,
-      required_type, deadline, deadline_ms, escalation, created_at, received_ms, runner, project, github_issue,
-      ext, content_hash)
-    VALUES (@id, @kind, 'pending', @reason, @prompt, @options, @severity, @frozen_state, @original_event,
-      @required_type, @deadline, @deadline_ms, @escalation, @created_at, @received_ms, @runner, @project,
-      @github_issue, @ext, @content_hash)
-    ON CONFLICT (id) DO NOTHING`);
-  const insertClosed = db.prepare<ClosedTokenRow>(`
-    INSERT INTO tokens (id, kind, status, reason, prompt, options, severity, frozen_state, original_event,
-      required_type, deadline, deadline_ms, escalation, created_at, received_ms, runner, project, github_issue,
-      ext, content_hash, resolved_at, cancelled_at, voided_at, closed_ms)
-    VALUES (@id, @kind, @status, @reason, @prompt, @options, @severity, @frozen_state, @original_event,
-      @required_type, @deadline, @deadline_ms, @escalation, @created_at, @received_ms, @runner, @project,
-      @github_issue, @ext, @content_hash, @resolved_at, @cancelled_at, @voided_at, @closed_ms)
-    ON CONFLICT (id) DO NOTHING`);
-  const byId = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id = ?');
-  const settle = db.prepare<
-    [
-      string,
-      string | null,
-      string | null,
-      string | null,
-      number,
-      string | null,
-      string | null,
-      string | null,
-      string | null,
-      string,
-    ]
-  >(`
-    UPDATE tokens SET status = ?,
-      resolved_at = ?, cancelled_at = ?, voided_at = ?, closed_ms = ?,
-      human_input = ?, answered_by = ?, answered_by_name = ?, answered_via = ?,
-      claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
-    WHERE id = ? AND status = 'pending'`);
-  const patch = db.prepare<TokenPatchRow>(`
-    UPDATE tokens SET deadline = @deadline, deadline_ms = @deadline_ms, escalation = @escalation,
-      severity = @severity, prompt = @prompt, options = @options, ext = @ext, warned_at_ms = @warned_at_ms
-    WHERE id = @id AND status = 'pending'`);
-  // The claim is cleared: it was made by someone who may no longer answer, and reminders should reach the new people.
-  const reassign = db.prepare<TokenReassignRow>(`
-    UPDATE tokens SET ext = @ext, slack_channel_id = @slack_channel_id, slack_ts = @slack_ts,
-      claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
-    WHERE id = @id AND status = 'pending'`);
-  const due = db.prepare<[number, number], TokenRow>(`
-    SELECT * FROM tokens WHERE status = 'pending' AND deadline_ms IS NOT NULL AND deadline_ms <= ?
-    ORDER BY deadline_ms LIMIT ?`);
-  const setSlack = db.prepare<[string, string, string]>(
-    'UPDATE tokens SET slack_channel_id = ?, slack_ts = ? WHERE id = ?',
-  );
-  const gcBatch = db.prepare<[number, number], { id: string }>(
-    `SELECT id FROM tokens WHERE status <> 'pending' AND closed_ms < ? ORDER BY closed_ms LIMIT ?`,
-  );
-  const remove = db.prepare<[string]>('DELETE FROM tokens WHERE id = ?');
-  const bySlack = db.prepare<[string, string], TokenRow>(
-    'SELECT * FROM tokens WHERE slack_channel_id = ? AND slack_ts = ?',
-  );
-  // At most 16 shapes (four optional filters), each prepared once.
-  const list = createFilteredList<TokenRow>(db, 'SELECT * FROM tokens', 'seq DESC');
-  const counts = db.prepare<[], { status: string; n: number }>(
-    'SELECT status, count(*) AS n FROM tokens GROUP BY status',
-  );
-
-  return {
-    /** Inserts a new pending token; false when the id is taken. */
-    insert(row: NewTokenRow): boolean {
-      return insert.run(row).changes === 1;
-    },
-
-    /** Inserts a token that is already closed (imported history); false when the id is taken. */
-    insertClosed(row: ClosedTokenRow): boolean {
-      return insertClosed.run(row).changes === 1;
-    },
-
-    get(id: string): TokenRow | undefined {
-      return byId.get(id);
-    },
-
-    /** Newest first. The caller asks for one extra row to know whether there is a next page. */
-    list(filter: ListFilter): TokenRow[] {
-      return list(
-        [
-          ['status = ?', filter.status],
-          ['project = ?', filter.project],
-          ['runner = ?', filter.runner],
-          ['seq < ?', filter.before],
-        ],
-        filter.limit,
-      );
-    },
-
-    /** Compare-and-set out of `pending`: returns false when another answer got there first. */
-    settle(s: Settlement): boolean {
-      const result = settle.run(
-        s.status,
-        s.status === 'resolved' ? s.at : null,
-        s.status === 'cancelled' ? s.at : null,
-        s.status === 'expired' ? s.at : null,
-        s.atMs,
-        s.humanInput === undefined ? null : JSON.stringify(s.humanInput),
-        s.by,
-        s.byName,
-        s.via,
-        s.id,
-      );
-      return result.changes === 1;
-    },
-
-    /** Compare-and-set of a pending token's changeable fields: false when it has left pending. */
-    patch(row: TokenPatchRow): boolean {
-      return patch.run(row).changes === 1;
-    },
-
-    /** Compare-and-set of a pending token's answerers, channel and card: false when it has left pending. */
-    reassign(row: TokenReassignRow): boolean {
-      return reassign.run(row).changes === 1;
-    },
-
-    /** Pending tokens whose deadline is at or before `nowMs`, earliest first. */
-    due(nowMs: number, limit: number): TokenRow[] {
-      return due.all(nowMs, limit);
-    },
-
-    /** The token whose card is the Slack message `channel`/`ts`. */
-    bySlackMessage(channel: string, ts: string): TokenRow | undefined {
-      return bySlack.get(channel, ts);
-    },
-
-    setSlackMessage(id: string, channel: string, ts: string): void {
-      setSlack.run(channel, ts, id);
-    },
-
-    /** Terminal tokens that left pending before `beforeMs`, oldest first. */
-    collectable(beforeMs: number, limit: number): string[] {
-      return gcBatch.all(beforeMs, limit).map((r) => r.id);
-    },
-
-    remove(id: string): void {
-      remove.run(id);
-    },
-
-    countByStatus(): Record<string, number> {
-      return Object.fromEntries(counts.all().map((r) => [r.status, r.n]));
-    },
-  };
+/** The `tokens` table (see the engine folders for the SQL). */
+export interface TokenStore {
+  /** Inserts a new pending token; false when the id is taken. */
+  insert(row: NewTokenRow): Promise<boolean>;
+  /** Inserts a token that is already closed (imported history); false when the id is taken. */
+  insertClosed(row: ClosedTokenRow): Promise<boolean>;
+  get(id: string): Promise<TokenRow | undefined>;
+  /** Newest first. The caller asks for one extra row to know whether there is a next page. */
+  list(filter: ListFilter): Promise<TokenRow[]>;
+  /** Compare-and-set out of `pending`: the row after the change, undefined when another answer got there first. */
+  settle(s: Settlement): Promise<TokenRow | undefined>;
+  /** Compare-and-set of a pending token's changeable fields: false when it has left pending. */
+  patch(row: TokenPatchRow): Promise<boolean>;
+  /** Compare-and-set of a pending token's answerers, channel and card: false when it has left pending. */
+  reassign(row: TokenReassignRow): Promise<boolean>;
+  /** Pending tokens whose deadline is at or before `nowMs`, earliest first. */
+  due(nowMs: number, limit: number): Promise<TokenRow[]>;
+  /** The token whose card is the Slack message `channel`/`ts`. */
+  bySlackMessage(channel: string, ts: string): Promise<TokenRow | undefined>;
+  setSlackMessage(id: string, channel: string, ts: string): Promise<void>;
+  /** Terminal tokens that left pending before `beforeMs`, oldest first. */
+  collectable(beforeMs: number, limit: number): Promise<string[]>;
+  remove(id: string): Promise<void>;
+  countByStatus(): Promise<Record<string, number>>;
 }
-
-export type TokenStore = ReturnType<typeof createTokenStore>;
 
 /** The token a freshly inserted row reads back as, without reading it back. */
 export function newRowToToken(row: NewTokenRow): Token {

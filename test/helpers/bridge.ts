@@ -6,6 +6,7 @@ import { type Config, FileConfig, loadConfig } from '../../src/config.js';
 import type { TokenInput } from '../../src/domain/token.js';
 import type { GitHubClientOptions } from '../../src/github/client.js';
 import { type Bridge, createBridge } from '../../src/main.js';
+import { testDbLocation } from './engine.js';
 import { captureLogger } from './logs.js';
 import { tempDbPath } from './temp.js';
 
@@ -70,8 +71,9 @@ export async function startTestBridge(
   } = {},
 ): Promise<TestBridge> {
   const logs = captureLogger();
-  const bridge = createBridge({
-    config: testConfig(options.config),
+  const bridge = await createBridge({
+    // A fresh database on the run's engine unless the test names one.
+    config: testConfig({ dbPath: await testDbLocation(), ...options.config }),
     logger: logs.logger,
     clock: options.clock,
     schedule: options.schedule ?? false,

@@ -1,12 +1,7 @@
 import { connect } from 'node:net';
 import { expect } from 'vitest';
-import type { Db } from '../../src/store/database.js';
 
-/** Rows in the tables a refused request must never write to. */
-export function rowCounts(db: Db): { tokens: number; events: number; outbox: number } {
-  const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  return { tokens: count('tokens'), events: count('events'), outbox: count('outbox') };
-}
+export { rowCounts } from './store.js';
 
 /** The server is still up and answering: `/healthz` is a 200. */
 export async function expectStillServing(url: string): Promise<void> {

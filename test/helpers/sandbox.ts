@@ -19,7 +19,7 @@ export async function startSandboxBridge(overrides: Partial<Config> = {}) {
     dbPath: tempDbPath(),
     ...overrides,
   };
-  const bridge = createBridge({ config, logger: logs.logger, schedule: false });
+  const bridge = await createBridge({ config, logger: logs.logger, schedule: false });
   running.push(bridge);
   const port = await bridge.start();
   const sandbox = bridge.sandbox;

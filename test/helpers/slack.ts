@@ -77,8 +77,8 @@ export async function startSlackBridge(
     ...options.bridge,
   });
   const driver = createSlackDriver({ fake, botUrl: `${t.url}/slack/events`, signingSecret: SIGNING_SECRET });
-  const card = (tokenId: string) => {
-    const token = t.bridge.purgatory.find(tokenId);
+  const card = async (tokenId: string) => {
+    const token = await t.bridge.purgatory.find(tokenId);
     return token?.slack ? fake.message(token.slack.channel, token.slack.ts) : undefined;
   };
   return {

@@ -4,10 +4,11 @@
  */
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { type Db, type Migration, migrate, openDatabase, writeTransaction } from '../store/database.js';
-import type { SlackMessage } from './fake-slack-state.js';
-import type { FakeUserProfile } from './fake-slack-users.js';
-import type { FakeView } from './fake-slack-views.js';
+import type { SlackMessage } from '../../sandbox/fake-slack-state.js';
+import type { FakeUserProfile } from '../../sandbox/fake-slack-users.js';
+import type { FakeView } from '../../sandbox/fake-slack-views.js';
+import type { Migration } from '../migrations.js';
+import { type Db, migrate, openDatabase, writeTransaction } from './database.js';
 
 /**
  * Its own file with its own schema version rather than tables in the purgatory: the purgatory's numbered

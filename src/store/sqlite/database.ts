@@ -1,8 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { RodizioError, SchemaTooNewError } from '../errors.js';
-import { packageRoot } from '../package-info.js';
+import { SchemaTooNewError } from '../../errors.js';
+import { loadMigrations, type Migration } from '../migrations.js';
 
 export type Db = Database.Database;
 
@@ -17,31 +17,6 @@ export const BUSY_TIMEOUT_MS = 5000;
 /** SQLITE_BUSY (any variant): another connection held the lock for longer than the busy timeout. */
 export function isDatabaseBusy(err: unknown): err is InstanceType<typeof Database.SqliteError> {
   return err instanceof Database.SqliteError && err.code.startsWith('SQLITE_BUSY');
-}
-
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
-/** The `migrations/` folder of the installed package. */
-export function defaultMigrationsDir(): string {
-  return join(packageRoot(), 'migrations');
-}
-
-/** Reads `NNN_name.sql` files in numeric order; numbers must run 1, 2, 3… without gaps. */
-export function loadMigrations(dir = defaultMigrationsDir()): Migration[] {
-  const files = readdirSync(dir)
-    .filter((f) => /^\d+_[\w-]+\.sql$/.test(f))
-    .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
-  return files.map((file, i) => {
-    const version = Number.parseInt(file, 10);
-    if (version !== i + 1) {
-      throw new RodizioError('migrations_gap', `migration ${file} should be numbered ${i + 1}`);
-    }
-    return { version, name: file.replace(/\.sql$/, ''), sql: readFileSync(join(dir, file), 'utf8') };
-  });
 }
 
 /**
@@ -63,7 +38,7 @@ export function writeTransaction<F extends Parameters<Db['transaction']>[0]>(
  * may open a fresh file at once: each migration takes the write lock first and re-reads `user_version` under
  * it, so exactly one process applies it and the others skip it.
  */
-export function migrate(db: Db, migrations = loadMigrations()): { from: number; to: number } {
+export function migrate(db: Db, migrations = loadMigrations('sqlite')): { from: number; to: number } {
   const version = () => db.pragma('user_version', { simple: true }) as number;
   const known = migrations.at(-1)?.version ?? 0;
   const tooNew = (v: number) => {
@@ -104,7 +79,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
-    if (options.migrate ?? true) migrate(db, options.migrations ?? loadMigrations());
+    if (options.migrate ?? true) migrate(db, options.migrations ?? loadMigrations('sqlite'));
     return db;
   } catch (err) {
     db.close();

@@ -1,0 +1,27 @@
+import { BUSY_TIMEOUT_MS, isDatabaseBusy } from './sqlite/database.js';
+
+/**
+ * One line for an error of the database itself (not of rodizio's rules), or undefined when `err` is something
+ * else: a SQLite file that stayed locked or cannot be written, a Postgres server that cannot be reached or
+ * refused a statement.
+ */
+export function describeStoreError(err: unknown): string | undefined {
+  // Another process kept the write lock past the busy timeout: not a broken file, and a retry will do.
+  if (isDatabaseBusy(err)) {
+    return (
+      `the database is busy: another process held its write lock for over ${BUSY_TIMEOUT_MS / 1000} s ` +
+      `(${err.code}); run the command again`
+    );
+  }
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string') return undefined;
+  // SQLite cannot open or write the file (a folder that is not writable, a disk that is full).
+  if (code.startsWith('SQLITE_')) return `the database cannot be used (${code}): ${String(message)}`;
+  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(code)) {
+    return `cannot reach the Postgres server (${code}): ${String(message)}`;
+  }
+  // Postgres errors carry a five-character SQLSTATE and a severity.
+  if (/^[0-9A-Z]{5}$/.test(code) && 'severity' in err) return `Postgres refused it (${code}): ${String(message)}`;
+  return undefined;
+}

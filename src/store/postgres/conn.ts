@@ -1,0 +1,88 @@
+import pg from 'pg';
+
+/** What SQL runs on: a `pg.Pool` (each statement on its own) or the `pg.PoolClient` of one open transaction. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/**
+ * A repo's connection. Most calls are one statement (`query`); the few that must read and then decide in JS
+ * (a runner lock's `holderIsDead`) run several statements through `atomic`, which opens a transaction on the
+ * pool, or just uses the open one when the repo is bound to a transaction.
+ */
+export interface PgConn extends Queryable {
+  atomic<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+}
+
+const INT8 = 20;
+const NUMERIC = 1700;
+
+/**
+ * BIGINT (ms timestamps, identities, `count(*)`) and NUMERIC (`sum`) come back as JS numbers, as SQLite
+ * returns them: every value rodizio stores there is far below 2^53. Scoped to rodizio's pools so pg's global
+ * parsers, which other code in the process may rely on, stay as they are.
+ */
+export const typeParsers: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    (format ?? 'text') === 'text' && (oid === INT8 || oid === NUMERIC)
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** The first row, or undefined. */
+export async function one<R extends pg.QueryResultRow>(
+  q: Queryable,
+  text: string,
+  values: unknown[] = [],
+): Promise<R | undefined> {
+  return (await q.query<R>(text, values)).rows[0];
+}
+
+/** Every row. */
+export async function all<R extends pg.QueryResultRow>(
+  q: Queryable,
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
+  return (await q.query<R>(text, values)).rows;
+}
+
+/** How many rows an INSERT/UPDATE/DELETE touched (SQLite's `.changes`). */
+export async function changes(q: Queryable, text: string, values: unknown[] = []): Promise<number> {
+  return (await q.query(text, values)).rowCount ?? 0;
+}
+
+/**
+ * A `SELECT … WHERE <filters> ORDER BY … LIMIT` with optional filters: those whose value is undefined or empty
+ * are left out (as the SQLite engine's filtered-list does). Only fixed fragments go into the text, each
+ * containing `?` once; every value is a numbered parameter.
+ */
+export function filteredQuery(
+  select: string,
+  filters: [condition: string, value: string | number | undefined][],
+  orderBy: string,
+  limit: number,
+): { text: string; values: unknown[] } {
+  const active = filters.filter((f): f is [string, string | number] => f[1] !== undefined && f[1] !== '');
+  const values: unknown[] = active.map(([, value]) => value);
+  const where = active.map(([condition], i) => condition.replace('?', `$${i + 1}`)).join(' AND ');
+  values.push(limit);
+  return {
+    text: `${select}${where ? ` WHERE ${where}` : ''} ORDER BY ${orderBy} LIMIT $${values.length}`,
+    values,
+  };
+}
+
+/** Serialization failures and deadlocks: Postgres rolled the transaction back and it can simply run again. */
+export function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40001' || code === '40P01';
+}
+
+/**
+ * Transaction-scoped advisory lock keys. Single-key locks and two-key locks live in separate key spaces, so
+ * the lane locks (`LANE_LOCK_CLASS`, hash of the lane) cannot collide with the others.
+ */
+export const MIGRATION_LOCK = 72_010_001;
+export const EVENT_APPEND_LOCK = 72_010_002;
+export const LANE_LOCK_CLASS = 72_010_003;

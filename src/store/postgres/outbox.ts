@@ -1,0 +1,138 @@
+import type { NewJob, OutboxRow, OutboxStore, ReadyFilter } from '../outbox.js';
+import { all, changes, filteredQuery, LANE_LOCK_CLASS, one, type PgConn } from './conn.js';
+
+/**
+ * Jobs of a lane run in id order, and readers take the lowest pending id as the lane's head. An identity is
+ * handed out at INSERT but seen at COMMIT, so two transactions enqueueing on one lane could otherwise commit
+ * id 11 before id 10, and 11 would run first. Each enqueue first takes a transaction-scoped advisory lock on
+ * its lane (in the same statement, so also outside a transaction): a lane's enqueues commit in id order.
+ * A priority-0 job lifts the pending jobs of its lane too.
+ */
+const ENQUEUE = `
+  WITH locked AS (SELECT pg_advisory_xact_lock(${LANE_LOCK_CLASS}, hashtext($3::text))),
+  lifted AS (
+    UPDATE outbox SET priority = 0
+    WHERE $9::integer = 0 AND lane = $3::text AND status = 'pending' AND priority > 0
+      AND EXISTS (SELECT 1 FROM locked))
+  INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority)
+  SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint, $6::bigint, $7::bigint, $8::text, $9::integer FROM locked
+  RETURNING id`;
+
+/**
+ * A lane head behind no closed gate ($gates), of a kind with free slots ($kinds): the same condition as the
+ * SQLite engine's, with the JSON arrays as text[] parameters. Only lane heads count: a job queued behind a
+ * deferred head is not runnable however old it is.
+ */
+const runnable = (gates: string, kinds: string) => `o.status = 'pending'
+  AND (o.gate IS NULL OR NOT (o.gate = ANY(${gates}::text[])))
+  AND NOT (o.kind = ANY(${kinds}::text[]))
+  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.lane = o.lane AND p.status = 'pending' AND p.id < o.id)`;
+
+const READY = `
+  SELECT o.* FROM outbox o
+  WHERE o.run_at_ms <= $1 AND (o.leased_until_ms IS NULL OR o.leased_until_ms <= $1) AND ${runnable('$2', '$3')}
+  ORDER BY o.priority, o.run_at_ms, o.id LIMIT $4`;
+
+const NEXT_RUN_AT = `
+  SELECT min(greatest(o.run_at_ms, coalesce(o.leased_until_ms, 0))) AS at FROM outbox o WHERE ${runnable('$1', '$2')}`;
+
+const NO_FILTER: ReadyFilter = { closedGates: [], fullKinds: [] };
+
+/** SQL for the outbox on Postgres; the same statements and contract as src/store/sqlite/outbox.ts. */
+export function createOutboxStore(db: PgConn): OutboxStore {
+  return {
+    async enqueue(job: NewJob, nowMs: number): Promise<number> {
+      const lane = job.lane ?? job.tokenId ?? job.kind;
+      const values = [
+        job.tokenId ?? null,
+        job.kind,
+        lane,
+        JSON.stringify(job.payload ?? {}),
+        job.runAtMs ?? nowMs,
+        nowMs,
+        nowMs,
+        job.gate ?? null,
+        job.priority ?? 1,
+      ];
+      const row = await one<{ id: number }>(db, ENQUEUE, values);
+      if (!row) throw new Error('INSERT … RETURNING id returned no row');
+      return row.id;
+    },
+    async get(id: number): Promise<OutboxRow | undefined> {
+      return one<OutboxRow>(db, 'SELECT * FROM outbox WHERE id = $1', [id]);
+    },
+    /**
+     * A plain read, as on SQLite: several replicas may see the same job here. `lease` is what makes taking one
+     * exclusive.
+     */
+    async ready(nowMs: number, limit: number, filter: ReadyFilter = NO_FILTER): Promise<OutboxRow[]> {
+      return all<OutboxRow>(db, READY, [nowMs, filter.closedGates, filter.fullKinds, limit]);
+    },
+    async nextRunAt(filter: ReadyFilter = NO_FILTER): Promise<number | undefined> {
+      const row = await one<{ at: number | null }>(db, NEXT_RUN_AT, [filter.closedGates, filter.fullKinds]);
+      return row?.at ?? undefined;
+    },
+    /** Compare-and-set: a concurrent lease of the same job waits on the row lock, re-checks, and finds it held. */
+    async lease(id: number, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
+      const sql = `UPDATE outbox SET leased_until_ms = $1, lease_owner = $2, updated_ms = $3
+        WHERE id = $4 AND status = 'pending' AND (leased_until_ms IS NULL OR leased_until_ms <= $3)`;
+      return (await changes(db, sql, [nowMs + leaseMs, owner, nowMs, id])) === 1;
+    },
+    async renewLeases(owner: string, untilMs: number): Promise<number> {
+      const sql = `UPDATE outbox SET leased_until_ms = $1
+        WHERE lease_owner = $2 AND status = 'pending' AND leased_until_ms IS NOT NULL`;
+      return changes(db, sql, [untilMs, owner]);
+    },
+    async complete(id: number, nowMs: number): Promise<void> {
+      await db.query(
+        `UPDATE outbox SET status = 'done', attempts = attempts + 1, leased_until_ms = NULL, lease_owner = NULL,
+           updated_ms = $1, last_error = NULL WHERE id = $2`,
+        [nowMs, id],
+      );
+    },
+    async reschedule(id: number, runAtMs: number, error: string | null, nowMs: number, countAttempt: boolean) {
+      await db.query(
+        `UPDATE outbox SET run_at_ms = $1, attempts = attempts + $2, last_error = $3, leased_until_ms = NULL,
+           lease_owner = NULL, updated_ms = $4 WHERE id = $5`,
+        [runAtMs, countAttempt ? 1 : 0, error, nowMs, id],
+      );
+    },
+    async kill(id: number, error: string, nowMs: number): Promise<void> {
+      await db.query(
+        `UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = $1, leased_until_ms = NULL,
+           lease_owner = NULL, updated_ms = $2 WHERE id = $3`,
+        [error, nowMs, id],
+      );
+    },
+    async revive(id: number, nowMs: number): Promise<boolean> {
+      const sql = `UPDATE outbox SET status = 'pending', attempts = 0, run_at_ms = $1, updated_ms = $1,
+        leased_until_ms = NULL WHERE id = $2 AND status = 'dead'`;
+      return (await changes(db, sql, [nowMs, id])) === 1;
+    },
+    async list(filter: { status?: string; kind?: string; tokenId?: string; limit: number }): Promise<OutboxRow[]> {
+      // ILIKE: SQLite's LIKE, which the other engine uses for this prefix match, ignores ASCII case.
+      const { text, values } = filteredQuery(
+        'SELECT * FROM outbox',
+        [
+          ['status = ?', filter.status],
+          ['kind ILIKE ?', filter.kind === undefined ? undefined : `${filter.kind}%`],
+          ['token_id = ?', filter.tokenId],
+        ],
+        'id DESC',
+        filter.limit,
+      );
+      return all<OutboxRow>(db, text, values);
+    },
+    async removeForToken(tokenId: string): Promise<void> {
+      await db.query('DELETE FROM outbox WHERE token_id = $1', [tokenId]);
+    },
+    async releaseLeasesNotOwnedBy(owner: string): Promise<number> {
+      const sql = `UPDATE outbox SET leased_until_ms = NULL, lease_owner = NULL
+        WHERE status = 'pending' AND leased_until_ms IS NOT NULL AND (lease_owner IS NULL OR lease_owner <> $1)`;
+      return changes(db, sql, [owner]);
+    },
+    async count(status: 'pending' | 'done' | 'dead'): Promise<number> {
+      return (await one<{ n: number }>(db, 'SELECT count(*) AS n FROM outbox WHERE status = $1', [status]))?.n ?? 0;
+    },
+  };
+}

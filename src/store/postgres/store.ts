@@ -1,0 +1,220 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { pino } from 'pino';
+import { RodizioError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { loadMigrations } from '../migrations.js';
+import type { ExternalChange, Repos, Signal, Store, Tx } from '../store.js';
+import { createApprovalStore } from './approvals.js';
+import { isRetryable, type PgConn, typeParsers } from './conn.js';
+import { createEventFeedStore } from './event-feed.js';
+import { createEventStore } from './events.js';
+import { createFollowupStore } from './followups.js';
+import { createIntakeStore } from './intake.js';
+import { migrate, oneLine, schemaVersion } from './migrate.js';
+import { createNoteStore } from './notes.js';
+import { CHANNEL, signalPayload, startListener } from './notify.js';
+import { createOutboxStore } from './outbox.js';
+import { createPhaseFileStore } from './phase-files.js';
+import { createRunnerLockStore } from './runner-locks.js';
+import { createSubscriptionStore } from './subscriptions.js';
+import { createTokenStore } from './tokens.js';
+
+export interface PostgresStoreOptions {
+  logger?: Logger;
+  /** Apply pending migrations (default). `rodizio migrate` opens without, to report what it applies. */
+  migrate?: boolean;
+}
+
+/** Serialization failures and deadlocks roll a transaction back whole; it runs again up to this many times. */
+const MAX_ATTEMPTS = 5;
+const TIMEOUT_MS = 30_000;
+
+function createRepos(db: PgConn): Repos {
+  return {
+    tokens: createTokenStore(db),
+    events: createEventStore(db),
+    outbox: createOutboxStore(db),
+    notes: createNoteStore(db),
+    approvals: createApprovalStore(db),
+    followups: createFollowupStore(db),
+    intake: createIntakeStore(db),
+    phaseFiles: createPhaseFileStore(db),
+    runnerLocks: createRunnerLockStore(db),
+    subscriptions: createSubscriptionStore(db),
+    feed: createEventFeedStore(db),
+  };
+}
+
+/** The URL without its password (in the userinfo or a `password` parameter), for logs and messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    if (u.searchParams.has('password')) u.searchParams.delete('password');
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1@');
+  }
+}
+
+/** An open transaction: its client, the repos bound to it, and the signals to send when it commits. */
+interface TxContext {
+  client: pg.PoolClient;
+  repos: Repos;
+  signals: Set<string>;
+  /** False once it has committed or rolled back: work scheduled from inside it then runs on its own. */
+  open: boolean;
+}
+
+/**
+ * The server engine: a `pg.Pool` shared by several replicas' worth of processes. Calls outside a transaction
+ * run on any pooled connection; `transaction` runs on one client between BEGIN and COMMIT, and store calls made
+ * inside it (on `tx` or on the store itself, found through AsyncLocalStorage) join it, as on SQLite. Commits
+ * that `signal` something NOTIFY the other processes, which hear it through `onExternalChange`.
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const location = redactUrl(url);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: TIMEOUT_MS,
+    idle_in_transaction_session_timeout: TIMEOUT_MS,
+    application_name: 'rodizio',
+    types: typeParsers,
+  });
+  // An idle pooled connection that dies (server restart) emits 'error'; the pool replaces it on next use.
+  pool.on('error', (err) => logger.warn({ err }, 'idle Postgres connection failed'));
+  const migrations = loadMigrations('postgres');
+  const known = migrations.at(-1)?.version ?? 0;
+  try {
+    await pool.query('SELECT 1').catch((err: unknown) => {
+      throw new RodizioError('database_unreachable', `cannot connect to Postgres at ${location}: ${oneLine(err)}`, {
+        cause: err,
+      });
+    });
+    if (options.migrate ?? true) await migrate(pool, location, migrations);
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+
+  const origin = randomUUID();
+  const als = new AsyncLocalStorage<TxContext>();
+  const current = () => {
+    const ctx = als.getStore();
+    return ctx?.open ? ctx : undefined;
+  };
+
+  /** BEGIN … COMMIT on one pooled client, run again whole after a serialization failure or deadlock. */
+  async function inTransaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await body(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        // A failed ROLLBACK means the connection itself is gone: release it as broken so the pool drops it.
+        await client.query('ROLLBACK').catch((e: Error) => {
+          broken = e;
+        });
+        if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
+        logger.debug({ err, attempt }, 'Postgres transaction conflicted; running it again');
+      } finally {
+        client.release(broken);
+      }
+      await sleep(Math.random() * 20 * attempt);
+    }
+  }
+
+  // Store-level calls join the transaction open in their async context, if any; otherwise any pooled connection.
+  const poolConn: PgConn = {
+    query: (text, values) => (current()?.client ?? pool).query(text, values),
+    atomic: (fn) => {
+      const ctx = current();
+      return ctx ? fn(ctx.client) : inTransaction(fn);
+    },
+  };
+  const repos = createRepos(poolConn);
+
+  const collect = (ctx: TxContext) => (s: Signal) => {
+    ctx.signals.add(signalPayload(s, origin));
+  };
+
+  const listeners = new Set<(change: ExternalChange) => void>();
+  let listener: ReturnType<typeof startListener> | undefined;
+  let closed = false;
+
+  return {
+    engine: 'postgres',
+    location,
+    ...repos,
+
+    transaction<T>(fn: (tx: Tx, signal: (s: Signal) => void) => Promise<T>): Promise<T> {
+      const outer = current();
+      if (outer) return fn(outer.repos, collect(outer));
+      return inTransaction(async (client) => {
+        const clientConn: PgConn = { query: (text, values) => client.query(text, values), atomic: (f) => f(client) };
+        const ctx: TxContext = { client, repos: createRepos(clientConn), signals: new Set(), open: true };
+        try {
+          const result = await als.run(ctx, () => fn(ctx.repos, collect(ctx)));
+          // Delivered by Postgres at COMMIT, and only if it commits.
+          for (const payload of ctx.signals) await client.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
+          return result;
+        } finally {
+          ctx.open = false;
+        }
+      });
+    },
+
+    onExternalChange(listen) {
+      listeners.add(listen);
+      if (!listener && !closed) {
+        listener = startListener({
+          config: {
+            connectionString: url,
+            connectionTimeoutMillis: 5000,
+            keepAlive: true,
+            application_name: 'rodizio',
+          },
+          origin,
+          logger,
+          emit: (change) => {
+            for (const l of listeners) {
+              try {
+                l(change);
+              } catch (err) {
+                logger.error({ err }, 'change listener failed');
+              }
+            }
+          },
+        });
+      }
+      return () => listeners.delete(listen);
+    },
+
+    async schemaVersion() {
+      return { current: await schemaVersion(pool), known };
+    },
+
+    maintenance() {
+      // Postgres does its own upkeep (autovacuum, checkpoints): nothing to run from here.
+      return { start() {}, stop() {} };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await listener?.close();
+      await pool.end();
+    },
+  };
+}

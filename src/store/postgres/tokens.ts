@@ -1,0 +1,179 @@
+import type {
+  ClosedTokenRow,
+  ListFilter,
+  NewTokenRow,
+  Settlement,
+  TokenPatchRow,
+  TokenReassignRow,
+  TokenRow,
+  TokenStore,
+} from '../tokens.js';
+import { all, changes, filteredQuery, one, type PgConn } from './conn.js';
+
+/** The columns a new token is written with, in one fixed order (status is set by the statement). */
+const NEW_COLUMNS = [
+  'id',
+  'kind',
+  'reason',
+  'prompt',
+  'options',
+  'severity',
+  'frozen_state',
+  'original_event',
+  'required_type',
+  'deadline',
+  'deadline_ms',
+  'escalation',
+  'created_at',
+  'received_ms',
+  'runner',
+  'project',
+  'github_issue',
+  'ext',
+  'content_hash',
+] as const satisfies readonly (keyof NewTokenRow)[];
+
+const CLOSED_COLUMNS = [
+  ...NEW_COLUMNS,
+  'status',
+  'resolved_at',
+  'cancelled_at',
+  'voided_at',
+  'closed_ms',
+] as const satisfies readonly (keyof ClosedTokenRow)[];
+
+/** `INSERT INTO tokens (…) VALUES ($1, …) ON CONFLICT (id) DO NOTHING` for `columns`, plus `extra` fixed values. */
+function insertSql(columns: readonly string[], extra: Record<string, string> = {}): string {
+  const names = [...columns, ...Object.keys(extra)];
+  const values = [...columns.map((_, i) => `$${i + 1}`), ...Object.values(extra)];
+  return `INSERT INTO tokens (${names.join(', ')}) VALUES (${values.join(', ')}) ON CONFLICT (id) DO NOTHING`;
+}
+
+const INSERT = insertSql(NEW_COLUMNS, { status: "'pending'" });
+const INSERT_CLOSED = insertSql(CLOSED_COLUMNS);
+
+const SETTLE = `
+  UPDATE tokens SET status = $1,
+    resolved_at = $2, cancelled_at = $3, voided_at = $4, closed_ms = $5,
+    human_input = $6, answered_by = $7, answered_by_name = $8, answered_via = $9,
+    claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
+  WHERE id = $10 AND status = 'pending' RETURNING *`;
+
+/** SQL for the `tokens` table on Postgres; the same statements as src/store/sqlite/tokens.ts. */
+export function createTokenStore(db: PgConn): TokenStore {
+  return {
+    async insert(row: NewTokenRow): Promise<boolean> {
+      return (
+        (await changes(
+          db,
+          INSERT,
+          NEW_COLUMNS.map((c) => row[c]),
+        )) === 1
+      );
+    },
+
+    async insertClosed(row: ClosedTokenRow): Promise<boolean> {
+      return (
+        (await changes(
+          db,
+          INSERT_CLOSED,
+          CLOSED_COLUMNS.map((c) => row[c]),
+        )) === 1
+      );
+    },
+
+    async get(id: string): Promise<TokenRow | undefined> {
+      return one<TokenRow>(db, 'SELECT * FROM tokens WHERE id = $1', [id]);
+    },
+
+    async list(filter: ListFilter): Promise<TokenRow[]> {
+      const { text, values } = filteredQuery(
+        'SELECT * FROM tokens',
+        [
+          ['status = ?', filter.status],
+          ['project = ?', filter.project],
+          ['runner = ?', filter.runner],
+          ['seq < ?', filter.before],
+        ],
+        'seq DESC',
+        filter.limit,
+      );
+      return all<TokenRow>(db, text, values);
+    },
+
+    /** One statement: Postgres re-checks `status = 'pending'` after waiting on a concurrent settle's row lock. */
+    async settle(s: Settlement): Promise<TokenRow | undefined> {
+      return one<TokenRow>(db, SETTLE, [
+        s.status,
+        s.status === 'resolved' ? s.at : null,
+        s.status === 'cancelled' ? s.at : null,
+        s.status === 'expired' ? s.at : null,
+        s.atMs,
+        s.humanInput === undefined ? null : JSON.stringify(s.humanInput),
+        s.by,
+        s.byName,
+        s.via,
+        s.id,
+      ]);
+    },
+
+    async patch(row: TokenPatchRow): Promise<boolean> {
+      const sql = `
+        UPDATE tokens SET deadline = $1, deadline_ms = $2, escalation = $3, severity = $4, prompt = $5, options = $6,
+          ext = $7, warned_at_ms = $8
+        WHERE id = $9 AND status = 'pending'`;
+      const values = [
+        row.deadline,
+        row.deadline_ms,
+        row.escalation,
+        row.severity,
+        row.prompt,
+        row.options,
+        row.ext,
+        row.warned_at_ms,
+        row.id,
+      ];
+      return (await changes(db, sql, values)) === 1;
+    },
+
+    // The claim is cleared: it was made by someone who may no longer answer, and reminders should reach the new people.
+    async reassign(row: TokenReassignRow): Promise<boolean> {
+      const sql = `
+        UPDATE tokens SET ext = $1, slack_channel_id = $2, slack_ts = $3,
+          claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
+        WHERE id = $4 AND status = 'pending'`;
+      return (await changes(db, sql, [row.ext, row.slack_channel_id, row.slack_ts, row.id])) === 1;
+    },
+
+    async due(nowMs: number, limit: number): Promise<TokenRow[]> {
+      const sql = `SELECT * FROM tokens WHERE status = 'pending' AND deadline_ms IS NOT NULL AND deadline_ms <= $1
+        ORDER BY deadline_ms LIMIT $2`;
+      return all<TokenRow>(db, sql, [nowMs, limit]);
+    },
+
+    async bySlackMessage(channel: string, ts: string): Promise<TokenRow | undefined> {
+      return one<TokenRow>(db, 'SELECT * FROM tokens WHERE slack_channel_id = $1 AND slack_ts = $2', [channel, ts]);
+    },
+
+    async setSlackMessage(id: string, channel: string, ts: string): Promise<void> {
+      await db.query('UPDATE tokens SET slack_channel_id = $1, slack_ts = $2 WHERE id = $3', [channel, ts, id]);
+    },
+
+    async collectable(beforeMs: number, limit: number): Promise<string[]> {
+      const sql = `SELECT id FROM tokens WHERE status <> 'pending' AND closed_ms < $1 ORDER BY closed_ms LIMIT $2`;
+      return (await all<{ id: string }>(db, sql, [beforeMs, limit])).map((r) => r.id);
+    },
+
+    async remove(id: string): Promise<void> {
+      await db.query('DELETE FROM tokens WHERE id = $1', [id]);
+    },
+
+    async countByStatus(): Promise<Record<string, number>> {
+      const rows = await all<{ status: string; n: number }>(
+        db,
+        'SELECT status, count(*) AS n FROM tokens GROUP BY status',
+      );
+      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    },
+  };
+}

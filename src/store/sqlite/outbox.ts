@@ -1,0 +1,154 @@
+import type { NewJob, OutboxRow, OutboxStore, ReadyFilter } from '../outbox.js';
+import type { Db } from './database.js';
+import { createFilteredList } from './filtered-list.js';
+
+/** SQL for the outbox: side effects recorded in the same transaction as the state change that causes them. */
+export function createOutboxStore(db: Db): OutboxStore {
+  const insert = db.prepare<[string | null, string, string, string, number, number, number, string | null, number]>(
+    `INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const lift = db.prepare<[string]>(
+    `UPDATE outbox SET priority = 0 WHERE lane = ? AND status = 'pending' AND priority > 0`,
+  );
+  // A lane head behind no closed gate, of a kind with free slots. Gates and kinds come as JSON arrays so one
+  // prepared statement serves every call. Only lane heads count: a job queued behind a deferred head is not
+  // runnable however old it is.
+  const runnable = `o.status = 'pending'
+      AND (o.gate IS NULL OR o.gate NOT IN (SELECT value FROM json_each($gates)))
+      AND o.kind NOT IN (SELECT value FROM json_each($kinds))
+      AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.lane = o.lane AND p.status = 'pending' AND p.id < o.id)`;
+  const ready = db.prepare<[{ now: number; gates: string; kinds: string; limit: number }], OutboxRow>(`
+    SELECT o.* FROM outbox o
+    WHERE o.run_at_ms <= $now AND (o.leased_until_ms IS NULL OR o.leased_until_ms <= $now) AND ${runnable}
+    ORDER BY o.priority, o.run_at_ms, o.id LIMIT $limit`);
+  const nextRunAt = db.prepare<[{ gates: string; kinds: string }], { at: number | null }>(`
+    SELECT min(max(o.run_at_ms, coalesce(o.leased_until_ms, 0))) AS at FROM outbox o WHERE ${runnable}`);
+  const lease = db.prepare<[number, string, number, number, number]>(
+    `UPDATE outbox SET leased_until_ms = ?, lease_owner = ?, updated_ms = ?
+     WHERE id = ? AND status = 'pending' AND (leased_until_ms IS NULL OR leased_until_ms <= ?)`,
+  );
+  const renew = db.prepare<[number, string]>(
+    `UPDATE outbox SET leased_until_ms = ? WHERE lease_owner = ? AND status = 'pending' AND leased_until_ms IS NOT NULL`,
+  );
+  const complete = db.prepare<[number, number]>(
+    `UPDATE outbox SET status = 'done', attempts = attempts + 1, leased_until_ms = NULL, lease_owner = NULL, updated_ms = ?,
+       last_error = NULL WHERE id = ?`,
+  );
+  const reschedule = db.prepare<[number, number, string | null, number, number]>(
+    `UPDATE outbox SET run_at_ms = ?, attempts = attempts + ?, last_error = ?, leased_until_ms = NULL, lease_owner = NULL,
+       updated_ms = ?
+     WHERE id = ?`,
+  );
+  const kill = db.prepare<[string, number, number]>(
+    `UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ?, leased_until_ms = NULL, lease_owner = NULL,
+       updated_ms = ? WHERE id = ?`,
+  );
+  const revive = db.prepare<[number, number, number]>(
+    `UPDATE outbox SET status = 'pending', attempts = 0, run_at_ms = ?, updated_ms = ?, leased_until_ms = NULL
+     WHERE id = ? AND status = 'dead'`,
+  );
+  const byId = db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE id = ?');
+  const list = createFilteredList<OutboxRow>(db, 'SELECT * FROM outbox', 'id DESC');
+  const removeForToken = db.prepare<[string]>('DELETE FROM outbox WHERE token_id = ?');
+  const releaseOthers = db.prepare<[string]>(
+    `UPDATE outbox SET leased_until_ms = NULL, lease_owner = NULL
+     WHERE status = 'pending' AND leased_until_ms IS NOT NULL AND (lease_owner IS NULL OR lease_owner <> ?)`,
+  );
+  const countStatus = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE status = ?');
+
+  return {
+    async enqueue(job: NewJob, nowMs: number): Promise<number> {
+      const lane = job.lane ?? job.tokenId ?? job.kind;
+      const priority = job.priority ?? 1;
+      if (priority === 0) lift.run(lane);
+      const result = insert.run(
+        job.tokenId ?? null,
+        job.kind,
+        lane,
+        JSON.stringify(job.payload ?? {}),
+        job.runAtMs ?? nowMs,
+        nowMs,
+        nowMs,
+        job.gate ?? null,
+        priority,
+      );
+      return Number(result.lastInsertRowid);
+    },
+    async get(id: number): Promise<OutboxRow | undefined> {
+      return byId.get(id);
+    },
+    /** Jobs that can run now, most urgent first (see ReadyFilter). */
+    async ready(
+      nowMs: number,
+      limit: number,
+      filter: ReadyFilter = { closedGates: [], fullKinds: [] },
+    ): Promise<OutboxRow[]> {
+      return ready.all({
+        now: nowMs,
+        gates: JSON.stringify(filter.closedGates),
+        kinds: JSON.stringify(filter.fullKinds),
+        limit,
+      });
+    },
+    /** When the next job outside the filter becomes runnable; undefined when there is none. */
+    async nextRunAt(filter: ReadyFilter = { closedGates: [], fullKinds: [] }): Promise<number | undefined> {
+      const row = nextRunAt.get({
+        gates: JSON.stringify(filter.closedGates),
+        kinds: JSON.stringify(filter.fullKinds),
+      });
+      return row?.at ?? undefined;
+    },
+    /** Takes a job for `leaseMs` on behalf of `owner`; false if a live lease holds it. */
+    async lease(id: number, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
+      return lease.run(nowMs + leaseMs, owner, nowMs, id, nowMs).changes === 1;
+    },
+    /** Extends every lease `owner` holds (its jobs are still running) to `untilMs`. */
+    async renewLeases(owner: string, untilMs: number): Promise<number> {
+      return renew.run(untilMs, owner).changes;
+    },
+    async complete(id: number, nowMs: number): Promise<void> {
+      complete.run(nowMs, id);
+    },
+    /** Runs the job again at `runAtMs`; `countAttempt` is false for waits that are not failures (429, pacing). */
+    async reschedule(
+      id: number,
+      runAtMs: number,
+      error: string | null,
+      nowMs: number,
+      countAttempt: boolean,
+    ): Promise<void> {
+      reschedule.run(runAtMs, countAttempt ? 1 : 0, error, nowMs, id);
+    },
+    async kill(id: number, error: string, nowMs: number): Promise<void> {
+      kill.run(error, nowMs, id);
+    },
+    async revive(id: number, nowMs: number): Promise<boolean> {
+      return revive.run(nowMs, nowMs, id).changes === 1;
+    },
+    /** Jobs for the operator's view, newest first. */
+    async list(filter: { status?: string; kind?: string; tokenId?: string; limit: number }): Promise<OutboxRow[]> {
+      return list(
+        [
+          ['status = ?', filter.status],
+          ['kind LIKE ?', filter.kind === undefined ? undefined : `${filter.kind}%`],
+          ['token_id = ?', filter.tokenId],
+        ],
+        filter.limit,
+      );
+    },
+    async removeForToken(tokenId: string): Promise<void> {
+      removeForToken.run(tokenId);
+    },
+    /**
+     * Frees the leases of every owner but `owner`. Only for the holder of the outbox's runner lock, which has
+     * just taken the lock over from a dead or stale process: nobody else can be running these jobs.
+     */
+    async releaseLeasesNotOwnedBy(owner: string): Promise<number> {
+      return releaseOthers.run(owner).changes;
+    },
+    async count(status: 'pending' | 'done' | 'dead'): Promise<number> {
+      return countStatus.get(status)?.n ?? 0;
+    },
+  };
+}

@@ -1,0 +1,149 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { pino } from 'pino';
+import type { Logger } from '../../logger.js';
+import { loadMigrations } from '../migrations.js';
+import type { ExternalChange, Repos, Signal, Store, Tx } from '../store.js';
+import { createApprovalStore } from './approvals.js';
+import { createChangeWatcher } from './change-watcher.js';
+import { createCheckpointer } from './checkpointer.js';
+import { type Db, type OpenDatabaseOptions, openDatabase } from './database.js';
+import { createEventFeedStore } from './event-feed.js';
+import { createEventStore } from './events.js';
+import { createFollowupStore } from './followups.js';
+import { createIntakeStore } from './intake.js';
+import { createNoteStore } from './notes.js';
+import { createOutboxStore } from './outbox.js';
+import { createPhaseFileStore } from './phase-files.js';
+import { createRunnerLockStore } from './runner-locks.js';
+import { createSubscriptionStore } from './subscriptions.js';
+import { createTokenStore } from './tokens.js';
+
+export interface SqliteStoreOptions extends OpenDatabaseOptions {
+  logger?: Logger;
+}
+
+function createRepos(db: Db): Repos {
+  return {
+    tokens: createTokenStore(db),
+    events: createEventStore(db),
+    outbox: createOutboxStore(db),
+    notes: createNoteStore(db),
+    approvals: createApprovalStore(db),
+    followups: createFollowupStore(db),
+    intake: createIntakeStore(db),
+    phaseFiles: createPhaseFileStore(db),
+    runnerLocks: createRunnerLockStore(db),
+    subscriptions: createSubscriptionStore(db),
+    feed: createEventFeedStore(db),
+  };
+}
+
+/**
+ * Wraps every method of every repo with `guard`, which runs the call when the connection is free of other
+ * callers' transactions.
+ */
+function guardRepos(repos: Repos, guard: <T>(call: () => Promise<T>) => Promise<T>): Repos {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [name, repo] of Object.entries(repos) as [string, Record<string, unknown>][]) {
+    const wrapped: Record<string, unknown> = {};
+    for (const [method, fn] of Object.entries(repo)) {
+      wrapped[method] =
+        typeof fn === 'function'
+          ? (...args: unknown[]) => guard(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))
+          : fn;
+    }
+    out[name] = wrapped;
+  }
+  return out as unknown as Repos;
+}
+
+/**
+ * The embedded engine: one better-sqlite3 connection (WAL, busy timeout) per process. Statements run
+ * synchronously underneath, so each call resolves at once. A transaction is `BEGIN IMMEDIATE` … `COMMIT` on
+ * the connection: transactions of one process run one at a time, and a call made outside any transaction
+ * while one is open waits for it to finish rather than slipping into it. Other processes on the same file are
+ * noticed through `PRAGMA data_version` (see change-watcher.ts).
+ */
+export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store & { db: Db } {
+  const db = openDatabase(file, options);
+  const raw = createRepos(db);
+  const inTx = new AsyncLocalStorage<true>();
+  /** Settles when the transaction now open (if any) has finished. */
+  let current: Promise<unknown> | undefined;
+  let tail: Promise<unknown> = Promise.resolve();
+
+  async function guard<T>(call: () => Promise<T>): Promise<T> {
+    while (current && !inTx.getStore()) await current.catch(() => {});
+    return call();
+  }
+  const repos = guardRepos(raw, guard);
+
+  let watcher: ReturnType<typeof createChangeWatcher> | undefined;
+  const external = new Set<(change: ExternalChange) => void>();
+
+  async function run<T>(fn: (tx: Tx, signal: (s: Signal) => void) => Promise<T>): Promise<T> {
+    db.prepare('BEGIN IMMEDIATE').run();
+    try {
+      const result = await inTx.run(true, () => fn(raw, () => {}));
+      db.prepare('COMMIT').run();
+      return result;
+    } catch (err) {
+      if (db.inTransaction) db.prepare('ROLLBACK').run();
+      throw err;
+    }
+  }
+
+  return {
+    db,
+    engine: 'sqlite',
+    location: db.name,
+    ...repos,
+
+    transaction<T>(fn: (tx: Tx, signal: (s: Signal) => void) => Promise<T>): Promise<T> {
+      // Inside a transaction already: join it (what a savepoint-free nested call would see anyway).
+      if (inTx.getStore()) return fn(raw, () => {});
+      const next = tail.then(() => {
+        const p = run(fn);
+        current = p;
+        return p.finally(() => {
+          if (current === p) current = undefined;
+        });
+      });
+      tail = next.catch(() => {});
+      return next;
+    },
+
+    onExternalChange(listener) {
+      if (!watcher) {
+        watcher = createChangeWatcher({ db, logger: options.logger ?? silentLogger() });
+        watcher.onChange(() => {
+          for (const l of external) l({ kind: 'unknown' });
+        });
+        watcher.start();
+      }
+      external.add(listener);
+      return () => external.delete(listener);
+    },
+
+    async schemaVersion() {
+      return {
+        current: db.pragma('user_version', { simple: true }) as number,
+        known: (options.migrations ?? loadMigrations('sqlite')).at(-1)?.version ?? 0,
+      };
+    },
+
+    maintenance() {
+      return createCheckpointer(db, options.logger ?? silentLogger());
+    },
+
+    async close() {
+      await tail;
+      watcher?.stop();
+      if (db.open) db.close();
+    },
+  };
+}
+
+function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

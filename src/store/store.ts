@@ -1,0 +1,68 @@
+import type { ApprovalStore } from './approvals.js';
+import type { EventFeedStore } from './event-feed.js';
+import type { EventStore } from './events.js';
+import type { FollowupStore } from './followups.js';
+import type { IntakeStore } from './intake.js';
+import type { NoteStore } from './notes.js';
+import type { OutboxStore } from './outbox.js';
+import type { PhaseFileStore } from './phase-files.js';
+import type { RunnerLockStore } from './runner-locks.js';
+import type { SubscriptionStore } from './subscriptions.js';
+import type { TokenStore } from './tokens.js';
+
+/** Every table's queries. The same set is reachable on the store (each call on its own) and inside a transaction. */
+export interface Repos {
+  tokens: TokenStore;
+  events: EventStore;
+  outbox: OutboxStore;
+  notes: NoteStore;
+  approvals: ApprovalStore;
+  followups: FollowupStore;
+  intake: IntakeStore;
+  phaseFiles: PhaseFileStore;
+  runnerLocks: RunnerLockStore;
+  subscriptions: SubscriptionStore;
+  feed: EventFeedStore;
+}
+
+/** The repos bound to one open transaction. */
+export type Tx = Repos;
+
+export type Engine = 'sqlite' | 'postgres';
+
+/**
+ * What another process or replica changed, as far as this one can tell. On Postgres every commit that settles a
+ * token or enqueues jobs says so (`NOTIFY`); on SQLite a commit by another process is only known to have happened.
+ */
+export type ExternalChange =
+  | { kind: 'settled'; tokenId: string }
+  | { kind: 'outbox' }
+  | { kind: 'event' }
+  /** Something was committed elsewhere; look at everything you wait for. */
+  | { kind: 'unknown' };
+
+/** What a state change tells the other processes when it commits (see `Store.transaction`). */
+export type Signal = { kind: 'settled'; tokenId: string } | { kind: 'outbox' } | { kind: 'event' };
+
+/**
+ * The purgatory's storage, one interface over two engines (src/store/sqlite, src/store/postgres). Everything
+ * above it is written once against this; SQL lives only in the engine folders.
+ */
+export interface Store extends Repos {
+  readonly engine: Engine;
+  /** The SQLite file, or the Postgres URL without its password: for logs and messages. */
+  readonly location: string;
+  /**
+   * Runs `fn` in one write transaction with the repos bound to it: committed when `fn` resolves, rolled back
+   * when it throws. `signals` returned through `tx` are sent to the other processes when it commits. `fn` must
+   * do no I/O but the store's: on SQLite transactions run one at a time per process.
+   */
+  transaction<T>(fn: (tx: Tx, signal: (s: Signal) => void) => Promise<T>): Promise<T>;
+  /** Calls `listener` when another process commits something (see ExternalChange); starts watching on first use. */
+  onExternalChange(listener: (change: ExternalChange) => void): () => void;
+  /** The schema version the database is at, and the newest this build knows. */
+  schemaVersion(): Promise<{ current: number; known: number }>;
+  /** Server-side upkeep off the request path (SQLite: WAL checkpoints), started by the leader. */
+  maintenance(): { start(): void; stop(): void };
+  close(): Promise<void>;
+}

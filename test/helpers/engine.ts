@@ -1,0 +1,32 @@
+import { afterEach } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import type { Engine, Store } from '../../src/store/store.js';
+import { createTestDatabase } from './postgres.js';
+import { tempDbPath } from './temp.js';
+
+/**
+ * The engine this test run stores in: the `postgres` vitest project sets RODIZIO_TEST_ENGINE, so the same suites
+ * run against both engines without being copied.
+ */
+export const TEST_ENGINE: Engine = process.env.RODIZIO_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {});
+});
+
+/** A fresh, empty database on the run's engine: a temp SQLite file, or a new Postgres database (dropped after). */
+export async function testDbLocation(): Promise<string> {
+  if (TEST_ENGINE === 'sqlite') return tempDbPath();
+  const db = await createTestDatabase();
+  cleanups.push(db.drop);
+  return db.url;
+}
+
+/** A migrated store on a fresh database of the run's engine, closed after the test. */
+export async function openTestStore(location?: string): Promise<Store> {
+  const store = await openStore(location ?? (await testDbLocation()));
+  cleanups.push(() => store.close());
+  return store;
+}

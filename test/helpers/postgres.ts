@@ -1,0 +1,117 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const PG_ROOT = '/usr/lib/postgresql';
+
+/** The newest Postgres server's bin folder (Debian's `postgresql` package), or undefined when none is installed. */
+export function postgresBinDir(): string | undefined {
+  if (!existsSync(PG_ROOT)) return undefined;
+  const versions = readdirSync(PG_ROOT)
+    .filter((v) => existsSync(join(PG_ROOT, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions[0] === undefined ? undefined : join(PG_ROOT, versions[0], 'bin');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Postgres refuses to run as root: as root, run its binaries as the `postgres` OS user and give it the folder. */
+function runner(dir: string): (bin: string, args: string[]) => void {
+  const root = process.getuid?.() === 0;
+  if (root) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    chownSync(dir, uid, gid);
+  }
+  return (bin, args) => {
+    const [cmd, argv] = root ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+    try {
+      execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    } catch (err) {
+      const { stderr, stdout } = err as { stderr?: string; stdout?: string };
+      throw new Error(`${bin} ${args[0] ?? ''} failed: ${stderr || stdout || String(err)}`);
+    }
+  };
+}
+
+/**
+ * Starts a throwaway Postgres cluster (trust auth, no durability: it only lives for one test run) on a free
+ * port on 127.0.0.1, with its socket and data in a fresh temporary folder. `stop` shuts it down and deletes it.
+ */
+export async function startPostgresCluster(): Promise<{ url: string; stop(): Promise<void> }> {
+  const bin = postgresBinDir();
+  if (!bin) {
+    throw new Error(`no Postgres server under ${PG_ROOT}/*/bin: install it with \`apt-get install -y postgresql\``);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'rodizio-pg-'));
+  const data = join(dir, 'data');
+  const run = runner(dir);
+  const port = await freePort();
+  try {
+    run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    const settings = [
+      `-p ${port}`,
+      `-k ${dir}`,
+      '-c listen_addresses=127.0.0.1',
+      '-c fsync=off',
+      '-c synchronous_commit=off',
+      '-c full_page_writes=off',
+      '-c max_connections=200',
+    ].join(' ');
+    run(join(bin, 'pg_ctl'), ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', 'start']);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async stop() {
+      try {
+        run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/**
+ * A fresh, uniquely named database in the test cluster (`RODIZIO_TEST_PG_URL`, set by test/global-postgres.ts);
+ * `drop` removes it, ending any connection a test left open.
+ */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = process.env.RODIZIO_TEST_PG_URL;
+  if (!admin) {
+    throw new Error('RODIZIO_TEST_PG_URL is not set: run the tests through vitest, whose globalSetup starts Postgres');
+  }
+  const name = `rodizio_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const sql = async (text: string) => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  // The name is generated above from digits and hex, so quoting it as an identifier is safe.
+  await sql(`CREATE DATABASE "${name}"`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => sql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
