@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import cron from 'node-cron';
@@ -76,7 +77,14 @@ const Env = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
-    RODIZIO_DB: z.string().min(1).default('./data/rodizio.db'),
+    RODIZIO_DB: z
+      .string()
+      .min(1)
+      .default('./data/rodizio.db')
+      .refine((v) => !/^postgres(ql)?:/i.test(v) || URL.canParse(v), {
+        message: 'a postgres:// URL must be a valid URL (postgres://user:password@host:5432/database)',
+      }),
+    RODIZIO_HOST_ID: z.string().min(1).max(200).optional(),
     RODIZIO_API_TOKENS: ApiTokens,
     RODIZIO_ADMIN_TOKEN: z.string().min(1).optional(),
     RODIZIO_CONFIG: z.string().min(1).optional(),
@@ -213,9 +221,16 @@ export interface Config {
    */
   sandbox: boolean;
   phase: PhaseConfig;
+  /**
+   * Which host this process is (RODIZIO_HOST_ID, default the hostname). Work tied to a machine — tmux and file
+   * deliveries, phase files — runs only on a replica that declares the host it belongs to.
+   */
+  hostId: string;
 }
 
 export interface PhaseConfig {
+  /** RODIZIO_PHASE_DIR was set: with several replicas, only those that set it watch phase files. */
+  dirSet: boolean;
   /** Watch `dir` for `*.phase` files (RODIZIO_PHASE_WATCH). */
   enabled: boolean;
   dir: string;
@@ -334,8 +349,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       unblockOnAnswer: e.UNBLOCK_ON_ANSWER,
     },
     tmuxSocket: e.RODIZIO_TMUX_SOCKET,
+    hostId: e.RODIZIO_HOST_ID ?? hostname(),
     phase: {
       enabled: e.RODIZIO_PHASE_WATCH,
+      dirSet: e.RODIZIO_PHASE_DIR !== undefined,
       dir: e.RODIZIO_PHASE_DIR ?? phaseDirFor(sandbox, e.RODIZIO_DB),
       rescanMs: e.RODIZIO_PHASE_RESCAN,
       events: e.RODIZIO_PHASE_WATCH_EVENTS,

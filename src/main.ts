@@ -35,6 +35,7 @@ import { createPhaseBridge, type PhaseBridge } from './phase/bridge.js';
 import { createPhaseWatcher, type PhaseWatcher } from './phase/watcher.js';
 import { createPurgatory, type EffectPlanner, type Purgatory } from './purgatory.js';
 import { createRunnerLock } from './runner-lock.js';
+import { createLeadership } from './leadership.js';
 import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
 import { readOrCreateSandboxToken } from './sandbox/token-file.js';
 import { createSlackBridge, type SlackBridge } from './slack/app.js';
@@ -42,6 +43,14 @@ import { createSlackPlanner } from './slack/planner.js';
 import { openStore } from './store/open.js';
 import type { ExternalChange, Store } from './store/store.js';
 import { createReentryWaiters, type ReentryWaiters } from './waiters.js';
+
+/** How often a replica renews (or tries for) the leader lock, and how old a heartbeat is before it is taken over. */
+const LEADER_HEARTBEAT_MS = 1000;
+const LEADER_STALE_MS = 5000;
+/** With replicas, Slack requests a replica acknowledged but did not finish are taken up by the leader after this. */
+const INTAKE_STALE_MS = 15_000;
+/** Outbox lease with replicas (renewed every third of it while the job runs). */
+const REPLICA_LEASE_MS = 15_000;
 
 /** The planners that turn state changes into outbox jobs: the same set in the server and the CLI. */
 export function buildPlanners(config: Config): EffectPlanner[] {
@@ -131,12 +140,44 @@ export async function createBridge({
 
   const maintenance = store.maintenance();
   const waiters = createReentryWaiters(purgatory, store);
+  // SQLite: one process runs the bridge on a file (the runner lock refuses a second). Postgres: any number of
+  // replicas serve and drain the outbox; one leader at a time runs the sweeps, one per host the phase watcher.
+  const replicas = store.engine === 'postgres';
   const lock = createRunnerLock({ store: store.runnerLocks, logger, dbPath: store.location });
+  const leadership = replicas
+    ? createLeadership({
+        lock: createRunnerLock({
+          store: store.runnerLocks,
+          logger,
+          dbPath: store.location,
+          name: 'leader',
+          heartbeatMs: LEADER_HEARTBEAT_MS,
+          staleMs: LEADER_STALE_MS,
+          host: config.hostId,
+        }),
+        retryMs: LEADER_HEARTBEAT_MS,
+        logger,
+        onElected: async () => {
+          maintenance.start();
+          if (schedule) await scheduler.start();
+          intakeSweep = setInterval(() => void slack?.services.intake.drain({ olderThanMs: INTAKE_STALE_MS }), INTAKE_STALE_MS);
+          intakeSweep.unref();
+        },
+        onDeposed: async () => {
+          clearInterval(intakeSweep);
+          await scheduler.stop();
+          maintenance.stop();
+        },
+      })
+    : undefined;
+  let intakeSweep: NodeJS.Timeout | undefined;
   let unwatch: (() => void) | undefined;
   const gates = createGates(clock, { postIntervalMs: config.slack?.postIntervalMs ?? 1000 });
   const worker = createOutboxWorker({
     outbox: store.outbox,
     gates,
+    // A replica that dies holds its jobs until their leases run out: keep that short where others can take over.
+    leaseMs: replicas ? REPLICA_LEASE_MS : undefined,
     clock,
     logger: logger.child({ component: 'outbox' }),
     kinds,
@@ -174,7 +215,9 @@ export async function createBridge({
     noteOnce,
   });
   kinds['phase.guidance'] = phase.guidanceJob;
-  const phaseWatcher = config.phase.enabled
+  // With several replicas phase files are watched only where RODIZIO_PHASE_DIR says where they are.
+  const phaseWatcher =
+    config.phase.enabled && (!replicas || config.phase.dirSet)
     ? createPhaseWatcher({
         dir: config.phase.dir,
         rescanMs: config.phase.rescanMs,
@@ -183,6 +226,30 @@ export async function createBridge({
         onEvent: phase.handle,
       })
     : undefined;
+  const startPhaseWatcher = async () => {
+    if (!phaseWatcher) return;
+    await phaseWatcher.start();
+    logger.info({ dir: config.phase.dir }, 'watching phase files');
+  };
+  // One watcher per host: phase files live on a machine, and two replicas there must not both act on them.
+  const phaseLeadership =
+    leadership && phaseWatcher
+      ? createLeadership({
+          lock: createRunnerLock({
+            store: store.runnerLocks,
+            logger,
+            dbPath: store.location,
+            name: `phase:${config.hostId}`,
+            heartbeatMs: LEADER_HEARTBEAT_MS,
+            staleMs: LEADER_STALE_MS,
+            host: config.hostId,
+          }),
+          retryMs: LEADER_HEARTBEAT_MS,
+          logger,
+          onElected: startPhaseWatcher,
+          onDeposed: () => phaseWatcher.stop(),
+        })
+      : undefined;
   let slack: SlackBridge | undefined;
   let sandbox: Sandbox | undefined;
   const githubClient = config.github ? createGitHubClient(config.github, logger, github) : undefined;
@@ -275,8 +342,8 @@ export async function createBridge({
     },
 
     async start(): Promise<number> {
-      // A process that cannot serve starts nothing: first the database's runner lock, then the port.
-      await lock.acquire();
+      // A process that cannot serve starts nothing: first the database's runner lock (SQLite), then the port.
+      if (!replicas) await lock.acquire();
       try {
         try {
           port = await listen(server, config.port, config.host);
@@ -314,9 +381,17 @@ export async function createBridge({
       } catch (err) {
         await closeServer();
         await sandbox?.stop().catch(() => {});
-        await lock.release();
+        if (!replicas) await lock.release();
         await store.close();
         throw err;
+      }
+      unwatch = store.onExternalChange(onExternal);
+      if (leadership) {
+        // Every replica drains the outbox (leases decide who runs a job; a dead replica's leases expire).
+        worker.start();
+        await leadership.start();
+        await phaseLeadership?.start();
+        return port;
       }
       // Jobs leased by a process that died (SIGKILL mid-delivery) would otherwise wait out their lease. We hold
       // the lock, so no other live process can hold a lease on this database.
@@ -325,19 +400,17 @@ export async function createBridge({
       lock.keep(() => {
         void Promise.allSettled([phaseWatcher?.stop(), scheduler.stop(), worker.stop()]).then(() => onLockLost?.());
       });
-      unwatch = store.onExternalChange(onExternal);
       maintenance.start();
       worker.start();
       if (schedule) await scheduler.start();
-      if (phaseWatcher) {
-        await phaseWatcher.start();
-        logger.info({ dir: config.phase.dir }, 'watching phase files');
-      }
+      await startPhaseWatcher();
       return port;
     },
 
     async stop(): Promise<void> {
       await closeServer();
+      await phaseLeadership?.stop();
+      await leadership?.stop();
       await phaseWatcher?.stop();
       await scheduler.stop();
       await slack?.stop();
@@ -346,7 +419,7 @@ export async function createBridge({
       await worker.stop();
       await sandbox?.stop();
       maintenance.stop();
-      await lock.release();
+      if (!replicas) await lock.release();
       await store.close();
     },
   };

@@ -89,21 +89,26 @@ export function createRunnerLock(options: RunnerLockOptions) {
     },
 
     /** Keeps the heartbeat fresh; `onLost` runs if another process took the lock (this one stalled too long). */
-    keep(onLost: () => void): void {
+    keep(onLost: () => void, message = 'another rodizio took over this database; this one stops its outbox, sweeps and watcher'): void {
+      let lastHeld = now();
+      const lose = () => {
+        clearInterval(timer);
+        timer = undefined;
+        logger.error(message);
+        onLost();
+      };
       timer = setInterval(async () => {
         let held = false;
         try {
           held = await store.heartbeat(name, owner, now());
         } catch (err) {
+          // Unreachable for longer than a holder is trusted: another process may hold it by now.
+          if (now() - lastHeld > staleMs) return lose();
           logger.warn({ err }, 'cannot refresh the runner lock heartbeat; will try again');
           return;
         }
-        if (!held) {
-          clearInterval(timer);
-          timer = undefined;
-          logger.error('another rodizio took over this database; this one stops its outbox, sweeps and watcher');
-          onLost();
-        }
+        if (!held) return lose();
+        lastHeld = now();
       }, heartbeatMs);
       timer.unref();
     },

@@ -12,6 +12,7 @@ import { eventsCommand } from './events-command.js';
 import { importCommand } from './import-command.js';
 import { deliveriesCommand, exportCommand, manifestCommand, outboxCommand, redeliverCommand } from './ops-commands.js';
 import { escalateCommand } from './phase-commands.js';
+import { migrateStoreCommand } from './migrate-store-command.js';
 import { migrateCommand, serveCommand } from './server-commands.js';
 import {
   cancelCommand,
@@ -44,6 +45,7 @@ export const COMMANDS: Command[] = [
   manifestCommand,
   demoCommand,
   migrateCommand,
+  migrateStoreCommand,
 ];
 
 function overview(): string {

@@ -137,8 +137,13 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
     }
   }
 
-  /** Processes rows a previous process left pending (up to the newest row now), oldest first. */
-  async function drain(): Promise<number> {
+  /**
+   * Processes rows a previous process left pending (up to the newest row now), oldest first. With several
+   * replicas the leader calls it periodically with `olderThanMs`: rows another replica acknowledged and did not
+   * finish in that time (it died) are taken up here; processing a row twice changes nothing the second time.
+   */
+  async function drain(options: { olderThanMs?: number } = {}): Promise<number> {
+    const before = options.olderThanMs === undefined ? Number.POSITIVE_INFINITY : clock.now() - options.olderThanMs;
     let processed = 0;
     try {
       const pruned = await store.prune(clock.now() - RETENTION_MS);
@@ -150,7 +155,7 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
         if (rows.length === 0) break;
         for (const row of rows) {
           after = row.id;
-          if (running.has(row.id)) continue;
+          if (running.has(row.id) || row.received_ms > before) continue;
           if (row.attempts >= MAX_ATTEMPTS) {
             await failRow(
               row,

@@ -84,12 +84,12 @@ describe('the agent API refuses hostile bodies with a 4xx and stays up', () => {
     it(`${c.name}: ${c.status} ${c.code}`, async () => {
       const t = await startTestBridge();
       await t.call('POST', '/v1/tokens', { body: PYTHON_TOKEN });
-      const before = storeSnapshot(t.bridge.db);
+      const before = await storeSnapshot(t.bridge.store);
       const res = await t.call('POST', c.path, { token: c.token ?? RUNNER_SECRET, rawBody: c.rawBody, headers: json });
       expect(res.status).toBe(c.status);
       expect(res.json.error.code).toBe(c.code);
       expect(res.json.error.message).toMatch(c.message ?? /\S/);
-      expect(storeSnapshot(t.bridge.db)).toEqual(before);
+      expect(await storeSnapshot(t.bridge.store)).toEqual(before);
       expect(t.logs.lines.filter((l) => l.level === 'error')).toEqual([]);
       await expectStillServing(t.url);
     });
@@ -117,7 +117,7 @@ describe('the agent API refuses hostile bodies with a 4xx and stays up', () => {
 
   it('a 2 MiB body: 20 of 20 fetches read the 413, none sees a connection error', async () => {
     const t = await startTestBridge();
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const body = JSON.stringify({ ...PYTHON_TOKEN, prompt: TWO_MIB });
     const out = await postRepeatedly(
       `${t.url}/v1/tokens`,
@@ -130,20 +130,20 @@ describe('the agent API refuses hostile bodies with a 4xx and stays up', () => {
     expect(out.bodies[0]).toEqual({
       error: { code: 'payload_too_large', message: 'request body is larger than 1048576 bytes' },
     });
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
     await expectStillServing(t.url);
   });
 
   it('a 2 MiB body refused before it is read (wrong bearer, unknown route): the client still reads the answer', async () => {
     const t = await startTestBridge();
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const wrong = await postRepeatedly(`${t.url}/v1/tokens`, TWO_MIB, { ...json, authorization: 'Bearer nope' }, 10);
     expect(wrong.errors).toEqual([]);
     expect(wrong.statuses).toEqual(Array(10).fill(401));
     const nowhere = await postRepeatedly(`${t.url}/v1/nowhere`, TWO_MIB, json, 10);
     expect(nowhere.errors).toEqual([]);
     expect(nowhere.statuses).toEqual(Array(10).fill(404));
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
     await expectStillServing(t.url);
   });
 
@@ -156,7 +156,7 @@ describe('the agent API refuses hostile bodies with a 4xx and stays up', () => {
 
   it('the sandbox page API refuses deep JSON and a null body with a 400 in the page body shape', async () => {
     const s = await startSandboxBridge();
-    const before = storeSnapshot(s.bridge.db);
+    const before = await storeSnapshot(s.bridge.store);
     const post = async (rawBody: string) => {
       const res = await fetch(`${s.url}/sandbox/api/click`, { method: 'POST', headers: json, body: rawBody });
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };
@@ -167,7 +167,7 @@ describe('the agent API refuses hostile bodies with a 4xx and stays up', () => {
     const nul = await post('null');
     expect(nul.status).toBe(400);
     expect(nul.json).toMatchObject({ ok: false, error: 'the click is invalid' });
-    expect(storeSnapshot(s.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(s.bridge.store)).toEqual(before);
     await expectStillServing(s.url);
   });
 });
@@ -180,7 +180,7 @@ describe('POST /v1/tokens/:id/cancel and /resolve on a settled token', () => {
       token: ADMIN_SECRET,
       body: { human_input: 'A', by: 'U1' },
     });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const cancel = await t.call('POST', '/v1/tokens/sem-restored/cancel');
     expect(cancel.status).toBe(409);
     expect(cancel.json.error).toEqual({
@@ -196,6 +196,6 @@ describe('POST /v1/tokens/:id/cancel and /resolve on a settled token', () => {
     expect(resolve.status).toBe(409);
     expect(resolve.json.error.message).toBe('cannot resolve token sem-restored: it is already resolved');
     expect(resolve.json.reentry.human_input).toBe('A');
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 });

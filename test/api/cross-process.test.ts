@@ -15,7 +15,7 @@ describe('another process resolving through the CLI', () => {
     await expect.poll(() => t.bridge.waiters.count()).toBe(1);
 
     const out = await spawnCli(['resolve', 'sem-restored', '--input', 'B', '--by', 'carol'], {
-      RODIZIO_DB: t.bridge.db.name,
+      RODIZIO_DB: t.bridge.store.location,
       LOG_LEVEL: 'silent',
     });
     const committed = Date.now();

@@ -3,13 +3,13 @@ import { RodizioApiError, RodizioClient } from '../../src/client/index.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { openPurgatory } from '../../src/main.js';
-import { openDatabase } from '../../src/store/database.js';
+import { openStore } from '../../src/store/open.js';
+import { testDbLocation } from '../helpers/engine.js';
 import { ADMIN_SECRET, OTHER_SECRET, PYTHON_TOKEN, RUNNER_SECRET, startTestBridge } from '../helpers/bridge.js';
 import { cli } from '../helpers/cli.js';
 import { HOUR, startFollowupBridge, T0 } from '../helpers/followups.js';
 import { CARDS, ONCALL, startSlackBridge } from '../helpers/slack.js';
 import { storeSnapshot } from '../helpers/store.js';
-import { tempDbPath } from '../helpers/temp.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '+00:00');
 
@@ -48,10 +48,8 @@ describe('PATCH /v1/tokens/:id', () => {
       actor: 'ci',
       data: { changes: { [field]: { old: before[field], new: value } } },
     });
-    const row = t.bridge.db.prepare('SELECT deadline_ms FROM tokens WHERE id = ?').get('sem-patch') as {
-      deadline_ms: number | null;
-    };
-    if (field === 'deadline') expect(row.deadline_ms).toBe(value === null ? null : Date.parse(value as string));
+    const row = await t.bridge.store.tokens.get('sem-patch');
+    if (field === 'deadline') expect(row?.deadline_ms).toBe(value === null ? null : Date.parse(value as string));
   });
 
   it('changes several fields at once; values equal to the stored ones change nothing', async () => {
@@ -69,14 +67,14 @@ describe('PATCH /v1/tokens/:id', () => {
   it('lets the admin token patch any runner’s token; another runner gets 403; unknown ids 404', async () => {
     const t = await startTestBridge();
     await t.call('POST', '/v1/tokens', { body: BASE });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const other = await t.call('PATCH', '/v1/tokens/sem-patch', { token: OTHER_SECRET, body: { prompt: 'Mine?' } });
     expect(other.status).toBe(403);
     const missing = await t.call('PATCH', '/v1/tokens/sem-nope', { body: { prompt: 'Hm?' } });
     expect(missing.status).toBe(404);
     const anon = await t.call('PATCH', '/v1/tokens/sem-patch', { token: null, body: { prompt: 'Hm?' } });
     expect(anon.status).toBe(401);
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
     const admin = await t.call('PATCH', '/v1/tokens/sem-patch', { token: ADMIN_SECRET, body: { prompt: 'Admin?' } });
     expect(admin.status).toBe(200);
     expect(admin.json.prompt).toBe('Admin?');
@@ -89,7 +87,7 @@ describe('PATCH /v1/tokens/:id', () => {
       token: ADMIN_SECRET,
       body: { human_input: 'Keep', by: 'U1' },
     });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const res = await t.call('PATCH', '/v1/tokens/sem-patch', { body: { deadline: '2026-02-01T00:00:00Z' } });
     expect(res.status).toBe(409);
     expect(res.json.error).toEqual({
@@ -97,7 +95,7 @@ describe('PATCH /v1/tokens/:id', () => {
       message: 'cannot patch token sem-patch: it is already resolved',
     });
     expect(res.json.reentry).toMatchObject({ outcome: 'resolved', human_input: 'Keep' });
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 
   it.each([
@@ -114,12 +112,12 @@ describe('PATCH /v1/tokens/:id', () => {
   ])('refuses %s with 400 and changes nothing', async (_, request, path) => {
     const t = await startTestBridge();
     await t.call('POST', '/v1/tokens', { body: BASE });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const res = await t.call('PATCH', '/v1/tokens/sem-patch', request);
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('invalid_request');
     expect(res.json.error.issues.map((i: { path: string }) => i.path)).toContain(path);
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 
   it('refuses options that drop the answer of a resolve:<option> expiry policy', async () => {
@@ -127,13 +125,13 @@ describe('PATCH /v1/tokens/:id', () => {
     await t.call('POST', '/v1/tokens', {
       body: { id: 'sem-auto', reason: 'ambiguous_choice', options: ['a', 'b'], expiry_policy: 'resolve:b' },
     });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const res = await t.call('PATCH', '/v1/tokens/sem-auto', { body: { options: ['a', 'c'] } });
     expect(res.status).toBe(400);
     expect(res.json.error.issues).toEqual([
       { path: 'options', message: 'the expiry policy "resolve:b" answers "b": keep it among the options' },
     ]);
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
     expect((await t.call('PATCH', '/v1/tokens/sem-auto', { body: { options: ['b', 'c'] } })).status).toBe(200);
   });
 
@@ -174,10 +172,8 @@ describe('PATCH /v1/tokens/:id', () => {
       deadline: '2026-11-30T10:00:00.000000',
       time_offset: { assumed: '-05:00', from: 'created_at' },
     });
-    const row = t.bridge.db.prepare('SELECT deadline_ms FROM tokens WHERE id = ?').get('sem-ny') as {
-      deadline_ms: number;
-    };
-    expect(row.deadline_ms).toBe(Date.UTC(2026, 10, 30, 15));
+    const row = await t.bridge.store.tokens.get('sem-ny');
+    expect(row?.deadline_ms).toBe(Date.UTC(2026, 10, 30, 15));
   });
 });
 
@@ -202,16 +198,16 @@ describe('PATCH and the follow-ups', () => {
     const t = await startFollowupBridge();
     const { id } = await t.createAndPost({ reason: 'approval_needed', prompt: 'Go?', deadline: iso(T0 + HOUR) });
     await t.at(30 * 60_000);
-    expect(t.fake.thread(CARDS, t.card(id)?.ts ?? '')).toHaveLength(0);
+    expect(t.fake.thread(CARDS, (await t.card(id))?.ts ?? '')).toHaveLength(0);
     const res = await t.call('PATCH', `/v1/tokens/${id}`, { body: { deadline: iso(T0 + 3 * HOUR) } });
     expect(res.status).toBe(200);
     await t.at(HOUR);
     await t.at(HOUR + 60_000);
     expect(t.fake.messages(ONCALL)).toHaveLength(0);
-    expect(t.bridge.purgatory.get(id).followup.escalated_at).toBeNull();
+    expect((await t.bridge.purgatory.get(id)).followup.escalated_at).toBeNull();
     await t.at(3 * HOUR);
     expect(t.fake.messages(ONCALL)).toHaveLength(1);
-    expect(t.bridge.purgatory.get(id).followup.escalated_at).toBe(iso(T0 + 3 * HOUR));
+    expect((await t.bridge.purgatory.get(id)).followup.escalated_at).toBe(iso(T0 + 3 * HOUR));
   });
 
   it('a warning already sent for the old deadline is sent again for the new one', async () => {
@@ -235,7 +231,7 @@ describe('PATCH and the follow-ups', () => {
     await t.call('PATCH', `/v1/tokens/${id}`, { body: { deadline: iso(T0 + 3 * HOUR) } });
     await t.at(3 * HOUR);
     expect(t.fake.messages(ONCALL)).toHaveLength(1);
-    expect(t.bridge.purgatory.get(id)).toMatchObject({
+    expect(await t.bridge.purgatory.get(id)).toMatchObject({
       status: 'pending',
       deadline: iso(T0 + 3 * HOUR),
       followup: { escalated_at: iso(T0 + HOUR) },
@@ -261,27 +257,27 @@ describe('patchToken (SDK)', () => {
 });
 
 describe('rodizio patch (CLI)', () => {
-  function seeded(clock: ManualClock) {
-    const env = { RODIZIO_DB: tempDbPath(), LOG_LEVEL: 'silent' };
-    const { purgatory, close } = openPurgatory(loadConfig(env), clock);
-    purgatory.create(BASE, { runner: 'ci', admin: false });
-    purgatory.create({ id: 'sem-done', reason: 'error_recovery' }, { runner: 'ci', admin: false });
-    purgatory.cancel('sem-done', { actor: 'ci', via: 'api' });
-    close();
+  async function seeded(clock: ManualClock) {
+    const env = { RODIZIO_DB: await testDbLocation(), LOG_LEVEL: 'silent' };
+    const { purgatory, close } = await openPurgatory(loadConfig(env), clock);
+    await purgatory.create(BASE, { runner: 'ci', admin: false });
+    await purgatory.create({ id: 'sem-done', reason: 'error_recovery' }, { runner: 'ci', admin: false });
+    await purgatory.cancel('sem-done', { actor: 'ci', via: 'api' });
+    await close();
     return env;
   }
-  const read = (env: { RODIZIO_DB: string }) => {
-    const db = openDatabase(env.RODIZIO_DB);
+  const read = async (env: { RODIZIO_DB: string }) => {
+    const store = await openStore(env.RODIZIO_DB);
     try {
-      return { snapshot: storeSnapshot(db), row: db.prepare("SELECT * FROM tokens WHERE id = 'sem-patch'").get() };
+      return { snapshot: await storeSnapshot(store), row: await store.tokens.get('sem-patch') };
     } finally {
-      db.close();
+      await store.close();
     }
   };
 
   it('changes the deadline (a duration from now), prompt, severity, escalation and options', async () => {
     const clock = new ManualClock('2026-01-01T00:00:00Z');
-    const env = seeded(clock);
+    const env = await seeded(clock);
     const out = await cli(
       ['patch', 'sem-patch', '--deadline', '2h', '--prompt', 'Now?', '--severity', 'critical', '--escalation', 'none'],
       env,
@@ -289,7 +285,7 @@ describe('rodizio patch (CLI)', () => {
     );
     expect(out).toMatchObject({ code: 0, stderr: '' });
     expect(out.stdout).toBe('patched sem-patch: deadline, escalation, severity, prompt\n');
-    expect(read(env).row).toMatchObject({
+    expect((await read(env)).row).toMatchObject({
       deadline: '2026-01-01T02:00:00.000+00:00',
       deadline_ms: Date.UTC(2026, 0, 1, 2),
       prompt: 'Now?',
@@ -312,8 +308,8 @@ describe('rodizio patch (CLI)', () => {
 
   it('refuses usage mistakes (2) and what the API refuses (1), changing nothing', async () => {
     const clock = new ManualClock('2026-01-01T00:00:00Z');
-    const env = seeded(clock);
-    const before = read(env).snapshot;
+    const env = await seeded(clock);
+    const before = (await read(env)).snapshot;
     const none = await cli(['patch', 'sem-patch'], env, clock);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('give at least one of --deadline');
@@ -328,6 +324,6 @@ describe('rodizio patch (CLI)', () => {
     expect(done.code).toBe(1);
     expect(done.stderr).toContain('cannot patch token sem-done: it is already cancelled');
     expect((await cli(['patch', 'sem-nope', '--prompt', 'x'], env, clock)).code).toBe(1);
-    expect(read(env).snapshot).toEqual(before);
+    expect((await read(env)).snapshot).toEqual(before);
   });
 });

@@ -3,12 +3,12 @@ import { type RodizioApiError, RodizioClient } from '../../src/client/index.js';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { openPurgatory } from '../../src/main.js';
-import { openDatabase } from '../../src/store/database.js';
+import { openStore } from '../../src/store/open.js';
+import { testDbLocation } from '../helpers/engine.js';
 import { ADMIN_SECRET, OTHER_SECRET, RUNNER_SECRET, startTestBridge } from '../helpers/bridge.js';
 import { cli } from '../helpers/cli.js';
 import { CARDS, startSlackBridge } from '../helpers/slack.js';
 import { storeSnapshot } from '../helpers/store.js';
-import { tempDbPath } from '../helpers/temp.js';
 
 const BASE = { id: 'sem-route', reason: 'approval_needed', prompt: 'Ship it?', options: ['Ship', 'Hold'] };
 
@@ -22,7 +22,7 @@ describe('POST /v1/tokens/:id/reassign', () => {
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ changed: true, token: { answerers: { users: ['U0BOB'], groups: [] } } });
     await t.settle();
-    expect(JSON.stringify(t.card(id)?.blocks)).toContain('↪️ Reassigned to <@U0BOB> by ci');
+    expect(JSON.stringify((await t.card(id))?.blocks)).toContain('↪️ Reassigned to <@U0BOB> by ci');
     expect(t.fake.thread(CARDS, card.ts).map((m) => m.text)).toContainEqual(
       '↪️ Reassigned to <@U0BOB> by ci: “Bob is on call”. <@U0BOB> may answer now.',
     );
@@ -38,10 +38,10 @@ describe('POST /v1/tokens/:id/reassign', () => {
         via: 'api',
       },
     });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const again = await t.call('POST', `/v1/tokens/${id}/reassign`, { body: { to: { user: 'U0BOB' } } });
     expect(again.json).toMatchObject({ changed: false });
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 
   it('refuses bad input (400 with field paths), unknown tokens (404), other runners (403), closed tokens (409)', async () => {
@@ -49,7 +49,7 @@ describe('POST /v1/tokens/:id/reassign', () => {
     await t.call('POST', '/v1/tokens', { body: BASE });
     await t.call('POST', '/v1/tokens', { body: { ...BASE, id: 'sem-closed' } });
     await t.call('POST', '/v1/tokens/sem-closed/cancel', { body: {} });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
 
     const cases: [unknown, string[]][] = [
       [{}, ['to']],
@@ -79,7 +79,7 @@ describe('POST /v1/tokens/:id/reassign', () => {
     expect(closed.status).toBe(409);
     expect(closed.json.error.code).toBe('not_pending');
     expect((await t.call('POST', '/v1/tokens/sem-route/reassign', { token: null, body: {} })).status).toBe(401);
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
 
     const admin = await t.call('POST', '/v1/tokens/sem-route/reassign', {
       token: ADMIN_SECRET,
@@ -104,28 +104,28 @@ describe('POST /v1/tokens/:id/reassign', () => {
 });
 
 describe('rodizio reassign (CLI)', () => {
-  function seeded(clock: ManualClock) {
-    const env = { RODIZIO_DB: tempDbPath(), LOG_LEVEL: 'silent' };
-    const { purgatory, close } = openPurgatory(loadConfig(env), clock);
-    purgatory.create(BASE, { runner: 'ci', admin: false });
-    purgatory.create({ id: 'sem-done', reason: 'error_recovery' }, { runner: 'ci', admin: false });
-    purgatory.cancel('sem-done', { actor: 'ci', via: 'api' });
-    close();
+  async function seeded(clock: ManualClock) {
+    const env = { RODIZIO_DB: await testDbLocation(), LOG_LEVEL: 'silent' };
+    const { purgatory, close } = await openPurgatory(loadConfig(env), clock);
+    await purgatory.create(BASE, { runner: 'ci', admin: false });
+    await purgatory.create({ id: 'sem-done', reason: 'error_recovery' }, { runner: 'ci', admin: false });
+    await purgatory.cancel('sem-done', { actor: 'ci', via: 'api' });
+    await close();
     return env;
   }
-  const snapshot = (env: { RODIZIO_DB: string }) => {
-    const db = openDatabase(env.RODIZIO_DB);
+  const snapshot = async (env: { RODIZIO_DB: string }) => {
+    const store = await openStore(env.RODIZIO_DB);
     try {
-      return storeSnapshot(db);
+      return await storeSnapshot(store);
     } finally {
-      db.close();
+      await store.close();
     }
   };
 
   it('reassigns to a group with a note; refuses bad usage and closed tokens without changing anything', async () => {
     const clock = new ManualClock('2026-01-01T00:00:00Z');
-    const env = seeded(clock);
-    const before = snapshot(env);
+    const env = await seeded(clock);
+    const before = await snapshot(env);
     expect((await cli(['reassign', 'sem-route'], env, clock)).code).toBe(2);
     expect((await cli(['reassign', 'sem-route', '--user', 'U0BOB', '--group', 'S0ONCALL'], env, clock)).code).toBe(2);
     const bad = await cli(['reassign', 'sem-route', '--user', 'bob'], env, clock);
@@ -135,7 +135,7 @@ describe('rodizio reassign (CLI)', () => {
     expect(closed.code).toBe(1);
     expect(closed.stderr).toContain('cannot reassign token sem-done: it is already cancelled');
     expect((await cli(['reassign', 'sem-nope', '--user', 'U0BOB'], env, clock)).code).toBe(1);
-    expect(snapshot(env)).toEqual(before);
+    expect(await snapshot(env)).toEqual(before);
 
     const out = await cli(
       ['reassign', 'sem-route', '--group', 'S0ONCALL', '--note', 'on call', '--by', 'alice'],

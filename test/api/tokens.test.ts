@@ -46,12 +46,9 @@ describe('POST /v1/tokens', () => {
       body: { reason: 'context_required', prompt: 'Which DB?', deadline: '2025-01-01T12:00:00.123456' },
     });
     expect(res.status).toBe(201);
-    const row = t.bridge.db.prepare('SELECT deadline, deadline_ms FROM tokens WHERE id = ?').get(res.json.id) as {
-      deadline: string;
-      deadline_ms: number;
-    };
-    expect(row.deadline).toBe('2025-01-01T12:00:00.123456');
-    expect(row.deadline_ms).toBe(Date.UTC(2025, 0, 1, 12, 0, 0, 123));
+    const row = await t.bridge.store.tokens.get(res.json.id);
+    expect(row?.deadline).toBe('2025-01-01T12:00:00.123456');
+    expect(row?.deadline_ms).toBe(Date.UTC(2025, 0, 1, 12, 0, 0, 123));
   });
 
   it('gives a missing id the sem- + 8 hex shape', async () => {
@@ -67,17 +64,15 @@ describe('POST /v1/tokens', () => {
     const replay = await t.call('POST', '/v1/tokens', { body: PYTHON_TOKEN });
     expect(replay.status).toBe(200);
     expect(replay.json.id).toBe('sem-restored');
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const conflict = await t.call('POST', '/v1/tokens', { body: { ...PYTHON_TOKEN, prompt: 'Something else?' } });
     expect(conflict.status).toBe(409);
     expect(conflict.json.error.code).toBe('conflict');
     const otherRunner = await t.call('POST', '/v1/tokens', { token: OTHER_SECRET, body: PYTHON_TOKEN });
     expect(otherRunner.status).toBe(409);
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
-    const events = t.bridge.db.prepare("SELECT count(*) AS n FROM events WHERE type = 'ejected'").get() as {
-      n: number;
-    };
-    expect(events.n).toBe(1);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
+    // The only token: every ejected event would be its own.
+    expect(await t.bridge.store.events.count('sem-restored', 'ejected')).toBe(1);
   });
 
   describe('rejects bad input with a clear error and leaves the store unchanged', () => {
@@ -115,12 +110,12 @@ describe('POST /v1/tokens', () => {
     for (const [name, options, status, code] of cases) {
       it(name, async () => {
         const t = await startTestBridge();
-        const before = storeSnapshot(t.bridge.db);
+        const before = await storeSnapshot(t.bridge.store);
         const res = await t.call('POST', '/v1/tokens', options);
         expect(res.status).toBe(status);
         expect(res.json.error.code).toBe(code);
         expect(res.json.error.message).toEqual(expect.any(String));
-        expect(storeSnapshot(t.bridge.db)).toEqual(before);
+        expect(await storeSnapshot(t.bridge.store)).toEqual(before);
       });
     }
 
@@ -209,17 +204,17 @@ describe('POST /v1/tokens/:id/cancel', () => {
     expect(first.json.token.status).toBe('cancelled');
     expect(first.json.token.cancelled_at).toMatch(/\+00:00$/);
     expect(first.json.reentry).toMatchObject({ outcome: 'cancelled', frozen_state: PYTHON_TOKEN.frozen_state });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const second = await t.call('POST', '/v1/tokens/sem-restored/cancel');
     expect(second.status).toBe(409);
     expect(second.json.error.code).toBe('not_pending');
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 
   it('rejects bad input and other runners without changing anything', async () => {
     const t = await startTestBridge();
     await t.call('POST', '/v1/tokens', { body: PYTHON_TOKEN });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const cases: [Parameters<typeof t.call>[2], number][] = [
       [{ token: OTHER_SECRET }, 403],
       [{ token: null }, 401],
@@ -232,7 +227,7 @@ describe('POST /v1/tokens/:id/cancel', () => {
       expect((await t.call('POST', '/v1/tokens/sem-restored/cancel', options)).status).toBe(status);
     }
     expect((await t.call('POST', '/v1/tokens/sem-missing/cancel')).status).toBe(404);
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 });
 
@@ -256,14 +251,13 @@ describe('POST /v1/tokens/:id/resolve', () => {
       expect(r.json.reentry.human_input).toBe(recorded.human_input);
       expect(r.json.reentry.answered_by).toBe(recorded.answered_by);
     }
-    const n = t.bridge.db.prepare("SELECT count(*) AS n FROM events WHERE type = 'resolved'").get() as { n: number };
-    expect(n.n).toBe(1);
+    expect(await t.bridge.store.events.count('sem-restored', 'resolved')).toBe(1);
   });
 
   it('is admin-only and validates the body', async () => {
     const t = await startTestBridge();
     await t.call('POST', '/v1/tokens', { body: PYTHON_TOKEN });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const runner = await t.call('POST', '/v1/tokens/sem-restored/resolve', { body: { human_input: 'A', by: 'me' } });
     expect(runner.status).toBe(403);
     const bad: unknown[] = [
@@ -281,7 +275,7 @@ describe('POST /v1/tokens/:id/resolve', () => {
       body: { human_input: 'A', by: 'U1' },
     });
     expect(missing.status).toBe(404);
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 
   it('checks a structured answer against the token answer_schema', async () => {
@@ -294,7 +288,7 @@ describe('POST /v1/tokens/:id/resolve', () => {
     await t.call('POST', '/v1/tokens', {
       body: { id: 'sem-form', reason: 'resource_decision', answer_schema: schema },
     });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const wrong = await t.call('POST', '/v1/tokens/sem-form/resolve', {
       token: ADMIN_SECRET,
       body: { human_input: { replicas: 0, region: 'mars' }, by: 'U1' },
@@ -304,7 +298,7 @@ describe('POST /v1/tokens/:id/resolve', () => {
       'human_input.region',
       'human_input.replicas',
     ]);
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
     const right = await t.call('POST', '/v1/tokens/sem-form/resolve', {
       token: ADMIN_SECRET,
       body: { human_input: { replicas: 3, region: 'eu' }, by: 'U1' },

@@ -2,18 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { openPurgatory } from '../../src/main.js';
-import { openDatabase } from '../../src/store/database.js';
+import { openStore } from '../../src/store/open.js';
 import { PYTHON_TOKEN } from '../helpers/bridge.js';
+import { testDbLocation } from '../helpers/engine.js';
 import { cli } from '../helpers/cli.js';
 import { storeSnapshot } from '../helpers/store.js';
 import { tempDbPath } from '../helpers/temp.js';
 
 /** A database holding a few tokens, created through the purgatory as the API would. */
-function seeded(clock = new ManualClock('2026-01-01T00:00:00Z')) {
-  const env = { RODIZIO_DB: tempDbPath(), LOG_LEVEL: 'silent' };
-  const { purgatory, close } = openPurgatory(loadConfig(env), clock);
-  purgatory.create(PYTHON_TOKEN, { runner: 'ci', admin: false });
-  purgatory.create(
+async function seeded(clock = new ManualClock('2026-01-01T00:00:00Z')) {
+  const env = { RODIZIO_DB: await testDbLocation(), LOG_LEVEL: 'silent' };
+  const { purgatory, close } = await openPurgatory(loadConfig(env), clock);
+  await purgatory.create(PYTHON_TOKEN, { runner: 'ci', admin: false });
+  await purgatory.create(
     {
       id: 'sem-late',
       reason: 'context_required',
@@ -23,18 +24,21 @@ function seeded(clock = new ManualClock('2026-01-01T00:00:00Z')) {
     },
     { runner: 'ci', admin: false },
   );
-  purgatory.create({ id: 'sem-done', reason: 'error_recovery', prompt: 'Retry?' }, { runner: 'ops', admin: false });
-  purgatory.resolve('sem-done', { humanInput: 'retry', by: 'alice', via: 'cli' });
-  close();
+  await purgatory.create(
+    { id: 'sem-done', reason: 'error_recovery', prompt: 'Retry?' },
+    { runner: 'ops', admin: false },
+  );
+  await purgatory.resolve('sem-done', { humanInput: 'retry', by: 'alice', via: 'cli' });
+  await close();
   return { env, clock };
 }
 
-function snapshot(env: { RODIZIO_DB: string }) {
-  const db = openDatabase(env.RODIZIO_DB);
+async function snapshot(env: { RODIZIO_DB: string }) {
+  const store = await openStore(env.RODIZIO_DB);
   try {
-    return storeSnapshot(db);
+    return await storeSnapshot(store);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -51,7 +55,7 @@ describe('rodizio CLI', () => {
   });
 
   it('lists tokens as a table and as JSON', async () => {
-    const { env, clock } = seeded();
+    const { env, clock } = await seeded();
     clock.advance(3 * 3_600_000);
     const table = await cli(['list'], env, clock);
     expect(table.code).toBe(0);
@@ -64,7 +68,7 @@ describe('rodizio CLI', () => {
   });
 
   it('shows one token with its history', async () => {
-    const { env } = seeded();
+    const { env } = await seeded();
     const out = await cli(['show', 'sem-done'], env);
     expect(out.code).toBe(0);
     expect(out.stdout).toContain('sem-done  RESOLVED  error_recovery');
@@ -79,14 +83,14 @@ describe('rodizio CLI', () => {
   });
 
   it('resolves with text or JSON; a second answer changes nothing and exits 1', async () => {
-    const { env } = seeded();
+    const { env } = await seeded();
     const first = await cli(['resolve', 'sem-restored', '--input', 'A', '--by', 'bob'], env);
     expect(first).toMatchObject({ code: 0, stdout: 'resolved sem-restored with A\n' });
-    const before = snapshot(env);
+    const before = await snapshot(env);
     const second = await cli(['resolve', 'sem-restored', '--json-input', '{"x":1}'], env);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('already resolved by bob — A');
-    expect(snapshot(env)).toEqual(before);
+    expect(await snapshot(env)).toEqual(before);
     const json = await cli(['resolve', 'sem-late', '--json-input', '{"region":"eu"}', '--json'], env);
     expect(JSON.parse(json.stdout).reentry).toMatchObject({
       human_input: { region: 'eu' },
@@ -96,7 +100,7 @@ describe('rodizio CLI', () => {
   });
 
   it('cancels, voids overdue tokens, and collects old ones', async () => {
-    const { env, clock } = seeded();
+    const { env, clock } = await seeded();
     expect((await cli(['cancel', 'sem-restored', '--reason', 'obsolete'], env, clock)).stdout).toBe(
       'cancelled sem-restored\n',
     );
@@ -175,12 +179,12 @@ describe('rodizio CLI', () => {
     ];
     for (const [name, argv, code, message] of cases) {
       it(name, async () => {
-        const { env } = seeded();
-        const before = snapshot(env);
+        const { env } = await seeded();
+        const before = await snapshot(env);
         const out = await cli(argv, env);
         expect(out.code).toBe(code);
         expect(out.stderr + out.stdout).toMatch(message);
-        expect(snapshot(env)).toEqual(before);
+        expect(await snapshot(env)).toEqual(before);
       });
     }
 
@@ -203,9 +207,9 @@ describe('rodizio CLI', () => {
     });
 
     it('a schema answer that does not fit', async () => {
-      const { env } = seeded();
-      const { purgatory, close } = openPurgatory(loadConfig(env));
-      purgatory.create(
+      const { env } = await seeded();
+      const { purgatory, close } = await openPurgatory(loadConfig(env));
+      await purgatory.create(
         {
           id: 'sem-form',
           reason: 'resource_decision',
@@ -213,24 +217,24 @@ describe('rodizio CLI', () => {
         },
         { runner: 'ci', admin: false },
       );
-      close();
-      const before = snapshot(env);
+      await close();
+      const before = await snapshot(env);
       const out = await cli(['resolve', 'sem-form', '--json-input', '{"n":"three"}'], env);
       expect(out.code).toBe(1);
       expect(out.stderr).toMatch(/human_input\.n: Enter a whole number\./);
-      expect(snapshot(env)).toEqual(before);
+      expect(await snapshot(env)).toEqual(before);
     });
   });
 });
 
 describe('resolve --json-input limits', () => {
   it('refuses an answer nested deeper than 64 levels with a usage error, and changes nothing', async () => {
-    const { env } = seeded();
-    const before = snapshot(env);
+    const { env } = await seeded();
+    const before = await snapshot(env);
     const deep = `${'['.repeat(65)}1${']'.repeat(65)}`;
     const res = await cli(['resolve', 'sem-late', '--json-input', deep], env);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--json-input nests arrays and objects more than 64 levels deep');
-    expect(snapshot(env)).toEqual(before);
+    expect(await snapshot(env)).toEqual(before);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RodizioApiError, RodizioClient, RodizioTimeoutError } from '../../src/client/index.js';
 import { createBridge } from '../../src/main.js';
+import { testDbLocation } from '../helpers/engine.js';
 import { ADMIN_SECRET, PYTHON_TOKEN, RUNNER_SECRET, startTestBridge, testConfig } from '../helpers/bridge.js';
 import { captureLogger } from '../helpers/logs.js';
 
@@ -46,8 +47,8 @@ describe('RodizioClient', () => {
   });
 
   it('waitForReentry rides out a server restart', async () => {
-    const config = testConfig();
-    const first = createBridge({ config, logger: captureLogger().logger });
+    const config = testConfig({ dbPath: await testDbLocation() });
+    const first = await createBridge({ config, logger: captureLogger().logger });
     const port = await first.start();
     const agent = new RodizioClient({ baseUrl: `http://127.0.0.1:${port}`, token: RUNNER_SECRET });
     await agent.createToken({ ...PYTHON_TOKEN });
@@ -57,10 +58,10 @@ describe('RodizioClient', () => {
 
     // Down for a moment, then back on the same port and database; an operator answers there.
     await new Promise((r) => setTimeout(r, 300));
-    const second = createBridge({ config: { ...config, port }, logger: captureLogger().logger });
+    const second = await createBridge({ config: { ...config, port }, logger: captureLogger().logger });
     await second.start();
     try {
-      second.purgatory.resolve('sem-restored', { humanInput: 'B', by: 'U7', via: 'cli' });
+      await second.purgatory.resolve('sem-restored', { humanInput: 'B', by: 'U7', via: 'cli' });
       const reentry = await waiting;
       expect(reentry).toMatchObject({ human_input: 'B', answered_by: 'U7' });
     } finally {

@@ -29,10 +29,10 @@ describe('tmux delivery', () => {
     const marker = join(tempDir(), 'pwned');
     const answer = `Use "src/it's here" and $(touch ${marker}) or \`touch ${marker}\`; also $HOME\nsecond line\twith a tab`;
     await t.call('POST', `/v1/tokens/${created.json.id}/resolve`, resolveBody(answer));
-    await vi.waitUntil(() => session.read().length > 0 || t.bridge.purgatory.stores.outbox.count('pending') === 0, {
+    await vi.waitUntil(async () => session.read().length > 0 || (await t.bridge.purgatory.store.outbox.count('pending')) === 0, {
       timeout: 5000,
     });
-    await vi.waitUntil(() => t.bridge.purgatory.stores.outbox.count('pending') === 0, { timeout: 5000 });
+    await vi.waitUntil(async () => (await t.bridge.purgatory.store.outbox.count('pending')) === 0, { timeout: 5000 });
     const typed = await session.finish();
     expect(typed).toBe(`Human answer from alice for sem-tmux:\n\n${answer}\n`);
     expect(existsSync(marker)).toBe(false);
@@ -127,8 +127,8 @@ describe('file targets are checked again when the answer is written', () => {
     rmSync(inbox, { recursive: true });
     symlinkSync(outside, inbox);
     await t.call('POST', `/v1/tokens/${created.json.id}/resolve`, resolveBody('yes'));
-    await vi.waitUntil(() => t.bridge.purgatory.stores.outbox.count('dead') === 1, { timeout: 5000 });
-    const [job] = t.bridge.purgatory.stores.outbox.list({ status: 'dead', limit: 1 });
+    await vi.waitUntil(async () => (await t.bridge.purgatory.store.outbox.count('dead')) === 1, { timeout: 5000 });
+    const [job] = await t.bridge.purgatory.store.outbox.list({ status: 'dead', limit: 1 });
     expect(job?.last_error).toMatch(/^delivery\.dir: /);
     expect(readdirSync(outside)).toEqual([]);
   });

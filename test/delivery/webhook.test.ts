@@ -3,7 +3,8 @@ import { ManualClock } from '../../src/clock.js';
 import { signRodizioPayload, verifyRodizioSignature } from '../../src/index.js';
 import { ADMIN_SECRET, CI_ALLOW, RUNNER_SECRET, startTestBridge, type TestBridge } from '../helpers/bridge.js';
 import { cli } from '../helpers/cli.js';
-import { startReceiver } from '../helpers/receiver.js';
+import { freePort } from '../helpers/child-bridge.js';
+import { receiverUrl, startReceiver } from '../helpers/receiver.js';
 import { CARDS, startSlackBridge } from '../helpers/slack.js';
 
 const MINUTE = 60_000;
@@ -52,7 +53,7 @@ describe('webhook delivery', () => {
     // Further runs deliver nothing more: the job is done.
     await runFor(t, clock, 60 * MINUTE, 10 * MINUTE);
     expect(receiver.received).toHaveLength(4);
-    const [job] = t.bridge.purgatory.stores.outbox.list({ kind: 'deliver.', limit: 5 });
+    const [job] = await t.bridge.purgatory.store.outbox.list({ kind: 'deliver.', limit: 5 });
     expect(job).toMatchObject({ status: 'done', attempts: 4 });
   });
 
@@ -102,34 +103,33 @@ describe('webhook delivery', () => {
   it('after about a day of failures the delivery is dead: audited, noted in the thread, listed, and redeliverable', async () => {
     const clock = new ManualClock();
     const t = await startSlackBridge({ clock, file: { runners: { ci: { allow: CI_ALLOW } } } });
+    // Nobody listens on this port until the receiver comes up for the redelivery.
+    const port = await freePort();
     const created = await t.createAndPost({
       reason: 'approval_needed',
       prompt: 'Go?',
       options: ['go'],
-      delivery: { type: 'webhook', url: 'http://127.0.0.1:9/nobody-listens' },
+      delivery: { type: 'webhook', url: receiverUrl(port) },
     });
     await t.driver.clickButton({ channel: CARDS, ts: created.card.ts, actionId: 'rodizio.option.0', user: 'U0ALICE' });
     let elapsed = 0;
-    while (t.bridge.purgatory.stores.outbox.count('dead') === 0 && elapsed < 48 * 60 * MINUTE) {
+    while ((await t.bridge.purgatory.store.outbox.count('dead')) === 0 && elapsed < 48 * 60 * MINUTE) {
       await runFor(t, clock, 30 * MINUTE, 30 * MINUTE);
       elapsed += 30 * MINUTE;
     }
     expect(elapsed).toBeGreaterThan(16 * 60 * MINUTE);
     expect(elapsed).toBeLessThanOrEqual(30 * 60 * MINUTE);
-    expect(t.bridge.purgatory.history(created.id).map((e) => e.type)).toContain('delivery_dead');
+    expect((await t.bridge.purgatory.history(created.id)).map((e) => e.type)).toContain('delivery_dead');
     await t.bridge.worker.drain();
     const note = t.fake.thread(CARDS, created.card.ts).at(-1);
     expect(note?.text).toMatch(
       /^⚠️ The answer could not be delivered to the agent \(webhook\): webhook unreachable: .*`rodizio redeliver sem-\w+` tries again\.$/,
     );
 
-    const env = { RODIZIO_DB: t.bridge.db.name };
+    const env = { RODIZIO_DB: t.bridge.store.location };
     const listed = await cli(['deliveries', '--status', 'dead'], env);
     expect(listed.stdout).toMatch(new RegExp(`dead\\s+deliver\\.webhook\\s+${created.id}\\s+30`));
-    const receiver = await startReceiver(RUNNER_SECRET);
-    t.bridge.db
-      .prepare("UPDATE tokens SET ext = json_set(ext, '$.delivery.url', ?) WHERE id = ?")
-      .run(receiver.url, created.id);
+    const receiver = await startReceiver(RUNNER_SECRET, [], port);
     expect((await cli(['redeliver', created.id], env)).stdout).toBe(
       `queued a webhook delivery of ${created.id}; a running bridge sends it now\n`,
     );
@@ -150,7 +150,7 @@ describe('webhook delivery', () => {
       },
     });
     const created = await t.call('POST', '/v1/tokens', { body: { reason: 'approval_needed' } });
-    const env = { RODIZIO_DB: t.bridge.db.name, RODIZIO_CONFIG: '' };
+    const env = { RODIZIO_DB: t.bridge.store.location, RODIZIO_CONFIG: '' };
     const early = await cli(['redeliver', created.json.id], env);
     expect(early).toMatchObject({ code: 1 });
     expect(early.stderr).toContain('is still pending');

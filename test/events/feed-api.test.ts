@@ -7,10 +7,10 @@ import { CI, OTHER, startEventBridge } from './helpers.js';
 async function seed(t: Awaited<ReturnType<typeof startEventBridge>>) {
   const p = t.bridge.purgatory;
   for (let i = 0; i < 20; i++) {
-    p.create({ id: `pg-${i}`, reason: 'approval_needed', project: i % 2 ? 'web' : 'api' }, i < 15 ? CI : OTHER);
+    await p.create({ id: `pg-${i}`, reason: 'approval_needed', project: i % 2 ? 'web' : 'api' }, i < 15 ? CI : OTHER);
   }
-  for (let i = 0; i < 10; i++) p.resolve(`pg-${i}`, { humanInput: 'yes', by: 'U1', via: 'api' });
-  p.cancel('pg-12', { actor: 'ci', via: 'api', reason: 'not needed' });
+  for (let i = 0; i < 10; i++) await p.resolve(`pg-${i}`, { humanInput: 'yes', by: 'U1', via: 'api' });
+  await p.cancel('pg-12', { actor: 'ci', via: 'api', reason: 'not needed' });
 }
 
 describe('GET /v1/events', () => {
@@ -64,7 +64,7 @@ describe('GET /v1/events', () => {
   it('bad input: 400 with the field, 401 without a bearer; nothing stored changes', async () => {
     const t = await startEventBridge();
     await seed(t);
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const bad: [string, string][] = [
       ['/v1/events?since=abc', 'since'],
       ['/v1/events?since=-1', 'since'],
@@ -97,6 +97,6 @@ describe('GET /v1/events', () => {
       expect((await t.call('GET', path, { token: 'wrong' })).status).toBe(401);
     }
     expect((await t.call('POST', '/v1/events', { body: {} })).status).toBe(405);
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 });

@@ -9,7 +9,7 @@ describe('SDK events() and listEvents(), CLI `rodizio events`', () => {
     const t = await startEventBridge();
     const client = new RodizioClient({ baseUrl: t.url, token: RUNNER_SECRET });
     const p = t.bridge.purgatory;
-    p.create({ id: 'k-0', reason: 'approval_needed' }, CI);
+    await p.create({ id: 'k-0', reason: 'approval_needed' }, CI);
     const stop = new AbortController();
     const seen: FeedEvent[] = [];
     const reading = (async () => {
@@ -21,7 +21,7 @@ describe('SDK events() and listEvents(), CLI `rodizio events`', () => {
     })();
     for (let i = 1; i < 6; i++) {
       await expect.poll(() => seen.length >= i, { timeout: 5000 }).toBe(true);
-      p.create({ id: `k-${i}`, reason: 'approval_needed' }, CI);
+      await p.create({ id: `k-${i}`, reason: 'approval_needed' }, CI);
     }
     await reading;
     expect(seen.map((e) => e.token_id)).toEqual(['k-0', 'k-1', 'k-2', 'k-3', 'k-4', 'k-5']);
@@ -35,9 +35,9 @@ describe('SDK events() and listEvents(), CLI `rodizio events`', () => {
 
   it('`rodizio events --json` prints a page read from the database; bad options are usage errors', async () => {
     const t = await startEventBridge();
-    t.bridge.purgatory.create({ id: 'cli-e', reason: 'approval_needed' }, CI);
-    t.bridge.purgatory.cancel('cli-e', { actor: 'ci', via: 'api' });
-    const env = { RODIZIO_DB: t.bridge.db.name, RODIZIO_SANDBOX: 'false' };
+    await t.bridge.purgatory.create({ id: 'cli-e', reason: 'approval_needed' }, CI);
+    await t.bridge.purgatory.cancel('cli-e', { actor: 'ci', via: 'api' });
+    const env = { RODIZIO_DB: t.bridge.store.location, RODIZIO_SANDBOX: 'false' };
     const out = await cli(['events', '--json'], env);
     expect(out.code).toBe(0);
     const page = JSON.parse(out.stdout);

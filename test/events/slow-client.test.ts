@@ -19,8 +19,8 @@ describe('a client that does not read', () => {
     // ~16 MB of events (16 KiB answers): far more than the kernel's socket buffers hold.
     const answer = 'x'.repeat(16 * 1024);
     for (let i = 0; i < 1000 && !t.logs.text().includes('event stream dropped'); i++) {
-      p.create({ id: `slow-${i}`, reason: 'approval_needed' }, CI);
-      p.resolve(`slow-${i}`, { humanInput: answer, by: 'U1', via: 'api' });
+      await p.create({ id: `slow-${i}`, reason: 'approval_needed' }, CI);
+      await p.resolve(`slow-${i}`, { humanInput: answer, by: 'U1', via: 'api' });
       if (i % 20 === 0) await new Promise((r) => setTimeout(r, 5));
     }
     await expect.poll(() => t.logs.text().includes('event stream dropped'), { timeout: 5000 }).toBe(true);
@@ -31,7 +31,7 @@ describe('a client that does not read', () => {
     // Meanwhile the bridge serves others: a page, and a fresh stream that sees new events.
     expect((await t.call('GET', '/healthz')).status).toBe(200);
     const fresh = await openStream(t.url);
-    p.create({ id: 'after-drop', reason: 'approval_needed' }, CI);
+    await p.create({ id: 'after-drop', reason: 'approval_needed' }, CI);
     const got = await readEvents(fresh, (s) => s.length >= 1);
     expect(got.events[0]?.token_id).toBe('after-drop');
     fresh.close();

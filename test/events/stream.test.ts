@@ -18,18 +18,18 @@ describe('event stream over real HTTP', () => {
     const producing = (async () => {
       let changes = 0;
       for (let i = 0; i < 500; i++) {
-        p.create({ id: `ev-${i}`, reason: 'approval_needed', prompt: `q${i}` }, i % 2 ? OTHER : CI);
+        await p.create({ id: `ev-${i}`, reason: 'approval_needed', prompt: `q${i}` }, i % 2 ? OTHER : CI);
         changes++;
         if (i >= 10) {
           const j = i - 10;
-          if (j % 5 < 3) p.resolve(`ev-${j}`, { humanInput: 'yes', by: 'U1', via: 'api' });
-          else p.cancel(`ev-${j}`, { actor: 'ci', via: 'api' });
+          if (j % 5 < 3) await p.resolve(`ev-${j}`, { humanInput: 'yes', by: 'U1', via: 'api' });
+          else await p.cancel(`ev-${j}`, { actor: 'ci', via: 'api' });
           changes++;
         }
         if (i % 10 === 0) await tick();
       }
       for (let j = 490; j < 500; j++) {
-        p.cancel(`ev-${j}`, { actor: 'ci', via: 'api' });
+        await p.cancel(`ev-${j}`, { actor: 'ci', via: 'api' });
         changes++;
       }
       return changes;
@@ -72,11 +72,11 @@ describe('event stream over real HTTP', () => {
     const p = t.bridge.purgatory;
     const typed = await openStream(t.url, { query: '?types=resolved,cancelled&project=web' });
     const admin = await openStream(t.url, { token: ADMIN_SECRET, query: '?since=0' });
-    p.create({ id: 'f-1', reason: 'approval_needed', project: 'web' }, CI);
-    p.create({ id: 'f-2', reason: 'approval_needed', project: 'api' }, CI);
-    p.resolve('f-2', { humanInput: 'yes', by: 'U1', via: 'api' });
-    p.cancel('f-1', { actor: 'ci', via: 'api' });
-    p.gc(365 * 24 * 3600_000); // deletes nothing (events of deleted tokens go with them), still records `gc`
+    await p.create({ id: 'f-1', reason: 'approval_needed', project: 'web' }, CI);
+    await p.create({ id: 'f-2', reason: 'approval_needed', project: 'api' }, CI);
+    await p.resolve('f-2', { humanInput: 'yes', by: 'U1', via: 'api' });
+    await p.cancel('f-1', { actor: 'ci', via: 'api' });
+    await p.gc(365 * 24 * 3600_000); // deletes nothing (events of deleted tokens go with them), still records `gc`
     const got = await readEvents(typed, (s) => s.length >= 1);
     expect(got.events.map((e) => [e.type, e.token_id, e.project])).toEqual([['cancelled', 'f-1', 'web']]);
     const all = await readEvents(admin, (s) => s.some((e) => e.type === 'gc'));
@@ -102,11 +102,11 @@ describe('event stream over real HTTP', () => {
     const t = await startEventBridge();
     const stream = await openStream(t.url, { token: ADMIN_SECRET });
     // A second connection to the same file, as `rodizio resolve` would open it.
-    const cli = openPurgatory(testConfig({ dbPath: t.bridge.db.name }));
+    const cli = await openPurgatory(testConfig({ dbPath: t.bridge.store.location }));
     try {
-      cli.purgatory.create({ id: 'cli-1', reason: 'approval_needed' }, CI);
+      await cli.purgatory.create({ id: 'cli-1', reason: 'approval_needed' }, CI);
     } finally {
-      cli.close();
+      await cli.close();
     }
     const got = await readEvents(stream, (s) => s.length >= 1);
     expect(got.events[0]).toMatchObject({ type: 'ejected', token_id: 'cli-1', runner: 'ci' });

@@ -26,14 +26,14 @@ describe('event subscriptions', () => {
     });
     expect(created.headers.get('location')).toBe(`/v1/subscriptions/${created.json.id}`);
     const p = t.bridge.purgatory;
-    for (let i = 0; i < 4; i++) p.create({ id: `s-${i}`, reason: 'approval_needed' }, CI);
-    p.create({ id: 's-other', reason: 'approval_needed' }, OTHER);
-    p.resolve('s-0', { humanInput: 'yes', by: 'U1', via: 'api' });
-    p.resolve('s-1', { humanInput: 'no', by: 'U1', via: 'api' });
-    p.cancel('s-2', { actor: 'ci', via: 'api' });
-    p.addNote('s-3', { author: 'U1', authorName: null, text: 'hi' });
+    for (let i = 0; i < 4; i++) await p.create({ id: `s-${i}`, reason: 'approval_needed' }, CI);
+    await p.create({ id: 's-other', reason: 'approval_needed' }, OTHER);
+    await p.resolve('s-0', { humanInput: 'yes', by: 'U1', via: 'api' });
+    await p.resolve('s-1', { humanInput: 'no', by: 'U1', via: 'api' });
+    await p.cancel('s-2', { actor: 'ci', via: 'api' });
+    await p.addNote('s-3', { author: 'U1', authorName: null, text: 'hi' });
     // Enqueued in the same transaction as each event: the jobs are there before any delivery ran.
-    expect(p.stores.outbox.list({ kind: 'deliver.event', limit: 100 })).toHaveLength(6);
+    expect(await p.store.outbox.list({ kind: 'deliver.event', limit: 100 })).toHaveLength(6);
 
     for (let passed = 0; passed < 30 * MINUTE; passed += MINUTE) {
       clock.advance(MINUTE);
@@ -79,12 +79,12 @@ describe('event subscriptions', () => {
         signature: bodies[0]?.signature,
       }),
     ).toBe(false);
-    expect(p.stores.outbox.list({ kind: 'deliver.event', status: 'pending', limit: 10 })).toEqual([]);
+    expect(await p.store.outbox.list({ kind: 'deliver.event', status: 'pending', limit: 10 })).toEqual([]);
 
     // Unsubscribed: later events are not delivered (and queued ones are skipped).
     expect((await t.call('DELETE', `/v1/subscriptions/${created.json.id}`)).status).toBe(204);
     const before = receiver.received.length;
-    p.resolve('s-3', { humanInput: 'late', by: 'U1', via: 'api' });
+    await p.resolve('s-3', { humanInput: 'late', by: 'U1', via: 'api' });
     clock.advance(MINUTE);
     await t.bridge.worker.drain();
     expect(receiver.received.length).toBe(before);
@@ -93,7 +93,7 @@ describe('event subscriptions', () => {
   it('refuses a private address without an allow rule (400, nothing stored); lists and deletes only its own', async () => {
     const t = await startEventBridge();
     const receiver = await startReceiver(OTHER_SECRET);
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const refused = await t.call('POST', '/v1/subscriptions', { token: OTHER_SECRET, body: { url: receiver.url } });
     expect(refused.status).toBe(400);
     expect(refused.json.error.issues).toEqual([
@@ -134,7 +134,7 @@ describe('event subscriptions', () => {
         .status,
     ).toBe(403);
     expect((await t.call('DELETE', '/v1/subscriptions/sub-nope')).status).toBe(404);
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
 
     const mine = await t.call('POST', '/v1/subscriptions', { body: { url: receiver.url, project: 'web' } });
     expect(mine.status).toBe(201);
@@ -167,8 +167,8 @@ describe('event subscriptions', () => {
     ]);
     expect((await t.call('DELETE', '/v1/subscriptions/cfg-ci-1')).status).toBe(403);
     const arrived = receiver.next();
-    t.bridge.purgatory.create({ id: 'c-1', reason: 'approval_needed' }, CI);
-    t.bridge.purgatory.cancel('c-1', { actor: 'ci', via: 'api', reason: 'done' });
+    await t.bridge.purgatory.create({ id: 'c-1', reason: 'approval_needed' }, CI);
+    await t.bridge.purgatory.cancel('c-1', { actor: 'ci', via: 'api', reason: 'done' });
     const d = await arrived;
     expect(d.verified).toBe(true);
     expect(JSON.parse(d.body)).toMatchObject({

@@ -23,12 +23,12 @@ describe("claim: I'm on it", () => {
     expect(ok?.text).toMatch(
       /^You're on it until <!date\^\d+\^\{time\}\|.*>: reminders pause until then; the deadline still counts\.$/,
     );
-    expect(JSON.stringify(t.card(id)?.blocks)).toContain('🙋 <@U0ALICE> is on it');
-    expect(JSON.stringify(t.card(id)?.blocks)).not.toContain('rodizio.claim');
+    expect(JSON.stringify((await t.card(id))?.blocks)).toContain('🙋 <@U0ALICE> is on it');
+    expect(JSON.stringify((await t.card(id))?.blocks)).not.toContain('rodizio.claim');
 
     // A claim does not stop others from answering; the answer clears it.
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: 'rodizio.option.0', user: 'U0BOB' });
-    expect(t.bridge.purgatory.get(id)).toMatchObject({ status: 'resolved', followup: { claimed_by: null } });
+    expect(await t.bridge.purgatory.get(id)).toMatchObject({ status: 'resolved', followup: { claimed_by: null } });
     await t.at(9 * HOUR);
     expect(reminders()).toHaveLength(0);
   });
@@ -42,17 +42,17 @@ describe("claim: I'm on it", () => {
     });
     const reminders = () => t.fake.thread(CARDS, card.ts).filter((m) => m.text?.startsWith('⏰'));
     await t.at(5 * HOUR);
-    expect(t.bridge.rules.claim(id, 'U0ALICE', 'alice')).toMatchObject({ kind: 'claimed', untilMs: T0 + 7 * HOUR });
+    expect(await t.bridge.rules.claim(id, 'U0ALICE', 'alice')).toMatchObject({ kind: 'claimed', untilMs: T0 + 7 * HOUR });
     await t.at(6 * HOUR);
     expect(reminders()).toHaveLength(0);
     await t.at(6 * HOUR + 30 * 60_000);
-    expect(t.bridge.purgatory.get(id).followup.escalated_at).not.toBeNull();
+    expect((await t.bridge.purgatory.get(id)).followup.escalated_at).not.toBeNull();
     expect(reminders()).toHaveLength(0);
     await t.at(7 * HOUR);
     expect(reminders()).toHaveLength(1);
-    const token = t.bridge.purgatory.get(id);
+    const token = await t.bridge.purgatory.get(id);
     expect(token.followup).toMatchObject({ claimed_by: null, claimed_until: null, reminders: 1 });
-    expect(t.bridge.purgatory.history(id).map((e) => e.type)).toEqual([
+    expect((await t.bridge.purgatory.history(id)).map((e) => e.type)).toEqual([
       'ejected',
       'claimed',
       'escalated',
@@ -73,13 +73,13 @@ describe("claim: I'm on it", () => {
     expect(t.fake.ephemerals.find((e) => e.user === 'U0CAROL')?.text).toBe(
       'Only <@U0ALICE>, <@U0BOB> may answer this one. Nothing changed.',
     );
-    expect(t.bridge.purgatory.get(id).followup.claimed_by).toBeNull();
+    expect((await t.bridge.purgatory.get(id)).followup.claimed_by).toBeNull();
 
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: 'rodizio.claim', user: 'U0ALICE' });
     await t.settle();
     await t.drain();
-    const before = storeSnapshot(t.bridge.db);
-    expect(t.bridge.rules.claim(id, 'U0BOB', 'bob')).toMatchObject({ kind: 'taken', by: 'U0ALICE' });
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    const before = await storeSnapshot(t.bridge.store);
+    expect(await t.bridge.rules.claim(id, 'U0BOB', 'bob')).toMatchObject({ kind: 'taken', by: 'U0ALICE' });
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 });

@@ -25,14 +25,14 @@ describe('deadlines and expiry policies', () => {
     const section = JSON.stringify(post?.blocks);
     expect(section).toContain('📣 <@U0LEAD> — *🛡️ Approval needed* is still unanswered');
     expect(section).toContain(`/archives/${CARDS}/p${card.ts.replace('.', '')}|Approve the rollout?>`);
-    expect(JSON.stringify(t.card(id)?.blocks)).toContain('📣 *Escalated*');
-    expect(JSON.stringify(t.card(id)?.blocks)).toContain('to <@U0LEAD>');
-    expect(t.bridge.purgatory.get(id)).toMatchObject({ status: 'pending', followup: { escalated_to: '<@U0LEAD>' } });
+    expect(JSON.stringify((await t.card(id))?.blocks)).toContain('📣 *Escalated*');
+    expect(JSON.stringify((await t.card(id))?.blocks)).toContain('to <@U0LEAD>');
+    expect(await t.bridge.purgatory.get(id)).toMatchObject({ status: 'pending', followup: { escalated_to: '<@U0LEAD>' } });
     await t.at(3 * HOUR);
     expect(t.fake.messages('C0WEBONCALL')).toHaveLength(1);
     // Still answerable after escalation.
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: 'rodizio.option.0', user: 'U0BOB' });
-    expect(t.bridge.purgatory.get(id).status).toBe('resolved');
+    expect((await t.bridge.purgatory.get(id)).status).toBe('resolved');
   });
 
   it('escalate with an unknown target shows it as text and logs it; the default channel is the escalation channel', async () => {
@@ -73,11 +73,11 @@ describe('deadlines and expiry policies', () => {
       via: 'deadline',
       frozen_state: 'c3RhdGU=',
     });
-    expect(t.bridge.purgatory.get(id)).toMatchObject({
+    expect(await t.bridge.purgatory.get(id)).toMatchObject({
       status: 'expired',
       voided_at: new Date(T0 + HOUR).toISOString().replace('Z', '+00:00'),
     });
-    expect(t.card(id)?.text).toContain('⌛ Expired');
+    expect((await t.card(id))?.text).toContain('⌛ Expired');
     expect(t.fake.messages(ONCALL)).toHaveLength(0);
   });
 
@@ -117,9 +117,9 @@ describe('deadlines and expiry policies', () => {
       expiry_policy: 'escalate',
     });
     await t.at(HOUR);
-    expect(t.bridge.purgatory.get(a.id).status).toBe('expired');
-    expect(t.bridge.purgatory.get(b.id)).toMatchObject({ status: 'pending', followup: { escalated_to: null } });
-    expect(t.bridge.purgatory.get(b.id).followup.escalated_at).not.toBeNull();
+    expect((await t.bridge.purgatory.get(a.id)).status).toBe('expired');
+    expect(await t.bridge.purgatory.get(b.id)).toMatchObject({ status: 'pending', followup: { escalated_to: null } });
+    expect((await t.bridge.purgatory.get(b.id)).followup.escalated_at).not.toBeNull();
   });
 
   it('warns in the thread shortly before the deadline, once', async () => {

@@ -20,8 +20,8 @@ describe('the 24-hour `blocked` label on GitHub', () => {
     expect(t.github.issue(REPO, 7)?.labels.map((l) => l.name)).toEqual(['blocked']);
     expect(t.github.callsTo('POST', /\/issues\/7\/labels$/).filter((c) => c.status === 200)).toHaveLength(1);
     expect(t.github.comments(REPO, 7)).toHaveLength(1);
-    expect(t.bridge.purgatory.stores.outbox.count('pending')).toBe(0);
-    expect(t.bridge.purgatory.get(id).followup.github_error).toBeNull();
+    expect(await t.bridge.purgatory.store.outbox.count('pending')).toBe(0);
+    expect((await t.bridge.purgatory.get(id)).followup.github_error).toBeNull();
   });
 
   it('a 404 is recorded on the token and said in the thread, not retried', async () => {
@@ -33,7 +33,7 @@ describe('the 24-hour `blocked` label on GitHub', () => {
       github_issue: `${REPO}#9`,
     });
     await t.at(24 * HOUR);
-    const token = t.bridge.purgatory.get(id);
+    const token = await t.bridge.purgatory.get(id);
     expect(token.followup.github_error).toMatch(/^404 /);
     expect(t.fake.thread(CARDS, card.ts).at(-1)?.text).toMatch(
       /^⚠️ GitHub refused to update `acme\/web#9`: 404 .*rodizio will not retry\.$/,
@@ -42,7 +42,7 @@ describe('the 24-hour `blocked` label on GitHub', () => {
     await t.at(30 * HOUR);
     await t.at(48 * HOUR);
     expect(t.github.callsTo('POST', /\/issues\/9\/labels$/)).toHaveLength(labelCalls);
-    expect(t.bridge.purgatory.history(id).filter((e) => e.type === 'github_error')).toHaveLength(1);
+    expect((await t.bridge.purgatory.history(id)).filter((e) => e.type === 'github_error')).toHaveLength(1);
   });
 
   it('a permission 403 and a 422 are permanent too; a rate-limit 403 is retried', async () => {
@@ -56,8 +56,8 @@ describe('the 24-hour `blocked` label on GitHub', () => {
     const b = await t.createAndPost({ reason: 'approval_needed', prompt: 'b', github_issue: `${REPO}#2` });
     await t.at(24 * HOUR);
     await t.at(24 * HOUR + TEN_MINUTES);
-    expect(t.bridge.purgatory.get(a.id).followup.github_error).toMatch(/^403 /);
-    expect(t.bridge.purgatory.get(b.id).followup.github_error).toBeNull();
+    expect((await t.bridge.purgatory.get(a.id)).followup.github_error).toMatch(/^403 /);
+    expect((await t.bridge.purgatory.get(b.id)).followup.github_error).toBeNull();
     expect(t.github.issue(REPO, 2)?.labels.map((l) => l.name)).toEqual(['blocked']);
   });
 

@@ -5,12 +5,13 @@ import { cli } from '../helpers/cli.js';
 import { HOUR, startFollowupBridge, T0 } from '../helpers/followups.js';
 import { captureLogger } from '../helpers/logs.js';
 import { CARDS } from '../helpers/slack.js';
+import { testDbLocation } from '../helpers/engine.js';
 import { tempDbPath } from '../helpers/temp.js';
 
 const schedules = { deadlines: '* * * * *', renotify: '* * * * *', blocked: '* * * * *', gc: '* * * * *' };
 
 describe('scheduler', () => {
-  it('a sweep that throws is logged and does not stop the others', () => {
+  it('a sweep that throws is logged and does not stop the others', async () => {
     const { logger, lines } = captureLogger();
     const ran: string[] = [];
     const scheduler = createScheduler({
@@ -34,7 +35,7 @@ describe('scheduler', () => {
         },
       },
     });
-    const results = scheduler.runAll();
+    const results = await scheduler.runAll();
     expect(ran).toEqual(['deadlines', 'blocked', 'gc']);
     expect(results.renotify).toBeUndefined();
     expect(results.deadlines).toEqual({ escalated: 1 });
@@ -67,14 +68,14 @@ describe('scheduler', () => {
         },
       },
     });
-    scheduler.start();
+    await scheduler.start();
     expect(runs).toBe(1);
     await expect(ticked).resolves.toBe('gc');
     await scheduler.stop();
   });
 
   it('starting the bridge catches up at once: one reminder after downtime, not one per missed interval', async () => {
-    const dbPath = tempDbPath();
+    const dbPath = await testDbLocation();
     const first = await startFollowupBridge({ dbPath });
     const { card } = await first.createAndPost({ reason: 'approval_needed', prompt: 'Anyone?' });
     await first.bridge.stop();
@@ -97,7 +98,7 @@ describe('GC and export', () => {
     const open = await t.createAndPost({ reason: 'approval_needed', prompt: 'still open' });
     await t.driver.clickButton({ channel: CARDS, ts: old.card.ts, actionId: 'rodizio.option.0', user: 'U0ALICE' });
     await t.settle();
-    const env = { RODIZIO_DB: t.bridge.db.name };
+    const env = { RODIZIO_DB: t.bridge.store.location };
     const exported = (await cli(['export'], env)).stdout
       .trim()
       .split('\n')
@@ -114,10 +115,10 @@ describe('GC and export', () => {
     });
 
     await t.at(6 * 24 * HOUR);
-    expect(t.bridge.purgatory.find(old.id)).toBeDefined();
+    expect(await t.bridge.purgatory.find(old.id)).toBeDefined();
     await t.at(7 * 24 * HOUR + 1);
-    expect(t.bridge.purgatory.find(old.id)).toBeUndefined();
-    expect(t.bridge.purgatory.get(open.id).status).toBe('pending');
+    expect(await t.bridge.purgatory.find(old.id)).toBeUndefined();
+    expect((await t.bridge.purgatory.get(open.id)).status).toBe('pending');
 
     const since = await cli(['export', '--since', '2026-03-09T00:00:00'], env);
     const lines = since.stdout

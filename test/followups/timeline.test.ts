@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { HOUR, REPO, startFollowupBridge, T0 } from '../helpers/followups.js';
 import { CARDS } from '../helpers/slack.js';
-import { tempDbPath } from '../helpers/temp.js';
+import { testDbLocation } from '../helpers/engine.js';
 
 describe('re-notify every 6 hours and label the issue `blocked` at 24 hours', () => {
   it('follows the whole timeline, across a restart, and unblocks on the answer', async () => {
-    const dbPath = tempDbPath();
+    const dbPath = await testDbLocation();
     const first = await startFollowupBridge({
       dbPath,
       file: { projects: { web: { answerers: { users: ['U0ALICE'] } } } },
@@ -43,7 +43,7 @@ describe('re-notify every 6 hours and label the issue `blocked` at 24 hours', ()
     await second.at(20 * HOUR);
     expect(reminders()).toHaveLength(3);
     expect(reminders()[2]?.text).toBe('⏰ Still waiting for an answer after 20h. <@U0ALICE> may answer.');
-    expect(second.bridge.purgatory.history(id).filter((e) => e.type === 'reminded')).toHaveLength(3);
+    expect((await second.bridge.purgatory.history(id)).filter((e) => e.type === 'reminded')).toHaveLength(3);
 
     // t0+24h: the label is created once, added once, with one comment.
     await second.at(24 * HOUR);
@@ -61,20 +61,20 @@ describe('re-notify every 6 hours and label the issue `blocked` at 24 hours', ()
     expect(reminders()).toHaveLength(4);
     expect(gh.callsTo('POST', /\/issues\/12\/labels$/)).toHaveLength(1);
     expect(gh.comments(REPO, 12)).toHaveLength(1);
-    const token = second.bridge.purgatory.get(id);
+    const token = await second.bridge.purgatory.get(id);
     expect(token.followup.github_blocked_at).toBe(new Date(T0 + 24 * HOUR).toISOString().replace('Z', '+00:00'));
 
     // Answering takes the label off with a comment; the card and its thread show it all.
-    expect(JSON.stringify(second.card(id)?.blocks)).toContain('GitHub issue labelled `blocked`');
+    expect(JSON.stringify((await second.card(id))?.blocks)).toContain('GitHub issue labelled `blocked`');
     await second.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: 'rodizio.option.0', user: 'U0ALICE' });
     await second.settle();
     await second.drain();
     expect(gh.issue(REPO, 12)?.labels).toEqual([]);
     expect(gh.comments(REPO, 12).at(-1)?.body).toContain('▶️ **Unblocked:** the question was answered by alice');
-    const after = second.bridge.purgatory.get(id);
+    const after = await second.bridge.purgatory.get(id);
     expect(after.status).toBe('resolved');
     expect(after.followup.github_unblocked_at).not.toBeNull();
-    expect(second.card(id)?.text).toContain('✅ Answered "Merge"');
+    expect((await second.card(id))?.text).toContain('✅ Answered "Merge"');
     await second.at(40 * HOUR);
     expect(reminders()).toHaveLength(4);
     expect(first.fake.thread(CARDS, card.ts).at(-1)?.text).toBe(

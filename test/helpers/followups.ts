@@ -82,7 +82,7 @@ export async function startFollowupBridge(
     drain,
     async at(ms) {
       clock.set(T0 + ms);
-      t.bridge.scheduler.runAll();
+      await t.bridge.scheduler.runAll();
       await drain();
     },
   };

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -31,22 +31,39 @@ async function freePort(): Promise<number> {
 }
 
 /** Postgres refuses to run as root: as root, run its binaries as the `postgres` OS user and give it the folder. */
-function runner(dir: string): (bin: string, args: string[]) => void {
+function runner(dir: string): { argv(bin: string, args: string[]): string[]; run(bin: string, args: string[]): void } {
   const root = process.getuid?.() === 0;
   if (root) {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     chownSync(dir, uid, gid);
   }
-  return (bin, args) => {
-    const [cmd, argv] = root ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+  const argv = (bin: string, args: string[]) =>
+    root ? ['runuser', '-u', 'postgres', '--', bin, ...args] : [bin, ...args];
+  const run = (bin: string, args: string[]) => {
+    const [cmd = bin, ...rest] = argv(bin, args);
     try {
-      execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+      execFileSync(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
     } catch (err) {
       const { stderr, stdout } = err as { stderr?: string; stdout?: string };
       throw new Error(`${bin} ${args[0] ?? ''} failed: ${stderr || stdout || String(err)}`);
     }
   };
+  return { argv, run };
+}
+
+/**
+ * A detached shell that stops the cluster and deletes its folder once this process is gone: a test run killed
+ * from outside (Ctrl-C, `timeout`) never reaches its teardown, and would otherwise leave a server running.
+ */
+function watchdog(dir: string, stop: string[]): { cancel(): void } {
+  const script = 'pid=$1; dir=$2; shift 2; while kill -0 "$pid" 2>/dev/null; do sleep 1; done; "$@"; rm -rf "$dir"';
+  const child = spawn('sh', ['-c', script, 'watchdog', String(process.pid), dir, ...stop], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  child.unref();
+  return { cancel: () => void child.kill() };
 }
 
 /**
@@ -60,7 +77,7 @@ export async function startPostgresCluster(): Promise<{ url: string; stop(): Pro
   }
   const dir = mkdtempSync(join(tmpdir(), 'rodizio-pg-'));
   const data = join(dir, 'data');
-  const run = runner(dir);
+  const { argv, run } = runner(dir);
   const port = await freePort();
   try {
     run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
@@ -78,11 +95,14 @@ export async function startPostgresCluster(): Promise<{ url: string; stop(): Pro
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  const stopArgs = ['-D', data, '-m', 'immediate', '-w', 'stop'];
+  const guard = watchdog(dir, argv(join(bin, 'pg_ctl'), stopArgs));
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async stop() {
+      guard.cancel();
       try {
-        run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        run(join(bin, 'pg_ctl'), stopArgs);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -13,6 +13,9 @@ export interface ReceivedDelivery {
 }
 
 const servers: Server[] = [];
+
+/** Where a receiver on `port` takes deliveries. */
+export const receiverUrl = (port: number) => `http://127.0.0.1:${port}/rodizio`;
 afterEach(async () => {
   for (const s of servers.splice(0)) {
     s.closeAllConnections();
@@ -22,9 +25,10 @@ afterEach(async () => {
 
 /**
  * An agent's webhook receiver on loopback, written the way the README tells receivers to: verify the
- * signature with the SDK helper, dedupe on token id, answer 2xx. `plan` scripts its first answers.
+ * signature with the SDK helper, dedupe on token id, answer 2xx. `plan` scripts its first answers; `port` (a free
+ * one by default) lets a test point a token at a receiver that only comes up later.
  */
-export async function startReceiver(secret: string, plan: Behaviour[] = []) {
+export async function startReceiver(secret: string, plan: Behaviour[] = [], port = 0) {
   const received: ReceivedDelivery[] = [];
   const accepted = new Map<string, unknown>();
   const hanging: ServerResponse[] = [];
@@ -59,11 +63,14 @@ export async function startReceiver(secret: string, plan: Behaviour[] = []) {
     });
   });
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const listening = typeof address === 'object' && address ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}/rodizio`,
+    url: receiverUrl(listening),
     received,
     accepted,
     /** Resolves at the next delivery that arrives. */

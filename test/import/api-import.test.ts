@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { WIRE_KEYS } from '../../src/domain/token.js';
-import type { Db } from '../../src/store/database.js';
+import type { Store } from '../../src/store/store.js';
 import {
   ADMIN_SECRET,
   CI_ALLOW,
@@ -28,16 +28,13 @@ const asJson = { 'content-type': 'application/json' };
 const asLines = { 'content-type': 'application/x-ndjson' };
 
 /** Every table but the runner lock, whose heartbeat moves on its own. */
-function snapshot(db: Db) {
-  const { runner_locks: _locks, ...rest } = storeSnapshot(db);
+async function snapshot(store: Store) {
+  const { runner_locks: _locks, ...rest } = await storeSnapshot(store);
   return rest;
 }
 
-const jobKinds = (db: Db, id: string) =>
-  db
-    .prepare<[string], { kind: string }>('SELECT kind FROM outbox WHERE token_id = ? ORDER BY id')
-    .all(id)
-    .map((j) => j.kind);
+const jobKinds = async (store: Store, id: string) =>
+  (await store.outbox.list({ tokenId: id, limit: 1000 })).sort((a, b) => a.id - b.id).map((j) => j.kind);
 
 describe('POST /v1/import', () => {
   it('imports the saved file: pending cards posted in Slack, history neither posted nor delivered', async () => {
@@ -61,14 +58,17 @@ describe('POST /v1/import', () => {
       ],
     });
 
-    await vi.waitUntil(() => LIVE.every((id) => t.card(id)), { timeout: 5000, interval: 5 });
+    await vi.waitUntil(async () => (await Promise.all(LIVE.map((id) => t.card(id)))).every(Boolean), {
+      timeout: 5000,
+      interval: 5,
+    });
     await t.settle();
     expect(t.fake.messages(CARDS)).toHaveLength(3);
     expect(t.fake.callsTo('chat.postMessage')).toHaveLength(3);
-    for (const id of LIVE) expect(t.card(id)?.text, id).toContain(SAVED.tokens[id]?.prompt as string);
+    for (const id of LIVE) expect((await t.card(id))?.text, id).toContain(SAVED.tokens[id]?.prompt as string);
     for (const id of HISTORY) {
-      expect(t.bridge.purgatory.get(id).slack, id).toBeNull();
-      expect(jobKinds(t.bridge.db, id), id).toEqual([]);
+      expect((await t.bridge.purgatory.get(id)).slack, id).toBeNull();
+      expect(await jobKinds(t.bridge.store, id), id).toEqual([]);
     }
 
     // The runner's delivery is live: answering an imported pending token delivers its reentry, history never did.
@@ -101,7 +101,7 @@ describe('POST /v1/import', () => {
 
   it('reads JSON lines as application/x-ndjson and a JSON array as application/json; dry_run writes nothing', async () => {
     const t = await startTestBridge({ clock: new ManualClock(MIXED_NOW) });
-    const before = snapshot(t.bridge.db);
+    const before = await snapshot(t.bridge.store);
     const { text } = mixedFile();
     const dry = await t.call('POST', '/v1/import?runner=ci&dry_run=true', {
       ...admin,
@@ -114,11 +114,11 @@ describe('POST /v1/import', () => {
       dry_run: true,
       counts: { read: 1000, live: 400, history: 400, skipped: 100, refused: 100 },
     });
-    expect(snapshot(t.bridge.db)).toEqual(before);
+    expect(await snapshot(t.bridge.store)).toEqual(before);
 
     const real = await t.call('POST', '/v1/import?runner=ci', { ...admin, rawBody: text, headers: asLines });
     expect(real.json).toEqual({ ...dry.json, dry_run: false });
-    expect(t.bridge.purgatory.list({ limit: 1000 }).tokens).toHaveLength(800);
+    expect((await t.bridge.purgatory.list({ limit: 1000 })).tokens).toHaveLength(800);
 
     const array = await t.call('POST', '/v1/import?runner=other', {
       ...admin,
@@ -160,7 +160,7 @@ describe('POST /v1/import', () => {
         ]),
       },
     });
-    const before = snapshot(t.bridge.db);
+    const before = await snapshot(t.bridge.store);
     const post = (path: string, options: Parameters<typeof t.call>[2]) => t.call('POST', path, options);
 
     const anonymous = await post('/v1/import?runner=ci', { token: null, rawBody: SAVED_TEXT, headers: asJson });
@@ -206,7 +206,7 @@ describe('POST /v1/import', () => {
     );
     expect(status).toBe('HTTP/1.1 413 Payload Too Large');
 
-    expect(snapshot(t.bridge.db)).toEqual(before);
+    expect(await snapshot(t.bridge.store)).toEqual(before);
     const health = await fetch(`${t.url}/healthz`);
     expect(health.status).toBe(200);
   });

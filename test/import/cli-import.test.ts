@@ -6,10 +6,13 @@ import { loadConfig } from '../../src/config.js';
 import { WIRE_KEYS } from '../../src/domain/token.js';
 import type { ImportReport } from '../../src/import/import.js';
 import { openPurgatory } from '../../src/main.js';
-import { openDatabase } from '../../src/store/database.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/store.js';
+import type { TokenRow } from '../../src/store/tokens.js';
 import { cli, spawnCli } from '../helpers/cli.js';
+import { testDbLocation } from '../helpers/engine.js';
 import { storeSnapshot } from '../helpers/store.js';
-import { tempDbPath, tempDir } from '../helpers/temp.js';
+import { tempDir } from '../helpers/temp.js';
 import { MIXED_NOW, mixedFile, seedMixed } from './mixed.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
@@ -20,46 +23,40 @@ const SAVED_JSON = JSON.parse(readFileSync(SAVED, 'utf8')) as { tokens: Record<s
 /** The fixtures were emitted at 13:11 UTC by a process in New York; the test clock is a few seconds later. */
 const clockAtFixture = () => new ManualClock('2026-11-30T13:12:00Z');
 
-function testEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { RODIZIO_DB: tempDbPath(), RODIZIO_API_TOKENS: 'ci:ci-secret', LOG_LEVEL: 'silent', ...extra };
+/** An environment on a fresh database of the run's engine. */
+async function testEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  return { RODIZIO_DB: await testDbLocation(), RODIZIO_API_TOKENS: 'ci:ci-secret', LOG_LEVEL: 'silent', ...extra };
 }
 
-function withDb<T>(env: Record<string, string>, fn: (db: ReturnType<typeof openDatabase>) => T): T {
-  const db = openDatabase(env.RODIZIO_DB as string);
+/** Reads through a store of its own, closed again before returning (the CLI opens the database in between). */
+async function withStore<T>(env: Record<string, string>, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(env.RODIZIO_DB as string);
   try {
-    return fn(db);
+    return await fn(store);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
-const snapshot = (env: Record<string, string>) => withDb(env, storeSnapshot);
+const ALL = 100_000;
+const snapshot = (env: Record<string, string>) => withStore(env, storeSnapshot);
 
-interface Row {
-  id: string;
-  status: string;
-  resolved_at: string | null;
-  cancelled_at: string | null;
-  voided_at: string | null;
-  closed_ms: number | null;
-  human_input: string | null;
-  slack_ts: string | null;
-  runner: string;
-}
-
-const rows = (env: Record<string, string>) =>
-  withDb(env, (db) => db.prepare<[], Row>('SELECT * FROM tokens ORDER BY id').all());
+const rows = (env: Record<string, string>): Promise<TokenRow[]> =>
+  withStore(env, async (store) =>
+    (await store.tokens.list({ limit: ALL })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+  );
 const jobs = (env: Record<string, string>) =>
-  withDb(env, (db) =>
-    db.prepare<[], { token_id: string; kind: string }>('SELECT token_id, kind FROM outbox ORDER BY id').all(),
+  withStore(env, async (store) =>
+    (await store.outbox.list({ limit: ALL }))
+      .sort((a, b) => a.id - b.id)
+      .map((j) => ({ token_id: j.token_id, kind: j.kind })),
   );
 const events = (env: Record<string, string>, type: string) =>
-  withDb(env, (db) =>
-    db
-      .prepare<[string], { token_id: string; data: string }>(
-        'SELECT token_id, data FROM events WHERE type = ? ORDER BY seq',
-      )
-      .all(type),
+  withStore(env, async (store) =>
+    (await store.events.page(0, 0, ALL))
+      .filter((e) => e.type === type)
+      .sort((a, b) => a.seq - b.seq)
+      .map((e) => ({ token_id: e.token_id, data: e.data })),
   );
 
 function writeTemp(name: string, text: string): string {
@@ -82,7 +79,7 @@ const HISTORY = [
 
 describe('rodizio import', () => {
   it("imports the Python purgatory's saved file: pending live with their cards queued, closed ones as history", async () => {
-    const env = testEnv();
+    const env = await testEnv();
     const { code, report, stderr } = await importJson([SAVED], env);
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -103,7 +100,7 @@ describe('rodizio import', () => {
       ],
     });
 
-    const stored = rows(env);
+    const stored = await rows(env);
     expect(stored.map((r) => [r.id, r.status, r.runner])).toEqual([
       ['sem-06fb5561', 'pending', 'ci'],
       ['sem-962f21bd', 'resolved', 'ci'],
@@ -123,8 +120,8 @@ describe('rodizio import', () => {
       slack_ts: null,
     });
     // The sandbox's Slack is configured: each live token has its card queued, history has no job of any kind.
-    expect(jobs(env)).toEqual(LIVE.map((id) => ({ token_id: id, kind: 'slack.card' })));
-    expect(events(env, 'imported').map((e) => [e.token_id, JSON.parse(e.data)])).toEqual([
+    expect(await jobs(env)).toEqual(LIVE.map((id) => ({ token_id: id, kind: 'slack.card' })));
+    expect((await events(env, 'imported')).map((e) => [e.token_id, JSON.parse(e.data)])).toEqual([
       ['sem-06fb5561', { as: 'live', runner: 'ci' }],
       ['sem-962f21bd', { as: 'history', runner: 'ci', status: 'resolved', resolved_at: '2026-11-30T08:16:46.696639' }],
       ['sem-98194b2b', { as: 'live', runner: 'ci' }],
@@ -135,22 +132,26 @@ describe('rodizio import', () => {
       ['sem-a9241baf', { as: 'live', runner: 'ci' }],
       ['sem-fe656101', { as: 'history', runner: 'ci', status: 'expired', voided_at: '2026-11-30T08:20:46.696639' }],
     ]);
-    expect(events(env, 'ejected').map((e) => e.token_id)).toEqual(LIVE);
+    expect((await events(env, 'ejected')).map((e) => e.token_id)).toEqual(LIVE);
 
     // Every token reads back with the 14 keys exactly as the file has them.
-    const { purgatory, close } = openPurgatory(loadConfig(env));
+    const { purgatory, close } = await openPurgatory(loadConfig(env));
     try {
       for (const [id, sent] of Object.entries(SAVED_JSON.tokens)) {
-        const token = purgatory.get(id);
+        const token = await purgatory.get(id);
         expect(Object.fromEntries(WIRE_KEYS.map((k) => [k, token[k]]))).toEqual(sent);
       }
-      expect(purgatory.reentry('sem-962f21bd')).toMatchObject({ outcome: 'resolved', human_input: null, via: null });
+      expect(await purgatory.reentry('sem-962f21bd')).toMatchObject({
+        outcome: 'resolved',
+        human_input: null,
+        via: null,
+      });
     } finally {
-      close();
+      await close();
     }
 
     // The same file again: everything skipped, nothing changed.
-    const before = snapshot(env);
+    const before = await snapshot(env);
     const again = await importJson([SAVED], env);
     expect(again.code).toBe(0);
     expect(again.report.counts).toEqual({ read: 6, live: 0, history: 0, skipped: 6, refused: 0 });
@@ -162,32 +163,32 @@ describe('rodizio import', () => {
       ['sem-a9241baf', 'pending'],
       ['sem-fe656101', 'expired'],
     ]);
-    expect(snapshot(env)).toEqual(before);
+    expect(await snapshot(env)).toEqual(before);
   });
 
   it("reads a closed token's naive times in the runner's declared time zone", async () => {
     const config = writeTemp('config.json', JSON.stringify({ runners: { ci: { timezone: 'America/New_York' } } }));
-    const env = testEnv({ RODIZIO_CONFIG: config });
+    const env = await testEnv({ RODIZIO_CONFIG: config });
     const { code } = await importJson([SAVED], env);
     expect(code).toBe(0);
-    const resolved = rows(env).find((r) => r.id === 'sem-962f21bd');
+    const resolved = (await rows(env)).find((r) => r.id === 'sem-962f21bd');
     expect(resolved?.closed_ms).toBe(Date.parse('2026-11-30T13:16:46.696Z'));
     expect(resolved?.resolved_at).toBe('2026-11-30T08:16:46.696639');
   });
 
   it('runs as the real executable on JSON lines', async () => {
-    const env = testEnv();
+    const env = await testEnv();
     const out = await spawnCli(['import', LINES], env);
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     expect(out.stdout.split('\n')[0]).toBe(
       '6 read (json lines), imported 6 for runner "ci": 6 live, 0 history; 0 skipped, 0 refused',
     );
-    expect(rows(env).map((r) => r.status)).toEqual(Array(6).fill('pending'));
+    expect((await rows(env)).map((r) => r.status)).toEqual(Array(6).fill('pending'));
   });
 
   it('imports a JSON array', async () => {
-    const env = testEnv();
+    const env = await testEnv();
     const tokens = Object.values(SAVED_JSON.tokens);
     const { code, report } = await importJson([writeTemp('tokens.json', JSON.stringify(tokens, null, 2))], env);
     expect(code).toBe(0);
@@ -195,12 +196,12 @@ describe('rodizio import', () => {
   });
 
   it('imports 1,000 mixed tokens with exact counts, and a second run changes nothing', async () => {
-    const env = testEnv();
+    const env = await testEnv();
     const clock = new ManualClock(MIXED_NOW);
-    const seeded = openPurgatory(loadConfig(env), clock);
-    seedMixed(seeded.purgatory);
-    seeded.close();
-    const seededRows = rows(env);
+    const seeded = await openPurgatory(loadConfig(env), clock);
+    await seedMixed(seeded.purgatory);
+    await seeded.close();
+    const seededRows = await rows(env);
     const { text, expected } = mixedFile();
     const file = writeTemp('mixed.jsonl', text);
 
@@ -233,7 +234,7 @@ describe('rodizio import', () => {
     expect(report.skipped.find((s) => s.id === 'sem-mix-0005')?.reason).toBe('already stored (resolved)');
 
     // The store holds exactly what the report says.
-    const stored = new Map(rows(env).map((r) => [r.id, r]));
+    const stored = new Map((await rows(env)).map((r) => [r.id, r]));
     expect(stored.size).toBe(seededRows.length + 380 + 380);
     for (const id of expected.live) expect(stored.get(id)?.status, id).toBe('pending');
     for (const h of expected.history) {
@@ -246,28 +247,28 @@ describe('rodizio import', () => {
     }
     for (const before of seededRows) expect(stored.get(before.id), before.id).toEqual(before);
     const liveSet = new Set(expected.live);
-    const queued = jobs(env).filter((j) => !seededRows.some((r) => r.id === j.token_id));
-    expect(queued.every((j) => liveSet.has(j.token_id) && j.kind === 'slack.card')).toBe(true);
+    const queued = (await jobs(env)).filter((j) => !seededRows.some((r) => r.id === j.token_id));
+    expect(queued.every((j) => j.token_id !== null && liveSet.has(j.token_id) && j.kind === 'slack.card')).toBe(true);
     expect(new Set(queued.map((j) => j.token_id)).size).toBe(380);
 
-    const before = snapshot(env);
+    const before = await snapshot(env);
     const again = await importJson([file], env, clock);
     expect(again.report.counts).toEqual({ read: 1000, live: 0, history: 0, skipped: 900, refused: 100 });
-    expect(snapshot(env)).toEqual(before);
+    expect(await snapshot(env)).toEqual(before);
   });
 
   it('--dry-run reports the same counts and writes nothing', async () => {
-    const env = testEnv();
+    const env = await testEnv();
     const clock = new ManualClock(MIXED_NOW);
-    const seeded = openPurgatory(loadConfig(env), clock);
-    seedMixed(seeded.purgatory);
-    seeded.close();
+    const seeded = await openPurgatory(loadConfig(env), clock);
+    await seedMixed(seeded.purgatory);
+    await seeded.close();
     const file = writeTemp('mixed.jsonl', mixedFile().text);
 
-    const before = snapshot(env);
+    const before = await snapshot(env);
     const dry = await importJson([file, '--dry-run'], env, clock);
     expect(dry.report.dry_run).toBe(true);
-    expect(snapshot(env)).toEqual(before);
+    expect(await snapshot(env)).toEqual(before);
 
     const real = await importJson([file], env, clock);
     expect(real.report.dry_run).toBe(false);
@@ -280,9 +281,9 @@ describe('rodizio import', () => {
   });
 
   it('refuses a file it cannot read as a whole, with a clear error, and changes nothing', async () => {
-    const env = testEnv();
+    const env = await testEnv();
     await importJson([SAVED], env);
-    const before = snapshot(env);
+    const before = await snapshot(env);
     const cases: [string, RegExp][] = [
       ['not json {', /^rodizio import: the file is not valid JSON/],
       ['"just a string"', /^rodizio import: the file is a string: expected a saved purgatory file/],
@@ -298,11 +299,11 @@ describe('rodizio import', () => {
     }
     const missing = await cli(['import', '/nonexistent/file.json'], env);
     expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/^rodizio import: cannot read/)]);
-    expect(snapshot(env)).toEqual(before);
+    expect(await snapshot(env)).toEqual(before);
   });
 
   it('refuses a token in two terminal states and imports the rest', async () => {
-    const env = testEnv();
+    const env = await testEnv();
     const tokens = Object.values(SAVED_JSON.tokens);
     const twice = { ...tokens[1], cancelled_at: '2026-11-30T08:17:00' };
     const { code, report } = await importJson([writeTemp('a.json', JSON.stringify([twice, tokens[0]]))], env);
@@ -321,11 +322,11 @@ describe('rodizio import', () => {
         ],
       },
     ]);
-    expect(rows(env).map((r) => r.id)).toEqual(['sem-06fb5561']);
+    expect((await rows(env)).map((r) => r.id)).toEqual(['sem-06fb5561']);
   });
 
   it('needs a configured runner: --runner names one, the only one is the default', async () => {
-    const env = testEnv({ RODIZIO_API_TOKENS: 'ci:a,ops:b' });
+    const env = await testEnv({ RODIZIO_API_TOKENS: 'ci:a,ops:b' });
     const none = await cli(['import', SAVED], env);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('name the runner that owns the imported tokens (configured: "ci", "ops")');
@@ -334,9 +335,9 @@ describe('rodizio import', () => {
     expect(unknown.stderr).toContain('"nobody" is not a runner in RODIZIO_API_TOKENS (configured: "ci", "ops")');
     const named = await importJson([SAVED, '--runner', 'ops'], env);
     expect(named.report.runner).toBe('ops');
-    expect(new Set(rows(env).map((r) => r.runner))).toEqual(new Set(['ops']));
+    expect(new Set((await rows(env)).map((r) => r.runner))).toEqual(new Set(['ops']));
 
-    const other = testEnv({ RODIZIO_API_TOKENS: 'ci:a' });
+    const other = await testEnv({ RODIZIO_API_TOKENS: 'ci:a' });
     const token = { ...SAVED_JSON.tokens['sem-06fb5561'], runner: 'ops' };
     const foreign = await importJson([writeTemp('f.json', JSON.stringify([token]))], other);
     expect(foreign.report.refused[0]).toMatchObject({ code: 'forbidden', message: expect.stringContaining('"ops"') });

@@ -83,13 +83,13 @@ export function mixedFile(): { text: string; expected: MixedExpectation } {
 }
 
 /** Puts the pre-stored ids in the store with other content: a pending one and a resolved one per ten. */
-export function seedMixed(purgatory: Purgatory): void {
+export async function seedMixed(purgatory: Purgatory): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (!preStored(i)) continue;
-    purgatory.create(
+    await purgatory.create(
       { id: idOf(i), reason: 'context_required', prompt: 'stored earlier' },
       { runner: 'ci', admin: false },
     );
-    if (i % 10 === 5) purgatory.resolve(idOf(i), { humanInput: 'yes', by: 'U1', via: 'api' });
+    if (i % 10 === 5) await purgatory.resolve(idOf(i), { humanInput: 'yes', by: 'U1', via: 'api' });
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { FileConfig, loadConfig } from '../../src/config.js';
+import type { Store } from '../../src/store/store.js';
 import { inferUtcOffset, parseIsoTime } from '../../src/time.js';
 import { CI_ALLOW, OTHER_SECRET, startTestBridge } from '../helpers/bridge.js';
 import { cli } from '../helpers/cli.js';
@@ -54,9 +55,11 @@ function pythonToken(tz: string, nowMs: number, deadlineInMs: number | null, ext
   };
 }
 
-function deadlineMs(db: { prepare(sql: string): { get(...a: unknown[]): unknown } }, id: string): number | null {
-  return (db.prepare('SELECT deadline_ms FROM tokens WHERE id = ?').get(id) as { deadline_ms: number | null })
-    .deadline_ms;
+/** The stored deadline instant (`deadline_ms`), read through the store. */
+async function deadlineMs(store: Store, id: string): Promise<number | null> {
+  const row = await store.tokens.get(id);
+  if (!row) throw new Error(`no token ${id}`);
+  return row.deadline_ms;
 }
 
 const warnings = (lines: Record<string, unknown>[]) =>
@@ -80,9 +83,9 @@ describe('naive times from the Python classes (no time zone declared)', () => {
       expect(read.json.deadline).toBe(sent.deadline);
       expect(read.json.time_offset).toEqual({ assumed: '-05:00', from: 'created_at' });
       const expected = sent.deadline === null ? null : (parseIsoTime(sent.deadline) as number) + 5 * HOUR;
-      expect(deadlineMs(t.bridge.db, sent.id)).toBe(expected);
+      expect(await deadlineMs(t.bridge.store, sent.id)).toBe(expected);
     }
-    const env = { RODIZIO_DB: t.bridge.db.name, LOG_LEVEL: 'silent' };
+    const env = { RODIZIO_DB: t.bridge.store.location, LOG_LEVEL: 'silent' };
     expect((await cli(['void'], env, clock)).stdout).toBe('no overdue tokens\n');
     clock.advance(HOUR);
     expect((await cli(['void'], env, clock)).stdout).toBe('expired 1: sem-06fb5561\n');
@@ -92,13 +95,13 @@ describe('naive times from the Python classes (no time zone declared)', () => {
     const t = await startFollowupBridge();
     const body = pythonToken('America/New_York', T0, HOUR, { expiry_policy: 'expire' });
     const { id } = await t.createAndPost(body);
-    expect(t.bridge.purgatory.get(id).time_offset).toEqual({ assumed: '-05:00', from: 'created_at' });
-    expect(deadlineMs(t.bridge.db, id)).toBe(T0 + HOUR);
+    expect((await t.bridge.purgatory.get(id)).time_offset).toEqual({ assumed: '-05:00', from: 'created_at' });
+    expect(await deadlineMs(t.bridge.store, id)).toBe(T0 + HOUR);
     await t.at(0);
     await t.at(HOUR - 1000);
-    expect(t.bridge.purgatory.get(id).status).toBe('pending');
+    expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
     await t.at(HOUR);
-    expect(t.bridge.purgatory.get(id).status).toBe('expired');
+    expect((await t.bridge.purgatory.get(id)).status).toBe('expired');
   });
 
   it('shows the assumption on the card context line, and the deadline at the right instant', async () => {
@@ -115,7 +118,7 @@ describe('naive times from the Python classes (no time zone declared)', () => {
     const res = await t.call('POST', '/v1/tokens', { body: pythonToken('Asia/Kolkata', clock.now(), 3 * HOUR) });
     expect(res.status).toBe(201);
     expect(res.json.time_offset).toEqual({ assumed: '+05:30', from: 'created_at' });
-    expect(deadlineMs(t.bridge.db, res.json.id)).toBe(clock.now() + 3 * HOUR);
+    expect(await deadlineMs(t.bridge.store, res.json.id)).toBe(clock.now() + 3 * HOUR);
   });
 
   it.each([
@@ -133,7 +136,7 @@ describe('naive times from the Python classes (no time zone declared)', () => {
     });
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ created_at: createdAt, deadline, time_offset: null });
-    expect(deadlineMs(t.bridge.db, res.json.id)).toBe(clock.now() + HOUR);
+    expect(await deadlineMs(t.bridge.store, res.json.id)).toBe(clock.now() + HOUR);
     expect(warnings(t.logs.lines)).toEqual([]);
   });
 
@@ -144,7 +147,7 @@ describe('naive times from the Python classes (no time zone declared)', () => {
       body: { reason: 'context_required', created_at: '2026-11-30T08:11:46-05:00', deadline: '2026-11-30T09:11:46' },
     });
     expect(res.json.time_offset).toBeNull();
-    expect(deadlineMs(t.bridge.db, res.json.id)).toBe(Date.UTC(2026, 10, 30, 9, 11, 46));
+    expect(await deadlineMs(t.bridge.store, res.json.id)).toBe(Date.UTC(2026, 10, 30, 9, 11, 46));
   });
 
   it('logs the warning once per runner, naming it', async () => {
@@ -211,7 +214,7 @@ describe('a runner that declares its time zone', () => {
       deadline,
       time_offset: { assumed, from: 'runner_timezone', timezone: 'America/New_York' },
     });
-    expect(deadlineMs(t.bridge.db, res.json.id)).toBe(expectedMs);
+    expect(await deadlineMs(t.bridge.store, res.json.id)).toBe(expectedMs);
     expect(warnings(t.logs.lines)).toEqual([]);
   });
 
@@ -220,7 +223,7 @@ describe('a runner that declares its time zone', () => {
     const t = await startTestBridge({ clock, config: withZone('Europe/Lisbon') });
     const mine = await t.call('POST', '/v1/tokens', { body: pythonToken('Europe/Lisbon', clock.now(), HOUR) });
     expect(mine.json.time_offset).toEqual({ assumed: '+01:00', from: 'runner_timezone', timezone: 'Europe/Lisbon' });
-    expect(deadlineMs(t.bridge.db, mine.json.id)).toBe(clock.now() + HOUR);
+    expect(await deadlineMs(t.bridge.store, mine.json.id)).toBe(clock.now() + HOUR);
     const theirs = await t.call('POST', '/v1/tokens', {
       token: OTHER_SECRET,
       body: pythonToken('America/Los_Angeles', clock.now(), HOUR),

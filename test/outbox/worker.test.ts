@@ -11,10 +11,8 @@ import {
   type JobKind,
   type OutboxWorkerOptions,
 } from '../../src/outbox/worker.js';
-import { openDatabase } from '../../src/store/database.js';
-import { createOutboxStore } from '../../src/store/outbox.js';
+import { openTestStore, testDbLocation } from '../helpers/engine.js';
 import { captureLogger } from '../helpers/logs.js';
-import { tempDbPath } from '../helpers/temp.js';
 
 /** A kind whose payload is any object (the tests below are about scheduling, not payloads). */
 function kind(
@@ -24,14 +22,15 @@ function kind(
   return defineJob({ payload: z.record(z.string(), z.unknown()), handle, ...extra });
 }
 
-function setup(
+/** A worker on a fresh store of the run's engine, or on the store at `location` (to reopen it). */
+async function setup(
   kinds: Record<string, JobKind>,
-  path = tempDbPath(),
+  location?: string,
   extra: Partial<OutboxWorkerOptions> & { clock?: ManualClock } = {},
 ) {
   const clock = extra.clock ?? new ManualClock('2026-01-01T00:00:00Z');
-  const db = openDatabase(path);
-  const outbox = createOutboxStore(db);
+  const store = await openTestStore(location);
+  const outbox = store.outbox;
   const logs = captureLogger();
   const dead: string[] = [];
   const worker = createOutboxWorker({
@@ -43,13 +42,13 @@ function setup(
     onDead: (job, error) => dead.push(`${job.id}:${error}`),
     ...extra,
   });
-  return { clock, db, outbox, worker, logs, dead };
+  return { clock, store, outbox, worker, logs, dead };
 }
 
 describe('outbox worker', () => {
   it('runs the jobs of one lane in order and lanes side by side', async () => {
     const seen: string[] = [];
-    const { outbox, worker, clock } = setup({
+    const { outbox, worker, clock } = await setup({
       say: kind(async ({ payload }) => void seen.push(String(payload.word))),
     });
     for (const [lane, word] of [
@@ -59,17 +58,17 @@ describe('outbox worker', () => {
       ['a', 'a3'],
       ['b', 'b2'],
     ]) {
-      outbox.enqueue({ kind: 'say', lane, payload: { word } }, clock.now());
+      await outbox.enqueue({ kind: 'say', lane, payload: { word } }, clock.now());
     }
     await worker.drain();
     expect(seen.filter((w) => w.startsWith('a'))).toEqual(['a1', 'a2', 'a3']);
     expect(seen.filter((w) => w.startsWith('b'))).toEqual(['b1', 'b2']);
-    expect(outbox.list({ status: 'done', limit: 10 })).toHaveLength(5);
+    expect(await outbox.list({ status: 'done', limit: 10 })).toHaveLength(5);
   });
 
   it('retries failures with exponential backoff, then marks the job dead and logs it', async () => {
     let calls = 0;
-    const { outbox, worker, clock, logs, dead } = setup({
+    const { outbox, worker, clock, logs, dead } = await setup({
       flaky: kind(
         async () => {
           calls++;
@@ -78,20 +77,20 @@ describe('outbox worker', () => {
         { retry: { maxAttempts: 3, baseMs: 1000, maxMs: 60_000 } },
       ),
     });
-    const id = outbox.enqueue({ kind: 'flaky', tokenId: 'sem-1' }, clock.now());
+    const id = await outbox.enqueue({ kind: 'flaky', tokenId: 'sem-1' }, clock.now());
     await worker.drain();
     expect(calls).toBe(1);
-    expect(outbox.get(id)).toMatchObject({ status: 'pending', attempts: 1, run_at_ms: clock.now() + 1000 });
+    expect(await outbox.get(id)).toMatchObject({ status: 'pending', attempts: 1, run_at_ms: clock.now() + 1000 });
     clock.advance(999);
     await worker.drain();
     expect(calls).toBe(1);
     clock.advance(1);
     await worker.drain();
-    expect(outbox.get(id)).toMatchObject({ attempts: 2, run_at_ms: clock.now() + 2000 });
+    expect(await outbox.get(id)).toMatchObject({ attempts: 2, run_at_ms: clock.now() + 2000 });
     clock.advance(2000);
     await worker.drain();
     expect(calls).toBe(3);
-    expect(outbox.get(id)).toMatchObject({ status: 'dead', attempts: 3, last_error: 'receiver down' });
+    expect(await outbox.get(id)).toMatchObject({ status: 'dead', attempts: 3, last_error: 'receiver down' });
     expect(dead).toEqual([`${id}:receiver down`]);
     expect(logs.lines.find((l) => l.msg === 'outbox job is dead')).toMatchObject({
       job_kind: 'flaky',
@@ -105,7 +104,7 @@ describe('outbox worker', () => {
 
   it('does not count RetryLater (429, pacing) as an attempt, and kills PermanentJobError at once', async () => {
     let n = 0;
-    const { outbox, worker, clock } = setup({
+    const { outbox, worker, clock } = await setup({
       limited: kind(
         async () => {
           if (++n <= 5) throw new RetryLater(30_000, 'rate limited');
@@ -116,19 +115,19 @@ describe('outbox worker', () => {
         throw new PermanentJobError('404 no such issue');
       }),
     });
-    const limited = outbox.enqueue({ kind: 'limited' }, clock.now());
-    const broken = outbox.enqueue({ kind: 'broken' }, clock.now());
+    const limited = await outbox.enqueue({ kind: 'limited' }, clock.now());
+    const broken = await outbox.enqueue({ kind: 'broken' }, clock.now());
     for (let i = 0; i < 6; i++) {
       await worker.drain();
       clock.advance(30_000);
     }
-    expect(outbox.get(limited)).toMatchObject({ status: 'done', attempts: 1 });
-    expect(outbox.get(broken)).toMatchObject({ status: 'dead', attempts: 1, last_error: '404 no such issue' });
+    expect(await outbox.get(limited)).toMatchObject({ status: 'done', attempts: 1 });
+    expect(await outbox.get(broken)).toMatchObject({ status: 'dead', attempts: 1, last_error: '404 no such issue' });
   });
 
   it('reports the next run time of lane heads only, so a deferred head does not make the worker spin', async () => {
     let deferred = false;
-    const { outbox, worker, clock } = setup({
+    const { outbox, worker, clock } = await setup({
       paced: kind(async () => {
         if (!deferred) {
           deferred = true;
@@ -136,38 +135,38 @@ describe('outbox worker', () => {
         }
       }),
     });
-    for (let i = 0; i < 3; i++) outbox.enqueue({ kind: 'paced', lane: 'C1' }, clock.now());
+    for (let i = 0; i < 3; i++) await outbox.enqueue({ kind: 'paced', lane: 'C1' }, clock.now());
     await worker.drain();
-    expect(outbox.nextRunAt()).toBe(clock.now() + 1000);
+    expect(await outbox.nextRunAt()).toBe(clock.now() + 1000);
     expect(await worker.drain()).toBe(0);
     clock.advance(1000);
     expect(await worker.drain()).toBe(3);
-    expect(outbox.nextRunAt()).toBeUndefined();
+    expect(await outbox.nextRunAt()).toBeUndefined();
   });
 
   it('marks a job of an unknown kind dead rather than dropping it', async () => {
-    const { outbox, worker, clock, dead } = setup({});
-    const id = outbox.enqueue({ kind: 'mystery' }, clock.now());
+    const { outbox, worker, clock, dead } = await setup({});
+    const id = await outbox.enqueue({ kind: 'mystery' }, clock.now());
     await worker.drain();
-    expect(outbox.get(id)).toMatchObject({ status: 'dead', last_error: 'no handler for job kind mystery' });
+    expect(await outbox.get(id)).toMatchObject({ status: 'dead', last_error: 'no handler for job kind mystery' });
     expect(dead).toHaveLength(1);
   });
 
   it('a restarted worker resumes jobs a crashed one had taken once their lease ends', async () => {
-    const path = tempDbPath();
-    const first = setup({}, path);
-    const id = first.outbox.enqueue({ kind: 'work' }, first.clock.now());
-    expect(first.outbox.lease(id, 'crashed-worker', first.clock.now(), 60_000)).toBe(true);
-    first.db.close();
+    const path = await testDbLocation();
+    const first = await setup({}, path);
+    const id = await first.outbox.enqueue({ kind: 'work' }, first.clock.now());
+    expect(await first.outbox.lease(id, 'crashed-worker', first.clock.now(), 60_000)).toBe(true);
+    await first.store.close();
 
     let ran = 0;
-    const second = setup({ work: kind(async () => void ran++) }, path);
+    const second = await setup({ work: kind(async () => void ran++) }, path);
     await second.worker.drain();
     expect(ran).toBe(0);
     second.clock.advance(60_000);
     await second.worker.drain();
     expect(ran).toBe(1);
-    expect(second.outbox.get(id)?.status).toBe('done');
+    expect((await second.outbox.get(id))?.status).toBe('done');
   });
 
   it('computes capped backoff with jitter between half and all of the delay', () => {
@@ -179,9 +178,9 @@ describe('outbox worker', () => {
 
   it('runs on its own once started, woken when work is enqueued', async () => {
     const seen: number[] = [];
-    const { outbox, worker } = setup({ work: kind(async ({ payload }) => void seen.push(payload.n as number)) });
+    const { outbox, worker } = await setup({ work: kind(async ({ payload }) => void seen.push(payload.n as number)) });
     worker.start();
-    outbox.enqueue({ kind: 'work', payload: { n: 1 } }, 0);
+    await outbox.enqueue({ kind: 'work', payload: { n: 1 } }, 0);
     worker.wake();
     await expect.poll(() => seen).toEqual([1]);
     await worker.stop();
@@ -189,28 +188,28 @@ describe('outbox worker', () => {
 
   it('kills a job whose payload does not parse, saying which field, without running it', async () => {
     let ran = 0;
-    const { outbox, worker, clock, dead } = setup({
+    const { outbox, worker, clock, dead } = await setup({
       say: defineJob({ payload: z.object({ word: z.string() }), handle: async () => void ran++ }),
     });
-    const id = outbox.enqueue({ kind: 'say', payload: { word: 42 } }, clock.now());
+    const id = await outbox.enqueue({ kind: 'say', payload: { word: 42 } }, clock.now());
     await worker.drain();
     expect(ran).toBe(0);
-    expect(outbox.get(id)).toMatchObject({ status: 'dead', attempts: 1 });
-    expect(outbox.get(id)?.last_error).toMatch(/^payload does not parse: word: /);
+    expect(await outbox.get(id)).toMatchObject({ status: 'dead', attempts: 1 });
+    expect((await outbox.get(id))?.last_error).toMatch(/^payload does not parse: word: /);
     expect(dead).toHaveLength(1);
   });
 
   it('an answered token goes first: priority 0 runs before older jobs, and lifts the jobs ahead of it in its lane', async () => {
     const seen: string[] = [];
-    const { outbox, worker, clock } = setup(
+    const { outbox, worker, clock } = await setup(
       { say: kind(async ({ payload }) => void seen.push(String(payload.w))) },
-      tempDbPath(),
+      undefined,
       { budgets: { local: 1 } },
     );
     for (let i = 0; i < 5; i++)
-      outbox.enqueue({ kind: 'say', lane: `new-${i}`, payload: { w: `card-${i}` } }, clock.now());
-    outbox.enqueue({ kind: 'say', lane: 'answered', payload: { w: 'post' } }, clock.now());
-    outbox.enqueue({ kind: 'say', lane: 'answered', priority: 0, payload: { w: 'flip' } }, clock.now());
+      await outbox.enqueue({ kind: 'say', lane: `new-${i}`, payload: { w: `card-${i}` } }, clock.now());
+    await outbox.enqueue({ kind: 'say', lane: 'answered', payload: { w: 'post' } }, clock.now());
+    await outbox.enqueue({ kind: 'say', lane: 'answered', priority: 0, payload: { w: 'flip' } }, clock.now());
     await worker.drain();
     expect(seen.slice(0, 2)).toEqual(['post', 'flip']);
     expect(seen).toHaveLength(7);
@@ -224,17 +223,17 @@ describe('outbox worker', () => {
       gates.take(Gate.post(String(payload.channel)));
       runs.push(`${String(payload.channel)}@${clock.now()}`);
     });
-    const { outbox, worker } = setup({ 'slack.post': post }, tempDbPath(), { clock, gates });
+    const { outbox, worker } = await setup({ 'slack.post': post }, undefined, { clock, gates });
     const t0 = clock.now();
     for (let i = 0; i < 3; i++) {
-      outbox.enqueue({ kind: 'slack.post', lane: `c1-${i}`, gate: Gate.post('C1'), payload: { channel: 'C1' } }, t0);
+      await outbox.enqueue({ kind: 'slack.post', lane: `c1-${i}`, gate: Gate.post('C1'), payload: { channel: 'C1' } }, t0);
     }
-    outbox.enqueue({ kind: 'slack.post', lane: 'c2', gate: Gate.post('C2'), payload: { channel: 'C2' } }, t0);
+    await outbox.enqueue({ kind: 'slack.post', lane: 'c2', gate: Gate.post('C2'), payload: { channel: 'C2' } }, t0);
     expect(await worker.drain()).toBe(2);
     expect(runs).toEqual([`C1@${t0}`, `C2@${t0}`]);
     // Behind the closed gate the jobs were not even taken: no reschedule, no attempt spent.
-    expect(outbox.list({ status: 'pending', limit: 10 }).map((j) => j.attempts)).toEqual([0, 0]);
-    expect(outbox.nextRunAt({ closedGates: [Gate.post('C1')], fullKinds: [] })).toBeUndefined();
+    expect((await outbox.list({ status: 'pending', limit: 10 })).map((j) => j.attempts)).toEqual([0, 0]);
+    expect(await outbox.nextRunAt({ closedGates: [Gate.post('C1')], fullKinds: [] })).toBeUndefined();
     clock.advance(1000);
     expect(await worker.drain()).toBe(1);
     clock.advance(1000);
@@ -246,15 +245,15 @@ describe('outbox worker', () => {
     const releases: (() => void)[] = [];
     const hang = kind(() => new Promise<void>((resolve) => releases.push(resolve)), { timeoutMs: 60_000 });
     let posted = 0;
-    const { outbox, worker, clock } = setup(
+    const { outbox, worker, clock } = await setup(
       { 'deliver.webhook': hang, 'slack.card': kind(async () => void posted++) },
-      tempDbPath(),
+      undefined,
       { budgets: { webhook: 4 } },
     );
-    for (let i = 0; i < 6; i++) outbox.enqueue({ kind: 'deliver.webhook', lane: `d${i}` }, clock.now());
+    for (let i = 0; i < 6; i++) await outbox.enqueue({ kind: 'deliver.webhook', lane: `d${i}` }, clock.now());
     worker.start();
     await expect.poll(() => worker.inFlight()).toBe(4);
-    outbox.enqueue({ kind: 'slack.card', lane: 'card' }, clock.now());
+    await outbox.enqueue({ kind: 'slack.card', lane: 'card' }, clock.now());
     worker.wake();
     await expect.poll(() => posted).toBe(1);
     expect(worker.inFlight()).toBe(4);
@@ -274,50 +273,50 @@ describe('outbox worker', () => {
       calls++;
       if (!healthy) throw new Error('connection refused');
     });
-    const { outbox, worker } = setup({ 'deliver.webhook': send }, tempDbPath(), { clock, gates });
+    const { outbox, worker } = await setup({ 'deliver.webhook': send }, undefined, { clock, gates });
     const gate = Gate.webhook('https://agent.example/hook');
-    for (let i = 0; i < 5; i++) outbox.enqueue({ kind: 'deliver.webhook', lane: `d${i}`, gate }, clock.now());
+    for (let i = 0; i < 5; i++) await outbox.enqueue({ kind: 'deliver.webhook', lane: `d${i}`, gate }, clock.now());
     await worker.drain();
     // At most four in flight to one target; their failures opened the circuit, so the fifth was never tried.
     expect(calls).toBe(4);
-    expect(outbox.list({ status: 'pending', limit: 10 }).map((j) => j.attempts)).toEqual([0, 1, 1, 1, 1]);
+    expect((await outbox.list({ status: 'pending', limit: 10 })).map((j) => j.attempts)).toEqual([0, 1, 1, 1, 1]);
     expect(gates.waitFor(gate)).toBe(10_000);
     healthy = true;
     clock.advance(10_000);
     await worker.drain();
     // The failed four were rescheduled for when the circuit half-opens: all five go through then.
     expect(calls).toBe(9);
-    expect(outbox.count('done')).toBe(5);
+    expect(await outbox.count('done')).toBe(5);
   });
 
   it('a run past its time budget counts as a failure and frees its slot', async () => {
-    const { outbox, worker, clock } = setup({
+    const { outbox, worker, clock } = await setup({
       stuck: kind(() => new Promise<void>(() => {}), { timeoutMs: 20 }),
     });
-    const id = outbox.enqueue({ kind: 'stuck' }, clock.now());
+    const id = await outbox.enqueue({ kind: 'stuck' }, clock.now());
     await worker.drain();
     expect(worker.inFlight()).toBe(0);
-    expect(outbox.get(id)).toMatchObject({ status: 'pending', attempts: 1, last_error: 'timed out after 20 ms' });
+    expect(await outbox.get(id)).toMatchObject({ status: 'pending', attempts: 1, last_error: 'timed out after 20 ms' });
   });
 
   it('keeps the lease of a running job alive, and frees only leases of other owners when asked', async () => {
     let release = () => {};
-    const { outbox, worker, clock } = setup(
+    const { outbox, worker, clock } = await setup(
       { slow: kind(() => new Promise<void>((resolve) => (release = resolve)), { timeoutMs: 60_000 }) },
-      tempDbPath(),
+      undefined,
       { leaseMs: 30 },
     );
-    const id = outbox.enqueue({ kind: 'slow' }, clock.now());
-    const other = outbox.enqueue({ kind: 'slow', lane: 'other' }, clock.now());
-    expect(outbox.lease(other, 'dead-worker', clock.now(), 60_000)).toBe(true);
+    const id = await outbox.enqueue({ kind: 'slow' }, clock.now());
+    const other = await outbox.enqueue({ kind: 'slow', lane: 'other' }, clock.now());
+    expect(await outbox.lease(other, 'dead-worker', clock.now(), 60_000)).toBe(true);
     worker.start();
-    await expect.poll(() => outbox.get(id)?.lease_owner).toBe(worker.owner);
+    await expect.poll(async () => (await outbox.get(id))?.lease_owner).toBe(worker.owner);
     clock.advance(1000);
     // Renewed against the moved clock, though the 30 ms lease would have ended long ago.
-    await expect.poll(() => outbox.get(id)?.leased_until_ms).toBe(clock.now() + 30);
-    expect(outbox.releaseLeasesNotOwnedBy(worker.owner)).toBe(1);
-    expect(outbox.get(id)?.lease_owner).toBe(worker.owner);
-    expect(outbox.get(other)).toMatchObject({ leased_until_ms: null, lease_owner: null });
+    await expect.poll(async () => (await outbox.get(id))?.leased_until_ms).toBe(clock.now() + 30);
+    expect(await outbox.releaseLeasesNotOwnedBy(worker.owner)).toBe(1);
+    expect((await outbox.get(id))?.lease_owner).toBe(worker.owner);
+    expect(await outbox.get(other)).toMatchObject({ leased_until_ms: null, lease_owner: null });
     release();
     await worker.stop();
   });

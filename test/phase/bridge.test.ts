@@ -2,7 +2,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { tempDbPath, tempDir } from '../helpers/temp.js';
+import { testDbLocation } from '../helpers/engine.js';
+import { tempDir } from '../helpers/temp.js';
 import { privateTmux } from '../helpers/tmux.js';
 import { ESCALATIONS, FILE_CONFIG, startPhase } from './start-phase.js';
 
@@ -18,7 +19,7 @@ describe('phase files', () => {
     expect(blocks).toContain('*Why:* CI keeps failing on the migration test');
     expect(blocks).toContain('<https://github.com/acme/web/issues/12|Issue #12>');
     expect(blocks).toContain('💬 Reply in this thread to send guidance');
-    const [token] = t.bridge.purgatory.list({ status: 'pending' }).tokens;
+    const [token] = (await t.bridge.purgatory.list({ status: 'pending' })).tokens;
     expect(token).toMatchObject({
       kind: 'phase_escalation',
       project: 'my-web-app',
@@ -38,7 +39,7 @@ describe('phase files', () => {
     await write('dev-session-my-web-app-3.phase', '');
     await write('dev-session-my-web-app-3.phase', 'PHASE:esc');
     expect(cards()).toHaveLength(0);
-    expect(t.bridge.purgatory.list({}).tokens).toHaveLength(0);
+    expect((await t.bridge.purgatory.list({})).tokens).toHaveLength(0);
     await write('dev-session-my-web-app-3.phase', 'PHASE:escalate\nReason: stuck\n');
     expect(cards()).toHaveLength(1);
   });
@@ -47,7 +48,7 @@ describe('phase files', () => {
     const { t, write, cards, dir, watcher } = await startPhase();
     await write('dev-session-my-web-app-5.phase', 'PHASE:escalate\nReason: which schema?\n');
     await write('dev-session-my-web-app-5.phase', 'PHASE:awaiting_ci\n');
-    let [token] = t.bridge.purgatory.list({}).tokens;
+    let [token] = (await t.bridge.purgatory.list({})).tokens;
     expect(token?.status).toBe('cancelled');
     expect(JSON.stringify(cards()[0]?.blocks)).toContain('*Closed:* the session moved on to PHASE:awaiting_ci');
     expect(cards()[0]?.text).toBe('Escalation closed: my-web-app issue #5 (the session moved on to PHASE:awaiting_ci)');
@@ -56,7 +57,7 @@ describe('phase files', () => {
     await write('dev-session-my-web-app-5.phase', 'PHASE:escalate\nReason: again\n');
     expect(cards()).toHaveLength(2);
     await write('dev-session-my-web-app-5.phase', 'PHASE:done\n');
-    [token] = t.bridge.purgatory.list({}).tokens;
+    [token] = (await t.bridge.purgatory.list({})).tokens;
     expect(token).toMatchObject({ status: 'resolved', human_input: { phase: 'PHASE:done' }, answered_via: 'phase' });
     expect(JSON.stringify(cards()[1]?.blocks)).toContain('*Closed:* the session finished: PHASE:done');
 
@@ -64,7 +65,7 @@ describe('phase files', () => {
     rmSync(join(dir, 'dev-session-my-web-app-5.phase'));
     await watcher.scan();
     await t.drain();
-    expect(t.bridge.purgatory.list({}).tokens[0]).toMatchObject({ status: 'cancelled' });
+    expect((await t.bridge.purgatory.list({})).tokens[0]).toMatchObject({ status: 'cancelled' });
     expect(JSON.stringify(cards()[2]?.blocks)).toContain('*Closed:* the phase file was deleted');
   });
 
@@ -74,7 +75,10 @@ describe('phase files', () => {
       join(dir, 'review-session-my-web-app-77.phase'),
       'PHASE:escalate\nReason: reviewer asked for tests\n',
     );
-    await vi.waitUntil(() => t.bridge.purgatory.list({}).tokens.length === 1, { timeout: 5000, interval: 10 });
+    await vi.waitUntil(async () => (await t.bridge.purgatory.list({})).tokens.length === 1, {
+      timeout: 5000,
+      interval: 10,
+    });
     await t.drain();
     expect(cards()[0]?.text).toBe('🆘 my-web-app PR #77 needs help: reviewer asked for tests');
     expect(JSON.stringify(cards()[0]?.blocks)).toContain('<https://github.com/acme/web/pull/77|Pull request #77>');
@@ -82,14 +86,14 @@ describe('phase files', () => {
 
   it('reconciles the files present at start-up without duplicating escalations', async () => {
     const dir = tempDir();
-    const dbPath = tempDbPath();
+    const dbPath = await testDbLocation();
     const first = await startPhase({ dir, dbPath });
     await first.write('dev-session-my-web-app-8.phase', 'PHASE:escalate\nReason: restart me\n');
     writeFileSync(join(dir, 'dev-session-my-web-app-9.phase'), 'PHASE:escalate\nReason: written while down\n');
     await first.t.bridge.stop();
     const second = await startPhase({ dir, dbPath, fake: first.t.fake });
     await second.t.drain();
-    const tokens = second.t.bridge.purgatory.list({}).tokens;
+    const { tokens } = await second.t.bridge.purgatory.list({});
     expect(tokens.map((x) => x.prompt).sort()).toEqual(['restart me', 'written while down']);
     expect(first.t.fake.messages(ESCALATIONS)).toHaveLength(2);
   });
@@ -119,7 +123,7 @@ describe('phase files', () => {
     expect(comment?.body).toContain('**Pull request:** #40');
     expect(comment?.body).toContain('npm test failed; token=[redacted]');
     expect(comment?.body).not.toContain('ghp_abcdef');
-    expect(t.bridge.purgatory.list({}).tokens[0]?.status).toBe('cancelled');
+    expect((await t.bridge.purgatory.list({})).tokens[0]?.status).toBe('cancelled');
     // The same failed file read again does not comment twice.
     await t.bridge.phaseWatcher?.scan();
     await t.drain();
@@ -172,7 +176,8 @@ describe('guidance from the thread to the tmux session', () => {
     expect(thread()).toEqual([
       '📨 Queued, not forwarded yet: tmux session dev-my-web-app-30 is not running. It goes through once dev-my-web-app-30 is running and in PHASE:escalate or PHASE:awaiting_review.',
     ]);
-    expect(JSON.stringify(t.card(t.bridge.purgatory.list({}).tokens[0]?.id as string)?.blocks)).toContain(
+    const [queued] = (await t.bridge.purgatory.list({})).tokens;
+    expect(JSON.stringify((await t.card(queued?.id as string))?.blocks)).toContain(
       '📨 1 reply queued',
     );
     for (let i = 0; i < 3; i++) await t.at(10 * 60_000 * (i + 1));
@@ -194,7 +199,7 @@ describe('guidance from the thread to the tmux session', () => {
     expect(t.fake.ephemerals.find((e) => e.user === 'U0BOB')?.text).toBe(
       'Only <@U0ALICE> may answer this one. Your reply was not forwarded.',
     );
-    expect(t.bridge.purgatory.stores.outbox.list({ kind: 'phase.guidance', limit: 5 })).toHaveLength(0);
+    expect(await t.bridge.purgatory.store.outbox.list({ kind: 'phase.guidance', limit: 5 })).toHaveLength(0);
 
     await t.driver.postMessage({ channel: ESCALATIONS, user: 'U0ALICE', text: 'do Y', thread_ts: card?.ts });
     await t.settle();
@@ -208,7 +213,7 @@ describe('guidance from the thread to the tmux session', () => {
         .map((m) => m.text)
         .at(-1),
     ).toBe('✗ Not forwarded to dev-my-web-app-31: the session finished (PHASE:done).');
-    expect(t.bridge.purgatory.stores.outbox.count('pending')).toBe(0);
+    expect(await t.bridge.purgatory.store.outbox.count('pending')).toBe(0);
   });
 });
 
@@ -219,7 +224,7 @@ describe('rodizio escalate', () => {
     const configFile = join(tempDir(), 'rodizio.json');
     writeFileSync(configFile, JSON.stringify(FILE_CONFIG));
     const env = {
-      RODIZIO_DB: t.bridge.db.name,
+      RODIZIO_DB: t.bridge.store.location,
       RODIZIO_CONFIG: configFile,
       SLACK_BOT_TOKEN: 'xoxb-test',
       SLACK_SIGNING_SECRET: 'x',

@@ -30,7 +30,7 @@ describe('the phase-file protocol in full', () => {
     );
 
     await write('dev-session-my-web-app-12.phase', 'PHASE:merged\n');
-    const [token] = t.bridge.purgatory.list({}).tokens;
+    const [token] = (await t.bridge.purgatory.list({})).tokens;
     expect(token).toMatchObject({ status: 'resolved', human_input: { phase: 'PHASE:merged' }, answered_via: 'phase' });
     expect(JSON.stringify(cards()[0]?.blocks)).toContain('*Closed:* the session finished: PHASE:merged');
     expect(botThread(ts)).toEqual([
@@ -52,7 +52,7 @@ describe('the phase-file protocol in full', () => {
     await t.settle();
     await write('dev-session-my-web-app-13.phase', 'PHASE:merged\n');
     await t.at(60 * 60_000);
-    expect(t.bridge.purgatory.list({}).tokens[0]).toMatchObject({
+    expect((await t.bridge.purgatory.list({})).tokens[0]).toMatchObject({
       status: 'resolved',
       human_input: { phase: 'PHASE:merged' },
     });
@@ -60,7 +60,7 @@ describe('the phase-file protocol in full', () => {
       '🔒 Escalation closed. The session finished: PHASE:merged. Replies here are no longer typed into `dev-my-web-app-13`.',
       '✗ Not forwarded to dev-my-web-app-13: the session finished (PHASE:merged).',
     ]);
-    expect(t.bridge.purgatory.stores.outbox.count('pending')).toBe(0);
+    expect(await t.bridge.purgatory.store.outbox.count('pending')).toBe(0);
   });
 
   it('logs an unknown phase at info with the file name, sanitised, and changes nothing else', async () => {
@@ -77,7 +77,7 @@ describe('the phase-file protocol in full', () => {
     });
     expect(Array.from(String(unknown[0]?.phase))).toHaveLength(60);
     // The escalation it interrupted is still open, with its one card.
-    expect(t.bridge.purgatory.list({}).tokens.map((x) => x.status)).toEqual(['pending']);
+    expect((await t.bridge.purgatory.list({})).tokens.map((x) => x.status)).toEqual(['pending']);
     expect(cards()).toHaveLength(1);
     expect(t.logs.text()).not.toContain('\\u001b');
   });
@@ -126,7 +126,7 @@ describe('closing a phase escalation', () => {
     await t.settle();
     expect(botThread(ts).filter((m) => m === notForwarded)).toHaveLength(2);
     expect(botThread(ts)).toHaveLength(before + 2);
-    expect(t.bridge.purgatory.stores.outbox.list({ kind: 'phase.guidance', limit: 5 })).toHaveLength(0);
+    expect(await t.bridge.purgatory.store.outbox.list({ kind: 'phase.guidance', limit: 5 })).toHaveLength(0);
     expect(await session.finish()).toBe('');
 
     // Once the session is gone, there is nothing to point at.

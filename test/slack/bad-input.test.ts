@@ -43,7 +43,7 @@ describe('Slack listeners given something wrong', () => {
         },
       ],
     });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     for (const actionId of ['rodizio.option.0', 'rodizio.option.1', 'rodizio.option.7', 'rodizio.answer']) {
       const res = await t.driver.clickButton({ channel: CARDS, ts: forged.ts, actionId, user: 'U0ALICE' });
       expect(res.status, actionId).toBe(200);
@@ -55,18 +55,18 @@ describe('Slack listeners given something wrong', () => {
       'This button does not belong to a request rodizio knows. Nothing changed.',
       'This request no longer exists.',
     ]);
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
-    expect(t.bridge.purgatory.get(id).status).toBe('pending');
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
+    expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
   });
 
   it('a modal submission for an unknown token is refused inline', async () => {
     const t = await startSlackBridge();
-    const { card } = await t.createAndPost({ reason: 'context_required', prompt: 'Why?' });
+    const { id, card } = await t.createAndPost({ reason: 'context_required', prompt: 'Why?' });
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: 'rodizio.answer', user: 'U0ALICE' });
     const modal = await t.fake.waitFor(() => t.fake.modalStack('U0ALICE').at(-1));
     // The token disappears meanwhile (collected by an operator).
-    t.bridge.db.prepare('DELETE FROM tokens').run();
-    const before = storeSnapshot(t.bridge.db);
+    await t.bridge.store.tokens.remove(id);
+    const before = await storeSnapshot(t.bridge.store);
     const res = await t.driver.submitView({
       viewId: modal.id,
       user: 'U0ALICE',
@@ -76,7 +76,7 @@ describe('Slack listeners given something wrong', () => {
       response_action: 'errors',
       errors: { 'rodizio.answer.text': 'This request no longer exists.' },
     });
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 
   it('thread replies to messages that are not cards are ignored', async () => {
@@ -84,10 +84,10 @@ describe('Slack listeners given something wrong', () => {
     await t.createAndPost({ reason: 'context_required', prompt: 'Why?' });
     await t.settle();
     const other = t.fake.addMessage(CARDS, { user: 'U0BOB', text: 'lunch?' });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     await t.driver.postMessage({ channel: CARDS, user: 'U0ALICE', text: 'sure', thread_ts: other.ts });
     await t.driver.postMessage({ channel: 'C0ELSEWHERE', user: 'U0ALICE', text: 'hello', thread_ts: '1.000001' });
     await t.settle();
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BlockId } from '../../blocks/ids.js';
 import { buttonFor, CARDS, startSlackBridge } from '../helpers/slack.js';
 
@@ -35,12 +35,15 @@ describe('what people see on a card, end to end', () => {
     await t.settle();
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: ship, user: 'U0BOB' });
     await t.settle();
-    expect(t.bridge.purgatory.get(id)).toMatchObject({ status: 'resolved', answered_by: 'U0BOB' });
+    expect(await t.bridge.purgatory.get(id)).toMatchObject({ status: 'resolved', answered_by: 'U0BOB' });
 
-    const flipped = await t.fake.waitFor(() => {
-      const blocks = JSON.stringify(t.card(id)?.blocks ?? []);
-      return blocks.includes('— answered') ? blocks : undefined;
-    });
+    const flipped = await vi.waitUntil(
+      async () => {
+        const blocks = JSON.stringify((await t.card(id))?.blocks ?? []);
+        return blocks.includes('— answered') ? blocks : undefined;
+      },
+      { timeout: 2000, interval: 5 },
+    );
     expect(flipped).toContain('by <@U0ALICE> and <@U0BOB> via button');
     const reply = await t.fake.waitFor(() => t.fake.thread(CARDS, card.ts).find((m) => m.text?.includes('answered')));
     expect(reply.text).toBe('✅ <@U0ALICE> and <@U0BOB> answered *Ship*. The agent has been told.');
@@ -68,11 +71,14 @@ describe('what people see on a card, end to end', () => {
       values: { [BlockId.field('replicas')]: '3', [BlockId.field('dry_run')]: 'true' },
     });
     await t.settle();
-    expect(t.bridge.purgatory.get(id).human_input).toEqual({ replicas: 3, dry_run: true });
-    const flipped = await t.fake.waitFor(() => {
-      const blocks = JSON.stringify(t.card(id)?.blocks ?? []);
-      return blocks.includes('— answered') ? blocks : undefined;
-    });
+    expect((await t.bridge.purgatory.get(id)).human_input).toEqual({ replicas: 3, dry_run: true });
+    const flipped = await vi.waitUntil(
+      async () => {
+        const blocks = JSON.stringify((await t.card(id))?.blocks ?? []);
+        return blocks.includes('— answered') ? blocks : undefined;
+      },
+      { timeout: 2000, interval: 5 },
+    );
     expect(flipped).toContain('*Answer:* Replicas: 3 · Dry run only: yes');
     expect(flipped).not.toContain('dry_run');
     const reply = await t.fake.waitFor(() => t.fake.thread(CARDS, card.ts).find((m) => m.text?.includes('answered')));

@@ -21,7 +21,7 @@ describe('a click flips its card at once, whatever else the channel is waiting f
     await t.settle();
     // One post a second to the channel: at this instant only the first card is out.
     expect(posts(t)).toHaveLength(1);
-    const first = t.card(ids[0] as string);
+    const first = await t.card(ids[0] as string);
     expect(first).toBeDefined();
 
     const click = await t.driver.clickButton({
@@ -33,7 +33,7 @@ describe('a click flips its card at once, whatever else the channel is waiting f
     expect(click.status).toBe(200);
     await t.settle();
     // Same instant on the bridge's clock: the flip did not wait behind the 59 queued cards.
-    expect(t.card(ids[0] as string)?.text).toMatch(/^✅ Answered "yes"/);
+    expect((await t.card(ids[0] as string))?.text).toMatch(/^✅ Answered "yes"/);
     expect(posts(t)).toHaveLength(1);
 
     // The next post to the channel is the decision reply, then the queued cards one a second.

@@ -25,7 +25,7 @@ describe('/rodizio', () => {
 
     const resolved = (await cmd(`resolve ${a.id} deploy`)).json as { text: string };
     expect(resolved.text).toBe(`Answered \`${a.id}\` with *Deploy*. The agent has been told.`);
-    expect(t.bridge.purgatory.get(a.id)).toMatchObject({ human_input: 'Deploy', answered_via: 'slash_command' });
+    expect(await t.bridge.purgatory.get(a.id)).toMatchObject({ human_input: 'Deploy', answered_via: 'slash_command' });
 
     const freeText = (await cmd(`resolve ${b.id}   feature/login   please`)).json as { text: string };
     expect(freeText.text).toContain('*feature/login   please*');
@@ -48,7 +48,7 @@ describe('/rodizio', () => {
       answerers: { users: ['U0ALICE'] },
     });
     await t.settle();
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const cases: [string, string, string][] = [
       ['', 'U0ALICE', '*/rodizio* — what agents are waiting for'],
       ['frobnicate', 'U0ALICE', 'I don\'t know "frobnicate".'],
@@ -66,7 +66,7 @@ describe('/rodizio', () => {
       expect(res.status, text).toBe(200);
       expect((res.json as { text: string }).text, text).toContain(expected);
     }
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 });
 
@@ -92,12 +92,12 @@ describe('App Home', () => {
     await t.driver.clickHomeButton({ user: 'U0ALICE', actionId: 'rodizio.option.1', value: undefined });
     await t.settle();
     // The first option-1 button on the page belongs to the newest token.
-    expect(t.bridge.purgatory.get(newer.id)).toMatchObject({
+    expect(await t.bridge.purgatory.get(newer.id)).toMatchObject({
       status: 'resolved',
       human_input: 'large',
       answered_by: 'U0ALICE',
     });
-    expect(t.bridge.purgatory.get(older.id).status).toBe('pending');
+    expect((await t.bridge.purgatory.get(older.id)).status).toBe('pending');
     const refreshed = JSON.stringify(t.fake.homeView('U0ALICE')?.blocks);
     expect(refreshed).not.toContain('Newer one?');
     expect(refreshed).toContain('Older one?');
@@ -108,7 +108,7 @@ describe('App Home', () => {
     const { id } = await t.createAndPost({ reason: 'approval_needed', prompt: 'Mine?', options: ['yes'] });
     await t.driver.openHome('U0ALICE');
     await t.settle();
-    t.bridge.purgatory.resolve(id, { humanInput: 'yes', by: 'U0BOB', via: 'api' });
+    await t.bridge.purgatory.resolve(id, { humanInput: 'yes', by: 'U0BOB', via: 'api' });
     await t.driver.clickHomeButton({ user: 'U0ALICE', actionId: 'rodizio.option.0' });
     await t.settle();
     const notice = t.fake.modalStack('U0ALICE').at(-1);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { validateMessage } from '../../blocks/limits.js';
 import { buttonFor, CARDS, startSlackBridge } from '../helpers/slack.js';
 import { storeSnapshot } from '../helpers/store.js';
@@ -40,10 +40,13 @@ describe('Slack end to end over real HTTP', () => {
       frozen_state: 'c3RhdGU=',
     });
 
-    const flipped = await t.fake.waitFor(() => {
-      const m = t.card(id);
-      return m?.text?.startsWith('✅') ? m : undefined;
-    });
+    const flipped = await vi.waitUntil(
+      async () => {
+        const m = await t.card(id);
+        return m?.text?.startsWith('✅') ? m : undefined;
+      },
+      { timeout: 2000, interval: 5 },
+    );
     expect(flipped.text).toBe(`✅ Answered "Deploy": Deploy build 42 to *production*? (${id})`);
     expect(JSON.stringify(flipped.blocks)).toContain('*Answer:* Deploy\\nby <@U0ALICE> via button');
     expect((flipped.blocks as { type: string }[]).some((b) => b.type === 'actions')).toBe(false);
@@ -57,7 +60,7 @@ describe('Slack end to end over real HTTP', () => {
   it('rejects a bad signature or a timestamp older than 5 minutes and changes nothing', async () => {
     const t = await startSlackBridge();
     const { id, card } = await t.createAndPost({ reason: 'approval_needed', prompt: 'Go?', options: ['yes', 'no'] });
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const calls = t.fake.calls.length;
     const args = { channel: CARDS, ts: card.ts, actionId: buttonFor(card, 'yes'), user: 'U0ALICE' };
     expect((await t.driver.clickButton(args, { badSignature: true })).status).toBe(401);
@@ -71,9 +74,9 @@ describe('Slack end to end over real HTTP', () => {
         )
       ).status,
     ).toBe(401);
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
     expect(t.fake.calls.length).toBe(calls);
-    expect(t.bridge.purgatory.get(id).status).toBe('pending');
+    expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
   });
 
   it('two people clicking different options at the same moment: one answer recorded, the other told', async () => {
@@ -88,13 +91,13 @@ describe('Slack end to end over real HTTP', () => {
       t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: buttonFor(card, 'us'), user: 'U0BOB' }),
     ]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    const token = t.bridge.purgatory.get(id);
+    const token = await t.bridge.purgatory.get(id);
     expect(token.status).toBe('resolved');
     const winner = token.answered_by as string;
     const loser = winner === 'U0ALICE' ? 'U0BOB' : 'U0ALICE';
     const told = await t.fake.waitFor(() => t.fake.ephemerals.find((e) => e.user === loser));
     expect(told.text).toBe(`Already answered by <@${winner}> — ${token.human_input}. Nothing changed.`);
-    expect(t.bridge.purgatory.history(id).filter((e) => e.type === 'resolved')).toHaveLength(1);
+    expect((await t.bridge.purgatory.history(id)).filter((e) => e.type === 'resolved')).toHaveLength(1);
   });
 
   it('posts the full text of a long prompt as the first thread reply', async () => {

@@ -213,7 +213,7 @@ describe('POST /slack/events given hostile requests with valid signatures', () =
       const t = await startSlackBridge();
       const { id, card } = await t.createAndPost({ reason: 'approval_needed', prompt: 'Go?', options: ['yes'] });
       await t.bridge.slack?.idle();
-      const before = storeSnapshot(t.bridge.db);
+      const before = await storeSnapshot(t.bridge.store);
       const res = await t.driver.send(
         c.body(id, card.ts),
         c.type,
@@ -226,8 +226,8 @@ describe('POST /slack/events given hostile requests with valid signatures', () =
       expect(res.status).toBe(c.status);
       expect(res.json).toMatchObject({ error: { code: c.code, message: expect.stringMatching(c.message ?? /\S/) } });
       await t.bridge.slack?.idle();
-      expect(storeSnapshot(t.bridge.db)).toEqual(before);
-      expect(t.bridge.purgatory.get(id).status).toBe('pending');
+      expect(await storeSnapshot(t.bridge.store)).toEqual(before);
+      expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
       expect(t.logs.lines.filter((l) => l.level === 'error')).toEqual([]);
       await expectStillServing(t.url);
     });
@@ -247,7 +247,7 @@ describe('POST /slack/events given hostile requests with valid signatures', () =
 
   it('a signed 2 MiB body: 20 of 20 fetches read the 413, none sees a connection error', async () => {
     const t = await startSlackBridge();
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const body = form({ type: 'block_actions', padding: 'x'.repeat(2 * 1024 * 1024) });
     const out = await postRepeatedly(
       `${t.url}/slack/events`,
@@ -258,7 +258,7 @@ describe('POST /slack/events given hostile requests with valid signatures', () =
     expect(out.errors).toEqual([]);
     expect(out.statuses).toEqual(Array(20).fill(413));
     expect(out.bodies[0]).toMatchObject({ error: { code: 'payload_too_large' } });
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
     await expectStillServing(t.url);
   });
 

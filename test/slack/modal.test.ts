@@ -27,7 +27,7 @@ describe('the Answer… modal', () => {
     const modal = await t.fake.waitFor(() => t.fake.modalStack('U0ALICE').at(-1));
     expect(modal.view.title).toMatchObject({ text: 'Capacity plan' });
 
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const wrong = await t.driver.submitView({
       viewId: modal.id,
       user: 'U0ALICE',
@@ -41,7 +41,7 @@ describe('the Answer… modal', () => {
         [BlockId.field('note')]: 'Use at most 20 characters (this has 25).',
       },
     });
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
     expect(t.fake.modalStack('U0ALICE')).toHaveLength(1);
 
     const notANumber = await t.driver.submitView({
@@ -97,7 +97,7 @@ describe('the Answer… modal', () => {
       response_action: 'errors',
       errors: { [BlockId.freeText]: 'Already answered by <@U0ALICE> — retry. Nothing changed.' },
     });
-    expect(t.bridge.purgatory.get(id).human_input).toBe('retry');
+    expect((await t.bridge.purgatory.get(id)).human_input).toBe('retry');
   });
 
   it('does not open for someone who may not answer', async () => {

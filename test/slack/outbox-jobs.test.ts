@@ -19,7 +19,7 @@ describe('Slack outbox jobs', () => {
     expect(res.status).toBe(200);
     await t.settle();
 
-    const reposted = t.card(id);
+    const reposted = await t.card(id);
     expect(reposted?.ts).not.toBe(card.ts);
     expect(reposted?.text).toMatch(/^✅ Answered "yes": Still wanted\?/);
     expect(t.fake.callsTo('chat.update').map((c) => c.response.error)).toEqual(['message_not_found']);
@@ -29,7 +29,7 @@ describe('Slack outbox jobs', () => {
       '✅ <@U0ALICE> answered *yes*. The agent has been told.',
       expect.stringContaining('This card was posted again because the earlier one was deleted.'),
     ]);
-    expect(t.bridge.purgatory.stores.outbox.count('dead')).toBe(0);
+    expect(await t.bridge.purgatory.store.outbox.count('dead')).toBe(0);
   });
 
   it('a refusal Slack will never take back (channel_not_found) is dead after one attempt, not retried 12 times', async () => {
@@ -38,7 +38,7 @@ describe('Slack outbox jobs', () => {
     const res = await t.call('POST', '/v1/tokens', { body: { reason: 'approval_needed', prompt: 'Anyone?' } });
     expect(res.status).toBe(201);
     await t.settle();
-    const [job] = t.bridge.purgatory.stores.outbox.list({ kind: 'slack.card', limit: 5 });
+    const [job] = await t.bridge.purgatory.store.outbox.list({ kind: 'slack.card', limit: 5 });
     expect(job).toMatchObject({ status: 'dead', attempts: 1, last_error: 'Slack refused: channel_not_found' });
     expect(t.fake.callsTo('chat.postMessage')).toHaveLength(1);
   });
@@ -48,7 +48,7 @@ describe('Slack outbox jobs', () => {
     const prompt = `Read all of this: ${'lorem ipsum '.repeat(600)}`;
     const { id, card } = await t.createAndPost({ reason: 'context_required', prompt });
     await t.settle();
-    const jobs = t.bridge.purgatory.stores.outbox.list({ tokenId: id, limit: 10 });
+    const jobs = await t.bridge.purgatory.store.outbox.list({ tokenId: id, limit: 10 });
     expect(jobs.map((j) => [j.kind, j.status])).toEqual([
       ['slack.thread', 'done'],
       ['slack.card', 'done'],

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { ADMIN_SECRET } from '../helpers/bridge.js';
 import { cli } from '../helpers/cli.js';
+import { testDbLocation } from '../helpers/engine.js';
 import { CARDS, type SlackTestBridge, startFakeSlack, startSlackBridge } from '../helpers/slack.js';
-import { tempDbPath } from '../helpers/temp.js';
 
 /** Moves the bridge's clock in steps, running whatever outbox jobs fall due at each step. */
 async function runFor(t: SlackTestBridge, clock: ManualClock, totalMs: number, stepMs: number): Promise<void> {
@@ -49,12 +49,12 @@ describe('Slack side effects through the outbox', () => {
     expect(ok(t, 'chat.postMessage')).toHaveLength(4);
     // Posted after it was answered, the card needs no update — unless its post got through before the answer.
     expect(ok(t, 'chat.update').length).toBeLessThanOrEqual(1);
-    const resolvedCard = t.card(ids[1] as string);
+    const resolvedCard = await t.card(ids[1] as string);
     expect(t.fake.thread(CARDS, resolvedCard?.ts as string).map((m) => m.text)).toEqual([
       '✅ <@U0ALICE> answered *yes*. The agent has been told.',
     ]);
-    expect(t.bridge.purgatory.stores.outbox.count('pending')).toBe(0);
-    expect(t.bridge.purgatory.stores.outbox.count('dead')).toBe(0);
+    expect(await t.bridge.purgatory.store.outbox.count('pending')).toBe(0);
+    expect(await t.bridge.purgatory.store.outbox.count('dead')).toBe(0);
   });
 
   it('honours 429 Retry-After without counting it as a failure, and never loses the message', async () => {
@@ -63,14 +63,14 @@ describe('Slack side effects through the outbox', () => {
     t.fake.inject('chat.postMessage', { status: 429, retryAfter: 30 }, 3);
     const res = await t.call('POST', '/v1/tokens', { body: { reason: 'approval_needed', prompt: 'Paced?' } });
     await t.bridge.worker.drain();
-    const [job] = t.bridge.purgatory.stores.outbox.list({ tokenId: res.json.id, limit: 5 });
+    const [job] = await t.bridge.purgatory.store.outbox.list({ tokenId: res.json.id, limit: 5 });
     expect(job).toMatchObject({ status: 'pending', attempts: 0, run_at_ms: clock.now() + 30_000 });
     await runFor(t, clock, 29_000, 29_000);
     expect(t.fake.callsTo('chat.postMessage')).toHaveLength(1);
     await runFor(t, clock, 120_000, 1000);
     expect(t.fake.callsTo('chat.postMessage').map((c) => c.status)).toEqual([429, 429, 429, 200]);
     expect(t.fake.messages(CARDS)).toHaveLength(1);
-    expect(t.bridge.purgatory.stores.outbox.list({ tokenId: res.json.id, limit: 5 })[0]).toMatchObject({
+    expect((await t.bridge.purgatory.store.outbox.list({ tokenId: res.json.id, limit: 5 }))[0]).toMatchObject({
       status: 'done',
       attempts: 1,
     });
@@ -97,7 +97,7 @@ describe('Slack side effects through the outbox', () => {
 
   it('a restart resumes unfinished jobs', async () => {
     const fake = await startFakeSlack();
-    const dbPath = tempDbPath();
+    const dbPath = await testDbLocation();
     const first = await startSlackBridge({ fake, config: { dbPath } });
     fake.inject('chat.postMessage', { status: 500 }, 100);
     const res = await first.call('POST', '/v1/tokens', {
@@ -109,8 +109,10 @@ describe('Slack side effects through the outbox', () => {
 
     const second = await startSlackBridge({ fake, config: { dbPath } });
     // The job's backoff is a couple of seconds of real time; wake the worker at its run time instead of waiting.
-    const [job] = second.bridge.purgatory.stores.outbox.list({ tokenId: res.json.id, limit: 1 });
-    second.bridge.db.prepare('UPDATE outbox SET run_at_ms = 0 WHERE id = ?').run(job?.id);
+    const [job] = await second.bridge.purgatory.store.outbox.list({ tokenId: res.json.id, limit: 1 });
+    if (!job) throw new Error('the card job is gone');
+    // Due at once, not counted as another attempt, its last error kept.
+    await second.bridge.store.outbox.reschedule(job.id, 0, job.last_error, Date.now(), false);
     second.bridge.worker.wake();
     const card = await fake.waitFor(() => fake.messages(CARDS)[0]);
     expect(card.text).toContain('Survive a restart?');
@@ -118,17 +120,19 @@ describe('Slack side effects through the outbox', () => {
   });
 
   it('marks a job Slack refuses outright as dead: logged, audited, visible in `rodizio outbox`', async () => {
-    const t = await startSlackBridge();
+    // The CLI opens the same database by its full location (a Postgres URL with its password, or the file).
+    const dbPath = await testDbLocation();
+    const t = await startSlackBridge({ config: { dbPath } });
     t.fake.inject('chat.postMessage', { error: 'channel_not_found' });
     const res = await t.call('POST', '/v1/tokens', { body: { reason: 'approval_needed', prompt: 'Nowhere to go' } });
     await t.settle();
     const dead = t.logs.lines.find((l) => l.msg === 'outbox job is dead');
     expect(dead).toMatchObject({ job_kind: 'slack.card', token_id: res.json.id, level: 'error' });
-    expect(t.bridge.purgatory.history(res.json.id).map((e) => e.type)).toEqual(['ejected', 'outbox_dead']);
+    expect((await t.bridge.purgatory.history(res.json.id)).map((e) => e.type)).toEqual(['ejected', 'outbox_dead']);
     const health = await t.call('GET', '/healthz', { token: null });
     expect(health.json.outbox).toEqual({ dead: 1, pending: 0 });
 
-    const env = { RODIZIO_DB: t.bridge.db.name };
+    const env = { RODIZIO_DB: dbPath };
     const listed = await cli(['outbox', '--status', 'dead'], env);
     expect(listed.stdout).toMatch(/\d+\s+dead\s+slack\.card\s+sem-\w+\s+1\s+.*Slack refused: channel_not_found/);
     const id = JSON.parse((await cli(['outbox', '--status', 'dead', '--json'], env)).stdout)[0].id;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buttonFor, CARDS, startSlackBridge } from '../helpers/slack.js';
 import { storeSnapshot } from '../helpers/store.js';
 
@@ -12,16 +12,16 @@ describe('who may answer', () => {
       answerers: { users: ['U0ALICE'], groups: ['S0ONCALL'] },
     });
     await t.settle();
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: buttonFor(card, 'yes'), user: 'U0BOB' });
     const told = await t.fake.waitFor(() => t.fake.ephemerals.find((e) => e.user === 'U0BOB'));
     expect(told.text).toBe('Only <@U0ALICE>, <!subteam^S0ONCALL> may answer this one. Nothing changed.');
     await t.settle();
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
 
     // Carol is in the on-call user group: allowed.
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: buttonFor(card, 'yes'), user: 'U0CAROL' });
-    expect(t.bridge.purgatory.get(id)).toMatchObject({ status: 'resolved', answered_by: 'U0CAROL' });
+    expect(await t.bridge.purgatory.get(id)).toMatchObject({ status: 'resolved', answered_by: 'U0CAROL' });
     expect(t.fake.callsTo('usergroups.users.list').map((c) => c.args.usergroup)).toEqual(['S0ONCALL']);
   });
 
@@ -35,9 +35,9 @@ describe('who may answer', () => {
     });
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: buttonFor(card, 'yes'), user: 'U0ALICE' });
     await t.settle();
-    expect(t.bridge.purgatory.get(id).status).toBe('pending');
+    expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: buttonFor(card, 'yes'), user: 'U0DAVE' });
-    expect(t.bridge.purgatory.get(id).answered_by).toBe('U0DAVE');
+    expect((await t.bridge.purgatory.get(id)).answered_by).toBe('U0DAVE');
   });
 
   it('the requester may not approve their own critical token', async () => {
@@ -50,14 +50,14 @@ describe('who may answer', () => {
       requested_by: 'U0ALICE',
     });
     await t.settle();
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: buttonFor(card, 'Drop it'), user: 'U0ALICE' });
     const told = await t.fake.waitFor(() => t.fake.ephemerals.find((e) => e.user === 'U0ALICE'));
     expect(told.text).toBe('You asked for this critical action, so someone else has to answer it. Nothing changed.');
     await t.settle();
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: buttonFor(card, 'Keep it'), user: 'U0BOB' });
-    expect(t.bridge.purgatory.get(id)).toMatchObject({ status: 'resolved', human_input: 'Keep it' });
+    expect(await t.bridge.purgatory.get(id)).toMatchObject({ status: 'resolved', human_input: 'Keep it' });
   });
 
   it('required_approvals: 2 distinct people must choose the same option; the card shows progress', async () => {
@@ -75,8 +75,12 @@ describe('who may answer', () => {
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: ship, user: 'U0ALICE' });
     const progress = await t.fake.waitFor(() => t.fake.ephemerals.find((e) => e.user === 'U0ALICE'));
     expect(progress.text).toBe('Your choice *Ship* is recorded: 1 of 2 approvals. The card shows who else has chosen.');
-    const updated = await t.fake.waitFor(() =>
-      JSON.stringify(t.card(id)?.blocks).includes('Approvals 1/2') ? t.card(id) : undefined,
+    const updated = await vi.waitUntil(
+      async () => {
+        const m = await t.card(id);
+        return JSON.stringify(m?.blocks).includes('Approvals 1/2') ? m : undefined;
+      },
+      { timeout: 2000, interval: 5 },
     );
     expect(JSON.stringify(updated.blocks)).toContain('🗳️ *Approvals 1/2* — *Ship* 1 (<@U0ALICE>)');
 
@@ -84,12 +88,12 @@ describe('who may answer', () => {
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: ship, user: 'U0ALICE' });
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: buttonFor(card, 'Block'), user: 'U0CAROL' });
     await t.settle();
-    expect(t.bridge.purgatory.get(id).status).toBe('pending');
+    expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
 
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: ship, user: 'U0BOB' });
     const res = await poll;
     expect(res.json).toMatchObject({ human_input: 'Ship', answered_by: 'U0BOB', approvals: ['U0ALICE', 'U0BOB'] });
-    const events = t.bridge.purgatory.history(id).map((e) => e.type);
+    const events = (await t.bridge.purgatory.history(id)).map((e) => e.type);
     expect(events.filter((e) => e === 'approval')).toHaveLength(4);
     expect(events.filter((e) => e === 'resolved')).toHaveLength(1);
   });

@@ -35,8 +35,8 @@ describe('Reassign… on a pending card', () => {
     expect(res.body).toBe('');
     await t.settle();
 
-    expect(t.bridge.purgatory.get(id).answerers).toEqual({ users: ['U0BOB'], groups: [] });
-    const updated = t.card(id);
+    expect((await t.bridge.purgatory.get(id)).answerers).toEqual({ users: ['U0BOB'], groups: [] });
+    const updated = await t.card(id);
     expect(updated?.ts).toBe(card.ts);
     expect(text(updated)).toContain('↪️ Reassigned to <@U0BOB> by <@U0ALICE>');
     expect(text(updated)).toContain('Bob owns deploys today');
@@ -44,7 +44,7 @@ describe('Reassign… on a pending card', () => {
     expect(replies.map((m) => m.text)).toContainEqual(
       '↪️ Reassigned to <@U0BOB> by <@U0ALICE>: “Bob owns deploys today”. <@U0BOB> may answer now.',
     );
-    const event = t.bridge.purgatory.history(id).find((e) => e.type === 'reassigned');
+    const event = (await t.bridge.purgatory.history(id)).find((e) => e.type === 'reassigned');
     expect(event).toMatchObject({
       actor: 'U0ALICE',
       data: {
@@ -66,7 +66,7 @@ describe('Reassign… on a pending card', () => {
     expect(t.fake.ephemerals.find((e) => e.user === 'U0ALICE')?.text).toBe(
       'Only <@U0BOB> may answer this one. Nothing changed.',
     );
-    expect(t.bridge.purgatory.get(id).status).toBe('pending');
+    expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: 'rodizio.option.1', user: 'U0BOB' });
     expect((await t.reentry(id)).json).toMatchObject({ human_input: 'Hold', answered_by: 'U0BOB' });
   });
@@ -85,7 +85,7 @@ describe('Reassign… on a pending card', () => {
     expect(JSON.stringify(modal?.view)).toContain('S0REVIEWERS');
     await t.driver.submitView({ viewId, user: 'U0DAVE', values: { [BlockId.reassignGroup]: 'S0ONCALL' } });
     await t.settle();
-    expect(t.bridge.purgatory.get(id).answerers).toEqual({ users: [], groups: ['S0ONCALL'] });
+    expect((await t.bridge.purgatory.get(id)).answerers).toEqual({ users: [], groups: ['S0ONCALL'] });
     expect(t.fake.thread(CARDS, card.ts).map((m) => m.text)).toContainEqual(
       '↪️ Reassigned to <!subteam^S0ONCALL> by <@U0DAVE>. <!subteam^S0ONCALL> may answer now.',
     );
@@ -103,7 +103,7 @@ describe('Reassign… on a pending card', () => {
     const t = await startSlackBridge();
     const { card } = await t.createAndPost({ reason: 'approval_needed', prompt: 'OK?' });
     const viewId = await openReassign(t, card.ts, 'U0ALICE');
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const none = await t.driver.submitView({ viewId, user: 'U0ALICE', values: { [BlockId.reassignNote]: 'hm' } });
     const message = 'Choose a person, a user group or a channel.';
     expect(none.json).toEqual({
@@ -119,7 +119,7 @@ describe('Reassign… on a pending card', () => {
       response_action: 'errors',
       errors: { [BlockId.reassignUser]: 'Choose only one: a person, a user group or a channel.' },
     });
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
     expect(t.fake.modalStack('U0ALICE')).toHaveLength(1);
   });
 
@@ -131,14 +131,14 @@ describe('Reassign… on a pending card', () => {
       answerers: { users: ['U0ALICE'] },
     });
     await t.settle();
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: 'rodizio.reassign', user: 'U0BOB' });
     const told = await t.fake.waitFor(() => t.fake.ephemerals.find((e) => e.user === 'U0BOB'));
     expect(told.text).toBe('Only <@U0ALICE> may answer this one. Nothing changed.');
     expect(t.fake.modalStack('U0BOB')).toHaveLength(0);
     await t.settle();
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
-    expect(t.bridge.purgatory.history(id).map((e) => e.type)).not.toContain('reassigned');
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
+    expect((await t.bridge.purgatory.history(id)).map((e) => e.type)).not.toContain('reassigned');
   });
 
   it('a modal submitted by someone no longer allowed (answerers changed meanwhile) is refused after the ack', async () => {
@@ -152,14 +152,14 @@ describe('Reassign… on a pending card', () => {
     const bobView = await openReassign(t, card.ts, 'U0BOB');
     await t.driver.submitView({ viewId: bobView, user: 'U0BOB', values: { [BlockId.reassignUser]: 'U0CAROL' } });
     await t.settle();
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     await t.driver.submitView({ viewId: aliceView, user: 'U0ALICE', values: { [BlockId.reassignUser]: 'U0DAVE' } });
     await t.settle();
     expect(t.fake.ephemerals.find((e) => e.user === 'U0ALICE')?.text).toBe(
       'Only <@U0CAROL> may answer this one. Nothing changed.',
     );
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
-    expect(t.bridge.purgatory.get(id).answerers).toEqual({ users: ['U0CAROL'], groups: [] });
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
+    expect((await t.bridge.purgatory.get(id)).answerers).toEqual({ users: ['U0CAROL'], groups: [] });
   });
 });
 
@@ -186,11 +186,11 @@ describe('Reassign… to another channel', () => {
     await t.settle();
     await t.drain();
 
-    const token = t.bridge.purgatory.get(id);
+    const token = await t.bridge.purgatory.get(id);
     expect(token.slack?.channel).toBe(OPS);
     expect(token.slack_channel).toBe(OPS);
     expect(token.answerers).toEqual({ users: [], groups: [] });
-    const moved = t.card(id);
+    const moved = await t.card(id);
     if (!moved) throw new Error('no new card');
     expect(t.fake.messages(OPS).map((m) => m.ts)).toContain(moved.ts);
     expect(text(moved)).toContain('rodizio.option.0');
@@ -208,7 +208,7 @@ describe('Reassign… to another channel', () => {
     const first = t.fake.thread(OPS, moved.ts)[0];
     expect(first?.text).toContain(`↪️ Moved here from <#${CARDS}> by <@U0ALICE>: “ops owns certificates”.`);
     expect(first?.text).toContain(`${t.fake.baseUrl}/archives/${CARDS}/p${card.ts.replace('.', '')}`);
-    expect(t.bridge.purgatory.history(id).find((e) => e.type === 'reassigned')?.data).toMatchObject({
+    expect((await t.bridge.purgatory.history(id)).find((e) => e.type === 'reassigned')?.data).toMatchObject({
       from: { channel: CARDS, ts: card.ts },
       to: { channel: OPS, answerers: { users: [], groups: [] } },
       target: { channel: OPS },
@@ -220,7 +220,7 @@ describe('Reassign… to another channel', () => {
     await t.at(13 * HOUR);
     expect(reminders(OPS, moved.ts)).toHaveLength(1);
     expect(reminders(OPS, moved.ts)[0]?.text).toContain('after 13h');
-    expect(t.bridge.purgatory.get(id).followup.reminders).toBe(2);
+    expect((await t.bridge.purgatory.get(id)).followup.reminders).toBe(2);
 
     // Anyone in the new channel may answer on the new card.
     await t.driver.clickButton({ channel: OPS, ts: moved.ts, actionId: 'rodizio.option.1', user: 'U0DAVE' });

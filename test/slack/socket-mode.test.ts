@@ -85,10 +85,13 @@ describe('Socket Mode against a fake Slack', () => {
       via: 'button',
       outcome: 'resolved',
     });
-    const flipped = await t.fake.waitFor(() => {
-      const m = t.card(id);
-      return m?.text?.startsWith('✅') ? m : undefined;
-    });
+    const flipped = await vi.waitUntil(
+      async () => {
+        const m = await t.card(id);
+        return m?.text?.startsWith('✅') ? m : undefined;
+      },
+      { timeout: 2000, interval: 5 },
+    );
     expect(flipped.text).toBe(`✅ Answered "no": Roll out the new index? (${id})`);
     expect(t.fake.callsTo('chat.update').some((c) => c.args.ts === card.ts && c.response.ok === true)).toBe(true);
   });

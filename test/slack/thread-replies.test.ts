@@ -16,7 +16,7 @@ describe('thread replies', () => {
     const top = await t.driver.postMessage({ channel: CARDS, user: 'U0BOB', text: 'unrelated top-level message' });
     expect(top.status).toBe(200);
     await t.settle();
-    expect(t.bridge.purgatory.get(id).status).toBe('pending');
+    expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
 
     const reply = await t.driver.postMessage({
       channel: CARDS,
@@ -35,13 +35,13 @@ describe('thread replies', () => {
     });
 
     await t.settle();
-    const before = storeSnapshot(t.bridge.db);
+    const before = await storeSnapshot(t.bridge.store);
     const retried = await reply.retry(1);
     expect(retried.status).toBe(200);
     await t.driver.editMessage({ channel: CARDS, ts: reply.event.ts as string, text: 'edited: primary' });
     await t.driver.postMessage({ channel: CARDS, user: 'U0BOB', text: 'too late', thread_ts: card.ts });
     await t.settle();
-    expect(storeSnapshot(t.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 
   it('a retried event before the answer lands is recorded once', async () => {
@@ -60,8 +60,8 @@ describe('thread replies', () => {
     await note.retry(1);
     await note.retry(2);
     await t.settle();
-    expect(t.bridge.purgatory.get(id).status).toBe('pending');
-    expect(t.bridge.db.prepare('SELECT count(*) AS n FROM notes').get()).toEqual({ n: 1 });
+    expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
+    expect(await t.bridge.store.notes.forToken(id)).toHaveLength(1);
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: 'rodizio.option.0', user: 'U0ALICE' });
     const res = await t.reentry(id);
     expect(res.json).toMatchObject({
@@ -79,8 +79,8 @@ describe('thread replies', () => {
     });
     await t.driver.postMessage({ channel: CARDS, user: 'U0ALICE', text: 'watch the cache', thread_ts: card.ts });
     await t.settle();
-    expect(t.bridge.purgatory.get(id).status).toBe('pending');
-    expect(t.bridge.db.prepare('SELECT text FROM notes').all()).toEqual([{ text: 'watch the cache' }]);
+    expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
+    expect((await t.bridge.store.notes.forToken(id)).map((n) => ({ text: n.text }))).toEqual([{ text: 'watch the cache' }]);
   });
 
   it('a reply from someone not allowed to answer is kept as a note, and they are told', async () => {
@@ -92,7 +92,7 @@ describe('thread replies', () => {
     });
     await t.driver.postMessage({ channel: CARDS, user: 'U0BOB', text: 'the shared one', thread_ts: card.ts });
     await t.settle();
-    expect(t.bridge.purgatory.get(id).status).toBe('pending');
+    expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
     const told = await t.fake.waitFor(() => t.fake.ephemerals.find((e) => e.user === 'U0BOB'));
     expect(told.text).toBe('Only <@U0ALICE> may answer this one. Your reply was kept as a note.');
   });

@@ -1,10 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { systemClock } from '../../src/clock.js';
 import { createPurgatory } from '../../src/purgatory.js';
-import { loadMigrations, migrate, openDatabase } from '../../src/store/database.js';
+import { loadMigrations } from '../../src/store/migrations.js';
+import { openStore } from '../../src/store/open.js';
+import { migrate, openDatabase } from '../../src/store/sqlite/database.js';
 import { ADMIN_SECRET, RUNNER_SECRET } from '../helpers/bridge.js';
 import { freePort, startChildBridge } from '../helpers/child-bridge.js';
 import { cli, ROOT } from '../helpers/cli.js';
@@ -65,8 +68,8 @@ describe('concurrent writers on one SQLite file', () => {
     const started = Date.now();
     const dbPath = tempDbPath();
     const ids = Array.from({ length: TOKENS }, (_, i) => `race-${String(i).padStart(3, '0')}`);
-    const db = openDatabase(dbPath);
-    const purgatory = createPurgatory({ db, clock: systemClock });
+    const store = await openStore(dbPath);
+    const purgatory = createPurgatory({ store, clock: systemClock });
     // Queued in one event-loop turn: one group commit for all 500.
     await Promise.all(
       ids.map((id, i) =>
@@ -83,7 +86,7 @@ describe('concurrent writers on one SQLite file', () => {
         ),
       ),
     );
-    db.close();
+    await store.close();
 
     const serve = await startChildBridge({
       PORT: String(await freePort()),
@@ -166,7 +169,7 @@ describe('concurrent writers on one SQLite file', () => {
       }
       return result;
     }) as typeof first.pragma;
-    const latest = loadMigrations().length;
+    const latest = loadMigrations('sqlite').length;
     expect(migrate(first)).toEqual({ from: 0, to: latest });
     expect(raced).toBe(true);
     expect(pragma('user_version', { simple: true })).toBe(latest);
@@ -176,11 +179,14 @@ describe('concurrent writers on one SQLite file', () => {
 
   it('a CLI verb that cannot get the write lock within the busy timeout says so in one line and changes nothing', async () => {
     const path = tempDbPath();
-    const holder = openDatabase(path);
-    createPurgatory({ db: holder, clock: systemClock }).create(
+    const store = await openStore(path);
+    await createPurgatory({ store, clock: systemClock }).create(
       { id: 'sem-held', reason: 'approval_needed', prompt: 'Held?' },
       { runner: 'ci', admin: false },
     );
+    await store.close();
+    // A raw connection of its own: the test is about SQLite's write lock, which no store method holds open.
+    const holder = new Database(path);
     holder.prepare('BEGIN IMMEDIATE').run();
     const out = await cli(['cancel', 'sem-held'], { RODIZIO_DB: path, LOG_LEVEL: 'silent' });
     holder.prepare('ROLLBACK').run();

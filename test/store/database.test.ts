@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SchemaTooNewError } from '../../src/errors.js';
-import { loadMigrations, migrate, openDatabase } from '../../src/store/database.js';
+import { loadMigrations } from '../../src/store/migrations.js';
+import { migrate, openDatabase } from '../../src/store/sqlite/database.js';
 import { tempDbPath, tempDir } from '../helpers/temp.js';
 
 describe('openDatabase', () => {
@@ -13,7 +14,7 @@ describe('openDatabase', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
-    expect(db.pragma('user_version', { simple: true })).toBe(loadMigrations().length);
+    expect(db.pragma('user_version', { simple: true })).toBe(loadMigrations('sqlite').length);
     const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['tokens', 'events', 'outbox', 'notes']));
     db.close();
@@ -23,7 +24,7 @@ describe('openDatabase', () => {
     const path = tempDbPath();
     openDatabase(path).close();
     const db = openDatabase(path, { migrate: false });
-    expect(migrate(db)).toEqual({ from: loadMigrations().length, to: loadMigrations().length });
+    expect(migrate(db)).toEqual({ from: loadMigrations('sqlite').length, to: loadMigrations('sqlite').length });
     db.close();
   });
 
@@ -41,7 +42,7 @@ describe('openDatabase', () => {
     writeFileSync(join(dir, '001_a.sql'), 'CREATE TABLE a (x INTEGER);');
     writeFileSync(join(dir, '002_b.sql'), 'CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);');
     const db = new Database(join(dir, 'x.db'));
-    expect(() => migrate(db, loadMigrations(dir))).toThrow(/no such table: nowhere/);
+    expect(() => migrate(db, loadMigrations('sqlite', dir))).toThrow(/no such table: nowhere/);
     expect(db.pragma('user_version', { simple: true })).toBe(1);
     const names = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
     expect(names.map((n) => n.name)).toEqual(['a']);
@@ -52,7 +53,7 @@ describe('openDatabase', () => {
     const dir = tempDir();
     writeFileSync(join(dir, '001_a.sql'), 'SELECT 1;');
     writeFileSync(join(dir, '003_c.sql'), 'SELECT 1;');
-    expect(() => loadMigrations(dir)).toThrow(/003_c.sql should be numbered 2/);
+    expect(() => loadMigrations('sqlite', dir)).toThrow(/003_c.sql should be numbered 2/);
   });
 
   it('keeps the audit log append-only', () => {

@@ -24,7 +24,11 @@ export async function schemaVersion(q: Queryable): Promise<number> {
 
 /** A driver or server message on one line, for RodizioError messages. */
 export function oneLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+  // Node reports a refused `localhost` (tried over IPv4 and IPv6) as an AggregateError with an empty message.
+  const inner = err instanceof AggregateError && !err.message ? err.errors[0] : err;
+  const e = inner as { message?: unknown; code?: unknown } | null;
+  const text = typeof e?.message === 'string' && e.message ? e.message : String(e?.code ?? inner);
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /**
@@ -47,6 +51,11 @@ export async function migrate(
     if (m.version <= from) continue;
     const client = await pool.connect();
     let broken: Error | undefined;
+    // Checked-out clients have no error listener; a dropped connection must fail the migration, not the process.
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       // Waiting for another replica's migration, or building an index on a large table, may take longer than
@@ -70,6 +79,7 @@ export async function migrate(
         cause: err,
       });
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

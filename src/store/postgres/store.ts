@@ -116,6 +116,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     for (let attempt = 1; ; attempt++) {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // A checked-out client has no error listener (the pool removes its own): without one, a connection
+      // dropped while `fn` runs would crash the process. The next query on it fails and ends the transaction.
+      const onError = (err: Error) => {
+        broken = err;
+        logger.warn({ err }, 'Postgres connection failed inside a transaction');
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await body(client);
@@ -129,6 +136,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
         logger.debug({ err, attempt }, 'Postgres transaction conflicted; running it again');
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
       await sleep(Math.random() * 20 * attempt);
@@ -183,7 +191,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
             connectionString: url,
             connectionTimeoutMillis: 5000,
             keepAlive: true,
-            application_name: 'rodizio',
+            application_name: 'rodizio-listen',
           },
           origin,
           logger,

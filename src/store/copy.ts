@@ -1,0 +1,33 @@
+/**
+ * What `rodizio migrate-store` copies from one store to another, parents before children, and how each table is
+ * ordered. Outbox and intake rows that are done are history nobody reads again: only unfinished ones move.
+ */
+export const COPIED_TABLES = [
+  { name: 'tokens', orderBy: 'seq', unfinishedOnly: false },
+  { name: 'events', orderBy: 'seq', unfinishedOnly: false },
+  { name: 'notes', orderBy: 'id', unfinishedOnly: false },
+  { name: 'approvals', orderBy: 'token_id, user_id', unfinishedOnly: false },
+  { name: 'outbox', orderBy: 'id', unfinishedOnly: true },
+  { name: 'subscriptions', orderBy: 'id', unfinishedOnly: false },
+  { name: 'phase_files', orderBy: 'path', unfinishedOnly: false },
+  { name: 'intake', orderBy: 'id', unfinishedOnly: true },
+] as const;
+
+export type CopiedTable = (typeof COPIED_TABLES)[number]['name'];
+
+/** A row as both engines return it: column name → value. */
+export type CopiedRow = Record<string, unknown>;
+
+/** Bulk access to the copied tables, for moving a purgatory between engines. */
+export interface TableCopy {
+  /** Up to `limit` rows of `table` after the first `offset`, in key order (unfinished ones for outbox and intake). */
+  read(table: CopiedTable, offset: number, limit: number): Promise<CopiedRow[]>;
+  /** Every row of `table`, finished or not: is the target empty? */
+  count(table: CopiedTable): Promise<number>;
+  /** Inserts the rows as they are (keys are column names; ids kept), in one transaction. */
+  write(table: CopiedTable, rows: CopiedRow[]): Promise<void>;
+  /** Empties every copied table, children first (`--force` onto a used target). */
+  clear(): Promise<void>;
+  /** After the last write: new ids continue after the copied ones. */
+  finish(): Promise<void>;
+}
