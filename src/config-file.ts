@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { parseHostPattern, parseUrlPrefix } from './delivery/url-patterns.js';
-import { Answerers, Delivery } from './domain/token.js';
+import { Answerers, Delivery, HostId } from './domain/token.js';
 import { ConfigError } from './errors.js';
 import { SubscriptionInput } from './events/event.js';
 import { isValidTimeZone } from './time.js';
@@ -112,6 +112,11 @@ export const RunnerDefaults = z.strictObject({
   delivery: Delivery.optional(),
   /** Which delivery targets the runner's tokens may name. */
   allow: DeliveryAllow.optional(),
+  /**
+   * The host (RODIZIO_HOST_ID) the runner's agents run on: with several replicas, its tmux and file deliveries
+   * run on that host's replica. A target's own `host` wins.
+   */
+  host: HostId.optional(),
   /**
    * The IANA time zone the runner's agents write naive times in (`America/New_York`): Python's `datetime.now()`
    * has no offset. Without it, an offset is inferred per token from a naive created_at (see src/lifecycle/time-zones.ts).

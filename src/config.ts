@@ -1,5 +1,5 @@
-import { hostname } from 'node:os';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';

@@ -26,6 +26,7 @@ import { createSweeps, type Sweeps } from './followups/sweeps.js';
 import { createGitHubClient, type GitHubClientOptions } from './github/client.js';
 import { createGitHubJobs } from './github/jobs.js';
 import { createGitHubPlanner } from './github/planner.js';
+import { createLeadership } from './leadership.js';
 import type { Logger } from './logger.js';
 import { createGates } from './outbox/gates.js';
 import type { JobKind } from './outbox/worker.js';
@@ -35,7 +36,6 @@ import { createPhaseBridge, type PhaseBridge } from './phase/bridge.js';
 import { createPhaseWatcher, type PhaseWatcher } from './phase/watcher.js';
 import { createPurgatory, type EffectPlanner, type Purgatory } from './purgatory.js';
 import { createRunnerLock } from './runner-lock.js';
-import { createLeadership } from './leadership.js';
 import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
 import { readOrCreateSandboxToken } from './sandbox/token-file.js';
 import { createSlackBridge, type SlackBridge } from './slack/app.js';
@@ -160,7 +160,10 @@ export async function createBridge({
         onElected: async () => {
           maintenance.start();
           if (schedule) await scheduler.start();
-          intakeSweep = setInterval(() => void slack?.services.intake.drain({ olderThanMs: INTAKE_STALE_MS }), INTAKE_STALE_MS);
+          intakeSweep = setInterval(
+            () => void slack?.services.intake.drain({ olderThanMs: INTAKE_STALE_MS }),
+            INTAKE_STALE_MS,
+          );
           intakeSweep.unref();
         },
         onDeposed: async () => {
@@ -172,12 +175,16 @@ export async function createBridge({
     : undefined;
   let intakeSweep: NodeJS.Timeout | undefined;
   let unwatch: (() => void) | undefined;
-  const gates = createGates(clock, { postIntervalMs: config.slack?.postIntervalMs ?? 1000 });
+  const gates = createGates(clock, {
+    postIntervalMs: config.slack?.postIntervalMs ?? 1000,
+    shared: replicas ? { store: store.gates, logger } : undefined,
+  });
   const worker = createOutboxWorker({
     outbox: store.outbox,
     gates,
     // A replica that dies holds its jobs until their leases run out: keep that short where others can take over.
     leaseMs: replicas ? REPLICA_LEASE_MS : undefined,
+    host: config.hostId,
     clock,
     logger: logger.child({ component: 'outbox' }),
     kinds,
@@ -218,14 +225,14 @@ export async function createBridge({
   // With several replicas phase files are watched only where RODIZIO_PHASE_DIR says where they are.
   const phaseWatcher =
     config.phase.enabled && (!replicas || config.phase.dirSet)
-    ? createPhaseWatcher({
-        dir: config.phase.dir,
-        rescanMs: config.phase.rescanMs,
-        events: config.phase.events,
-        logger,
-        onEvent: phase.handle,
-      })
-    : undefined;
+      ? createPhaseWatcher({
+          dir: config.phase.dir,
+          rescanMs: config.phase.rescanMs,
+          events: config.phase.events,
+          logger,
+          onEvent: phase.handle,
+        })
+      : undefined;
   const startPhaseWatcher = async () => {
     if (!phaseWatcher) return;
     await phaseWatcher.start();

@@ -89,7 +89,10 @@ export function createRunnerLock(options: RunnerLockOptions) {
     },
 
     /** Keeps the heartbeat fresh; `onLost` runs if another process took the lock (this one stalled too long). */
-    keep(onLost: () => void, message = 'another rodizio took over this database; this one stops its outbox, sweeps and watcher'): void {
+    keep(
+      onLost: () => void,
+      message = 'another rodizio took over this database; this one stops its outbox, sweeps and watcher',
+    ): void {
       let lastHeld = now();
       const lose = () => {
         clearInterval(timer);

@@ -10,9 +10,9 @@ import { type CliIo, type Command, type CommandContext, UsageError } from './com
 import { demoCommand } from './demo-command.js';
 import { eventsCommand } from './events-command.js';
 import { importCommand } from './import-command.js';
+import { migrateStoreCommand } from './migrate-store-command.js';
 import { deliveriesCommand, exportCommand, manifestCommand, outboxCommand, redeliverCommand } from './ops-commands.js';
 import { escalateCommand } from './phase-commands.js';
-import { migrateStoreCommand } from './migrate-store-command.js';
 import { migrateCommand, serveCommand } from './server-commands.js';
 import {
   cancelCommand,

@@ -45,7 +45,9 @@ export const migrateStoreCommand: Command = {
       const { current, known } = await from.schemaVersion();
       if (current === 0) throw new UsageError(`${fromPath} is not a rodizio database (schema version 0)`);
       if (current !== known) {
-        throw new UsageError(`${fromPath} is at schema ${current}, this rodizio at ${known}: run \`rodizio migrate\` on it first`);
+        throw new UsageError(
+          `${fromPath} is at schema ${current}, this rodizio at ${known}: run \`rodizio migrate\` on it first`,
+        );
       }
       const to = await openStore(toUrl);
       try {

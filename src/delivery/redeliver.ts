@@ -14,7 +14,7 @@ export function redeliver(purgatory: Purgatory, config: Config, tokenId: string,
       throw new ValidationError(`${tokenId} has no delivery target (long-poll only): nothing to redeliver`);
     }
     await ctx.event({ tokenId, type: 'redelivery', actor, data: { target: target.type } });
-    await ctx.enqueue(deliveryJob(tokenId, target));
+    await ctx.enqueue(deliveryJob(config, token, target));
     return target.type;
   });
 }

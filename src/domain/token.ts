@@ -49,15 +49,22 @@ export const GithubIssueRef = z.string().regex(/^[A-Za-z0-9][\w.-]*\/[\w.-]+#\d+
 
 const SlackId = z.string().regex(/^[A-Z][A-Z0-9]{2,}$/, 'must be a Slack id such as U0123ABCD or S0123ABCD');
 
+/**
+ * The machine a tmux or file target is on (RODIZIO_HOST_ID of the replica there). With several replicas on
+ * several hosts, only that host's replica delivers to it; unset, any replica does.
+ */
+export const HostId = z.string().regex(/^[\w.:-]{1,200}$/, 'must be a host id (letters, digits, ".", "_", ":", "-")');
+
 /** Where the reentry goes besides long-poll, which always works. */
 export const Delivery = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('webhook'), url: z.url({ protocol: /^https?$/ }) }),
   z.strictObject({
     type: z.literal('tmux'),
     session: z.string().regex(/^[\w.@-]{1,100}$/, 'must be a tmux session name'),
+    host: HostId.optional(),
   }),
-  z.strictObject({ type: z.literal('file'), dir: z.string().min(1).max(1024) }),
-  z.strictObject({ type: z.literal('reply_file'), path: z.string().min(1).max(1024) }),
+  z.strictObject({ type: z.literal('file'), dir: z.string().min(1).max(1024), host: HostId.optional() }),
+  z.strictObject({ type: z.literal('reply_file'), path: z.string().min(1).max(1024), host: HostId.optional() }),
 ]);
 export type Delivery = z.infer<typeof Delivery>;
 

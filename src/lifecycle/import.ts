@@ -237,14 +237,22 @@ export function createImportOps(core: Core, insertIn: InsertIn, checkDelivery?: 
       const outcomes: ImportOutcome[] = [];
       // Ids imported by this call: in a dry run the store forgets them at each rollback, this map does not.
       const seen = new Map<string, TokenStatus>();
-      const slice = (items: readonly unknown[]) =>
-        write(async (tx) => {
-          const out: ImportOutcome[] = [];
-          for (const raw of items) out.push(await importOne(tx, raw, options, seen));
-          if (options.dryRun) throw new DryRunRollback(out);
+      // A Postgres transaction may run again (a deadlock victim): outcomes are kept once it has committed.
+      const slice = async (items: readonly unknown[]) => {
+        let attempt = new Map(seen);
+        try {
+          const out = await write(async (tx) => {
+            attempt = new Map(seen);
+            const out: ImportOutcome[] = [];
+            for (const raw of items) out.push(await importOne(tx, raw, options, attempt));
+            if (options.dryRun) throw new DryRunRollback(out);
+            return out;
+          });
           outcomes.push(...out);
-          return out;
-        });
+        } finally {
+          for (const [id, status] of attempt) seen.set(id, status);
+        }
+      };
       for (let start = 0; start < raws.length; start += SLICE) {
         const items = raws.slice(start, start + SLICE);
         if (start > 0) await nextTurn();

@@ -1,4 +1,6 @@
 import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { GateStore } from '../store/gates.js';
 import { RetryLater } from './job-errors.js';
 
 /**
@@ -32,6 +34,11 @@ export interface GateOptions {
   /** Circuit breaker: first open period and cap, doubling with each consecutive failure. */
   breakerBaseMs?: number;
   breakerMaxMs?: number;
+  /**
+   * With several replicas: the database's gates, so channel pacing and 429 pauses hold across replicas. Circuit
+   * breakers, in-flight counts and the chat.update bucket stay per process (a 429 it provokes pauses everyone).
+   */
+  shared?: { store: GateStore; logger: Logger };
 }
 
 interface Breaker {
@@ -40,8 +47,9 @@ interface Breaker {
 }
 
 /**
- * Rate limits and circuit breakers, kept in memory by the one process that runs the outbox. `take` is
- * called by a job just before its Slack call; `closed` tells the worker which gates to skip now.
+ * Rate limits and circuit breakers, kept in memory by the process that runs the outbox (and, with replicas,
+ * mirrored in the database for pacing and pauses). `take` is called by a job just before its Slack call;
+ * `closed` tells the worker which gates to skip now.
  */
 export function createGates(clock: Clock, options: GateOptions) {
   const postIntervalMs = options.postIntervalMs;
@@ -50,6 +58,7 @@ export function createGates(clock: Clock, options: GateOptions) {
   const targetConcurrency = options.targetConcurrency ?? 16;
   const breakerBaseMs = options.breakerBaseMs ?? 2000;
   const breakerMaxMs = options.breakerMaxMs ?? 5 * 60_000;
+  const shared = options.shared;
 
   /** When each paced gate opens next (posts, and any gate paused by a 429). */
   const openAt = new Map<string, number>();
@@ -78,17 +87,35 @@ export function createGates(clock: Clock, options: GateOptions) {
 
   return {
     /** Uses the gate now or throws RetryLater for the wait (not counted as a failure). */
-    take(gate: string): void {
+    async take(gate: string): Promise<void> {
       const now = clock.now();
       const wait = waitFor(gate, now);
       if (wait > 0) throw new RetryLater(wait, `waiting for ${gate}`);
-      if (gate === Gate.update) bucket.tokens -= 1;
-      else if (gate.startsWith('slack.post:')) openAt.set(gate, now + postIntervalMs);
+      if (gate === Gate.update) {
+        bucket.tokens -= 1;
+        // A pause another replica recorded (its 429) holds here too.
+        const until = shared ? await shared.store.openAt(gate) : 0;
+        if (until > now) {
+          openAt.set(gate, until);
+          throw new RetryLater(until - now, `waiting for ${gate} (paused by another replica)`);
+        }
+      } else if (gate.startsWith('slack.post:')) {
+        openAt.set(gate, now + postIntervalMs);
+        const sharedWait = shared ? await shared.store.take(gate, now, postIntervalMs) : 0;
+        if (sharedWait > 0) {
+          openAt.set(gate, now + sharedWait);
+          throw new RetryLater(sharedWait, `waiting for ${gate} (another replica posted)`);
+        }
+      }
     },
 
     /** Nothing goes through `gate` for `ms` (Slack's Retry-After). */
     pause(gate: string, ms: number): void {
-      openAt.set(gate, Math.max(openAt.get(gate) ?? 0, clock.now() + ms));
+      const until = Math.max(openAt.get(gate) ?? 0, clock.now() + ms);
+      openAt.set(gate, until);
+      shared?.store
+        .pause(gate, until)
+        .catch((err: unknown) => shared.logger.warn({ err, gate }, 'cannot share a rate-limit pause'));
     },
 
     /** A call through the gate worked: its circuit closes. */

@@ -67,6 +67,8 @@ export interface OutboxWorkerOptions {
   leaseMs?: number;
   /** Who holds leases taken by this worker (default: a fresh id per process). */
   owner?: string;
+  /** The host this process runs on: jobs bound to another host are left for its replica (see NewJob.host). */
+  host?: string;
   /** Called once a job is dead, after the row is marked: for audit events and notes to humans. */
   onDead?: (job: OutboxRow, error: string) => void;
   random?: () => number;
@@ -202,7 +204,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
   function filter() {
     const closed = gates?.closed() ?? { gates: [], nextOpenAt: undefined };
     const fullKinds = (Object.keys(budgets) as JobClass[]).filter((c) => busy[c] >= budgets[c]).flatMap(kindsOfClass);
-    return { closedGates: closed.gates, fullKinds, nextOpenAt: closed.nextOpenAt };
+    return { closedGates: closed.gates, fullKinds, host: options.host, nextOpenAt: closed.nextOpenAt };
   }
 
   /** When a job can next start: the earliest due lane head behind no closed gate, or the earliest gate to open. */
@@ -220,13 +222,15 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     const now = clock.now();
     const f = filter();
     let started = 0;
-    for (const job of await outbox.ready(now, Math.min(free, 16), f)) {
+    // Claimed (leased) in one statement; on Postgres replicas claiming at once skip each other's rows.
+    for (const job of await outbox.claim(now, Math.min(free, 16), f, owner, leaseMs)) {
       const cls = jobClass(job.kind);
-      if (inFlight.has(job.id) || busy[cls] >= budgets[cls]) continue;
-      // A gate the previous job of this round just used (a channel's one post a second) is closed now.
-      if (job.gate && gates && gates.waitFor(job.gate) > 0) continue;
-      // The lease is the claim: another worker (another replica) that read the same row loses it here.
-      if (!(await outbox.lease(job.id, owner, now, leaseMs))) continue;
+      // More of one class than its free slots, or a gate the previous job of this round just used (a channel's
+      // one post a second): given back, runnable again for the next round.
+      if (inFlight.has(job.id) || busy[cls] >= budgets[cls] || (job.gate && gates && gates.waitFor(job.gate) > 0)) {
+        if (!inFlight.has(job.id)) await outbox.release(job.id, owner);
+        continue;
+      }
       startJob(job);
       started++;
     }

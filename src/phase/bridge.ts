@@ -90,6 +90,7 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
       reason: content.reason,
       pr: content.pr,
       since: new Date(clock.now()).toISOString(),
+      host: config.hostId,
     };
     // The id names the episode; `since` differs on every read, so an episode already opened (a restart after
     // a crash between creating the token and saving the file state) is returned rather than re-created.
@@ -256,6 +257,8 @@ export function createPhaseBridge(deps: PhaseBridgeDeps) {
           kind: 'phase.guidance',
           tokenId: token.id,
           lane: `tmux:${info.session}`,
+          // Typed into the session on its own machine, whichever replica heard the reply.
+          host: info.host ?? null,
           payload: { session: info.session, text },
         });
         await ctx.plan({ type: 'updated', token: await ctx.token(token.id), what: 'guidance_queued' });

@@ -14,6 +14,8 @@ export interface PhaseInfo {
   reason: string | null;
   pr: string | null;
   since: string;
+  /** The host whose tmux runs the session (RODIZIO_HOST_ID where it was opened); absent in older tokens. */
+  host?: string;
 }
 
 /** The phase info of a phase escalation token. */

@@ -66,7 +66,7 @@ export function createSlackJobs({
 }: SlackJobDeps): Record<string, JobKind> {
   /** One Slack call through a gate: waits its turn (RetryLater), and a 429 pauses the whole gate. */
   async function through<T>(gate: string, call: () => Promise<T>): Promise<T> {
-    gates.take(gate);
+    await gates.take(gate);
     try {
       return await call();
     } catch (err) {
@@ -166,7 +166,7 @@ export function createSlackJobs({
           return logger.info({ channel }, 'card posted');
         }
         const { channel, ts } = token.slack;
-        gates.take(Gate.update);
+        await gates.take(Gate.update);
         try {
           await client.chat.update({ channel, ts, text: rendered.text, blocks: rendered.blocks });
         } catch (err) {
@@ -220,7 +220,7 @@ export function createSlackJobs({
           at: job.created_ms,
           permalink,
         });
-        gates.take(Gate.update);
+        await gates.take(Gate.update);
         try {
           await client.chat.update({
             channel: payload.channel,

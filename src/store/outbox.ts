@@ -14,6 +14,8 @@ export interface OutboxRow {
   created_ms: number;
   updated_ms: number;
   last_error: string | null;
+  /** The host whose replica must run it (tmux, files, phase guidance); null: any replica. */
+  host: string | null;
 }
 
 export interface NewJob {
@@ -30,12 +32,16 @@ export interface NewJob {
    * A job with priority 0 lifts the jobs queued ahead of it in its lane too, so nothing urgent waits behind them.
    */
   priority?: 0 | 1;
+  /** Only a replica that declares this host (RODIZIO_HOST_ID) runs the job: work on a machine's tmux or files. */
+  host?: string | null;
 }
 
 /** What the worker cannot take now: gates that are closed and kinds whose concurrency budget is spent. */
 export interface ReadyFilter {
   closedGates: string[];
   fullKinds: string[];
+  /** This replica's host: jobs bound to another host are left for that host's replica. */
+  host?: string;
 }
 
 /** The outbox: side effects recorded in the same transaction as the state change that causes them. */
@@ -47,6 +53,14 @@ export interface OutboxStore {
   ready(nowMs: number, limit: number, filter?: ReadyFilter): Promise<OutboxRow[]>;
   /** When the next job outside the filter becomes runnable; undefined when there is none. */
   nextRunAt(filter?: ReadyFilter): Promise<number | undefined>;
+  /**
+   * Takes up to `limit` runnable jobs (as `ready` would pick them) by leasing them to `owner` for `leaseMs`, in
+   * one statement. On Postgres the candidates are locked with `FOR UPDATE SKIP LOCKED`, so replicas claiming at
+   * the same moment take different jobs instead of queueing on the same rows.
+   */
+  claim(nowMs: number, limit: number, filter: ReadyFilter, owner: string, leaseMs: number): Promise<OutboxRow[]>;
+  /** Gives back a job `owner` claimed but did not start (its gate closed meanwhile): runnable again at once. */
+  release(id: number, owner: string): Promise<void>;
   /** Takes a job for `leaseMs` on behalf of `owner`; false if a live lease holds it. */
   lease(id: number, owner: string, nowMs: number, leaseMs: number): Promise<boolean>;
   /** Extends every lease `owner` holds (its jobs are still running) to `untilMs`. */

@@ -1,7 +1,9 @@
 import type { ApprovalStore } from './approvals.js';
+import type { TableCopy } from './copy.js';
 import type { EventFeedStore } from './event-feed.js';
 import type { EventStore } from './events.js';
 import type { FollowupStore } from './followups.js';
+import type { GateStore } from './gates.js';
 import type { IntakeStore } from './intake.js';
 import type { NoteStore } from './notes.js';
 import type { OutboxStore } from './outbox.js';
@@ -23,6 +25,7 @@ export interface Repos {
   runnerLocks: RunnerLockStore;
   subscriptions: SubscriptionStore;
   feed: EventFeedStore;
+  gates: GateStore;
 }
 
 /** The repos bound to one open transaction. */
@@ -62,6 +65,8 @@ export interface Store extends Repos {
   onExternalChange(listener: (change: ExternalChange) => void): () => void;
   /** The schema version the database is at, and the newest this build knows. */
   schemaVersion(): Promise<{ current: number; known: number }>;
+  /** Bulk reads and writes of whole tables, for `rodizio migrate-store`. */
+  readonly copy: TableCopy;
   /** Server-side upkeep off the request path (SQLite: WAL checkpoints), started by the leader. */
   maintenance(): { start(): void; stop(): void };
   close(): Promise<void>;

@@ -4,9 +4,9 @@ import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { openPurgatory } from '../../src/main.js';
 import { openStore } from '../../src/store/open.js';
-import { testDbLocation } from '../helpers/engine.js';
 import { ADMIN_SECRET, OTHER_SECRET, RUNNER_SECRET, startTestBridge } from '../helpers/bridge.js';
 import { cli } from '../helpers/cli.js';
+import { testDbLocation } from '../helpers/engine.js';
 import { CARDS, startSlackBridge } from '../helpers/slack.js';
 import { storeSnapshot } from '../helpers/store.js';
 

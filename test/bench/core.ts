@@ -4,8 +4,8 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createBridge } from '../../src/main.js';
 import { createPurgatory } from '../../src/purgatory.js';
-import { openDatabase } from '../../src/store/database.js';
-import { type Figure, hammer, medianMs, mib, ms, startChild, summarize } from './lib.js';
+import { openStore } from '../../src/store/open.js';
+import { type Figure, hammer, loadTokens, medianMs, mib, ms, startChild, summarize } from './lib.js';
 
 const tokenBody = (prefix: string) => (i: number) =>
   JSON.stringify({
@@ -50,7 +50,7 @@ export async function benchCreate(dir: string, total = 10_000, concurrency = 32)
 
 /** Time from resolve() to the long-poll response arriving at the client, one token at a time. */
 export async function benchWake(dir: string, n = 1000): Promise<Figure[]> {
-  const bridge = createBridge({
+  const bridge = await createBridge({
     logger: createLogger({ level: 'silent' }),
     config: {
       ...loadConfig({ RODIZIO_SANDBOX: 'false', RODIZIO_PHASE_WATCH: 'false' }),
@@ -67,7 +67,7 @@ export async function benchWake(dir: string, n = 1000): Promise<Figure[]> {
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
     const id = `wake-${i}`;
-    bridge.purgatory.create({ id, reason: 'approval_needed', prompt: 'ok?' }, { runner: 'bench', admin: false });
+    await bridge.purgatory.create({ id, reason: 'approval_needed', prompt: 'ok?' }, { runner: 'bench', admin: false });
     const poll = fetch(`http://127.0.0.1:${port}/v1/tokens/${id}/reentry?wait=30`, {
       headers: { authorization: 'Bearer bench-secret' },
     }).then(async (r) => {
@@ -76,7 +76,7 @@ export async function benchWake(dir: string, n = 1000): Promise<Figure[]> {
     });
     while (bridge.waiters.count() === 0) await new Promise((r) => setImmediate(r));
     const t0 = process.hrtime.bigint();
-    bridge.purgatory.resolve(id, { humanInput: 'yes', by: 'bench', via: 'api' });
+    await bridge.purgatory.resolve(id, { humanInput: 'yes', by: 'bench', via: 'api' });
     samples.push(Number((await poll) - t0) / 1e6);
   }
   await bridge.stop();
@@ -88,39 +88,33 @@ export async function benchWake(dir: string, n = 1000): Promise<Figure[]> {
 }
 
 /** Queries against a store of 100,000 pending tokens. */
-export function benchBigStore(dir: string, n = 100_000): Figure[] {
+export async function benchBigStore(dir: string, n = 100_000): Promise<Figure[]> {
   const clock = new ManualClock('2026-01-01T00:00:00Z');
-  const db = openDatabase(join(dir, 'big.db'));
-  const purgatory = createPurgatory({ db, clock });
+  const store = await openStore(join(dir, 'big.db'));
+  const purgatory = createPurgatory({ store, clock });
   const started = process.hrtime.bigint();
-  db.transaction(() => {
-    for (let i = 0; i < n; i++) {
+  await loadTokens(
+    purgatory,
+    n,
+    (i) => ({
+      id: `big-${i}`,
+      reason: 'approval_needed',
+      prompt: `Question ${i}`,
+      options: ['a', 'b'],
       // 1,000 tokens are overdue; the rest have deadlines in the future or none.
-      const deadline = i < 1000 ? '2025-12-31T00:00:00' : i % 3 === 0 ? null : `2026-0${1 + (i % 9)}-15T00:00:00`;
-      purgatory.create(
-        {
-          id: `big-${i}`,
-          reason: 'approval_needed',
-          prompt: `Question ${i}`,
-          options: ['a', 'b'],
-          deadline,
-          project: `p${i % 20}`,
-        },
-        { runner: `r${i % 10}`, admin: false },
-      );
-    }
-  })();
+      deadline: i < 1000 ? '2025-12-31T00:00:00' : i % 3 === 0 ? null : `2026-0${1 + (i % 9)}-15T00:00:00`,
+      project: `p${i % 20}`,
+    }),
+    (i) => ({ runner: `r${i % 10}`, admin: false }),
+  );
   const loadSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const dueMs = medianMs(50, () => purgatory.due(500));
-  const dueNone = (() => {
-    clock.set('2025-01-01T00:00:00Z');
-    const t = medianMs(50, () => purgatory.due(500));
-    clock.set('2026-01-01T00:00:00Z');
-    return t;
-  })();
-  const pageMs = medianMs(50, () => purgatory.list({ status: 'pending', limit: 50 }));
-  const runnerPageMs = medianMs(50, () => purgatory.list({ status: 'pending', runner: 'r3', limit: 50 }));
-  db.close();
+  const dueMs = await medianMs(50, () => purgatory.due(500));
+  clock.set('2025-01-01T00:00:00Z');
+  const dueNone = await medianMs(50, () => purgatory.due(500));
+  clock.set('2026-01-01T00:00:00Z');
+  const pageMs = await medianMs(50, () => purgatory.list({ status: 'pending', limit: 50 }));
+  const runnerPageMs = await medianMs(50, () => purgatory.list({ status: 'pending', runner: 'r3', limit: 50 }));
+  await store.close();
   return [
     { name: `store: ${n} pending tokens created through the purgatory`, value: `${loadSeconds.toFixed(1)} s` },
     { name: 'store: due-deadline query (1,000 due, page of 500)', value: ms(dueMs), target: '< 10 ms', ok: dueMs < 10 },

@@ -38,7 +38,7 @@ export async function benchWebhooks(dir: string, n = 1000): Promise<Figure[]> {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const address = receiver.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
-  const bridge = createBridge({
+  const bridge = await createBridge({
     logger: createLogger({ level: 'silent' }),
     config: {
       ...loadConfig({ RODIZIO_SANDBOX: 'false', RODIZIO_PHASE_WATCH: 'false' }),
@@ -54,11 +54,18 @@ export async function benchWebhooks(dir: string, n = 1000): Promise<Figure[]> {
   await bridge.start();
   const actor = { runner: 'bench', admin: false };
   for (let i = 0; i < n; i++) {
-    bridge.purgatory.create({ id: `hook-${i}`, reason: 'approval_needed', delivery: { type: 'webhook', url } }, actor);
+    await bridge.purgatory.create(
+      { id: `hook-${i}`, reason: 'approval_needed', delivery: { type: 'webhook', url } },
+      actor,
+    );
   }
   // All answered at once, as a burst of clicks would.
   const started = performance.now();
-  for (let i = 0; i < n; i++) bridge.purgatory.resolve(`hook-${i}`, { humanInput: 'yes', by: 'bench', via: 'api' });
+  await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      bridge.purgatory.resolve(`hook-${i}`, { humanInput: 'yes', by: 'bench', via: 'api' }),
+    ),
+  );
   await all;
   const seconds = (performance.now() - started) / 1000;
   await bridge.stop();
@@ -95,13 +102,13 @@ export async function benchPhase(dir: string, n = 200, rescanOnly = 30): Promise
       SLACK_API_URL: fake.apiUrl,
       SLACK_POST_INTERVAL: '1ms',
     });
-    const bridge = createBridge({
+    const bridge = await createBridge({
       logger: createLogger({ level: 'silent' }),
       config: {
         ...base,
         port: 0,
         dbPath: join(dir, `phase-${events}.db`),
-        phase: { enabled: true, dir: phaseDir, rescanMs, events },
+        phase: { enabled: true, dir: phaseDir, dirSet: true, rescanMs, events },
       },
       schedule: false,
     });

@@ -13,7 +13,7 @@ const SECRET = 'bench-secret';
  * Clients and bridge share one process and event loop, so the figures include the clients' own parsing.
  */
 export async function benchEventFanout(dir: string, clients = 100, changes = 10_000): Promise<Figure[]> {
-  const bridge = createBridge({
+  const bridge = await createBridge({
     logger: createLogger({ level: 'silent' }),
     config: {
       ...loadConfig({ RODIZIO_SANDBOX: 'false', RODIZIO_PHASE_WATCH: 'false' }),
@@ -76,11 +76,11 @@ export async function benchEventFanout(dir: string, clients = 100, changes = 10_
   const actor = { runner: 'bench', admin: false };
   const started = performance.now();
   for (let i = 0; i < changes; i += 2) {
-    bridge.purgatory.create({ id: `fan-${i}`, reason: 'approval_needed' }, actor);
+    await bridge.purgatory.create({ id: `fan-${i}`, reason: 'approval_needed' }, actor);
     const at = performance.now();
     for (const seq of pending) committed.set(seq, at);
     pending = [];
-    bridge.purgatory.resolve(`fan-${i}`, { humanInput: 'yes', by: 'U1', via: 'api' });
+    await bridge.purgatory.resolve(`fan-${i}`, { humanInput: 'yes', by: 'U1', via: 'api' });
     const at2 = performance.now();
     for (const seq of pending) committed.set(seq, at2);
     pending = [];

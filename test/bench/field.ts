@@ -35,7 +35,7 @@ export async function benchClickToFlip(dir: string, n = 1000, clicks = 20): Prom
   await fake.start();
   fake.rateLimit('chat.postMessage', 0.2, 1, seeded(7));
   fake.rateLimit('chat.update', 0.2, 1, seeded(11));
-  const bridge = createBridge({
+  const bridge = await createBridge({
     config: fieldConfig(dir, 'flip', fake.apiUrl, 1000),
     logger: createLogger({ level: 'silent' }),
     clock,
@@ -49,12 +49,11 @@ export async function benchClickToFlip(dir: string, n = 1000, clicks = 20): Prom
   });
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    ids.push(
-      bridge.purgatory.create(
-        { id: `flip-${i}`, reason: 'approval_needed', prompt: `Card ${i}?`, options: ['yes', 'no'] },
-        { runner: 'bench', admin: false },
-      ).token.id,
+    const { token } = await bridge.purgatory.create(
+      { id: `flip-${i}`, reason: 'approval_needed', prompt: `Card ${i}?`, options: ['yes', 'no'] },
+      { runner: 'bench', admin: false },
     );
+    ids.push(token.id);
   }
   const clickedAt = new Map<string, number>();
   const flips: number[] = [];
@@ -64,7 +63,7 @@ export async function benchClickToFlip(dir: string, n = 1000, clicks = 20): Prom
   for (let rounds = 0; rounds < 100_000; rounds++) {
     await bridge.worker.drain();
     for (const id of ids.slice(0, clicks)) {
-      const token = bridge.purgatory.get(id);
+      const token = await bridge.purgatory.get(id);
       if (token.slack && !clickedAt.has(id)) {
         clickedAt.set(id, clock.now());
         wallClicked.set(id, performance.now());
@@ -76,7 +75,7 @@ export async function benchClickToFlip(dir: string, n = 1000, clicks = 20): Prom
         });
         // The answer is processed after the ack (from the intake table): the virtual clock waits for it, as
         // real time would only pass a few milliseconds.
-        while (bridge.purgatory.get(id).status === 'pending') await new Promise((r) => setImmediate(r));
+        while ((await bridge.purgatory.get(id)).status === 'pending') await new Promise((r) => setImmediate(r));
       }
       if (token.slack && !flipped.has(id)) {
         const update = fake
@@ -92,7 +91,7 @@ export async function benchClickToFlip(dir: string, n = 1000, clicks = 20): Prom
     // Time moves only once nothing is in flight: a job started by the running worker must not see the clock jump.
     await bridge.worker.drain();
     await bridge.worker.idle();
-    const next = bridge.worker.nextRunAt();
+    const next = await bridge.worker.nextRunAt();
     if (next === undefined && bridge.worker.inFlight() === 0) break;
     if (next !== undefined) clock.set(Math.max(next, clock.now()));
   }
@@ -151,7 +150,7 @@ export async function benchHungReceivers(dir: string, hung = 32, unrelated = 200
   };
   const fake = createFakeSlack({ botToken: 'xoxb-bench' });
   await fake.start();
-  const bridge = createBridge({
+  const bridge = await createBridge({
     config: fieldConfig(dir, 'hung', fake.apiUrl, 0),
     logger: createLogger({ level: 'silent' }),
     schedule: false,
@@ -159,11 +158,11 @@ export async function benchHungReceivers(dir: string, hung = 32, unrelated = 200
   await bridge.start();
   const actor = { runner: 'bench', admin: false };
   for (const [i, receiver] of receivers.entries()) {
-    bridge.purgatory.create(
+    await bridge.purgatory.create(
       { id: `hung-${i}`, reason: 'approval_needed', delivery: { type: 'webhook', url: urlOf(receiver) } },
       actor,
     );
-    bridge.purgatory.resolve(`hung-${i}`, { humanInput: 'yes', by: 'U0ALICE', via: 'api' });
+    await bridge.purgatory.resolve(`hung-${i}`, { humanInput: 'yes', by: 'U0ALICE', via: 'api' });
   }
   while (open.length < Math.min(hung, 32)) await new Promise((r) => setTimeout(r, 5));
   const latency: number[] = [];
@@ -176,7 +175,7 @@ export async function benchHungReceivers(dir: string, hung = 32, unrelated = 200
       body: JSON.stringify({ reason: 'approval_needed', prompt: `Unrelated ${i}?`, options: ['yes'] }),
     });
     const { id } = (await res.json()) as { id: string };
-    while (!bridge.purgatory.get(id).slack) await new Promise((r) => setImmediate(r));
+    while (!(await bridge.purgatory.get(id)).slack) await new Promise((r) => setImmediate(r));
     latency.push(performance.now() - started);
     if (open.every((r) => !r.destroyed)) whileHung++;
   }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import type { Actor, Purgatory } from '../../src/purgatory.js';
 
 export interface Figure {
   name: string;
@@ -23,12 +24,12 @@ export function summarize(samples: number[]): { p50: number; p99: number; max: n
 export const ms = (n: number) => `${n.toFixed(2)} ms`;
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
-/** Times `fn` over `runs` runs and returns the median in milliseconds. */
-export function medianMs(runs: number, fn: () => unknown): number {
+/** Times `fn` (awaited) over `runs` runs and returns the median in milliseconds. */
+export async function medianMs(runs: number, fn: () => unknown): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = process.hrtime.bigint();
-    fn();
+    await fn();
     samples.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   return percentile(
@@ -110,4 +111,23 @@ export function startChild(script: string, args: string[], env: Record<string, s
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * Creates `count` tokens through the purgatory's group commit (`createQueued`): each chunk is queued in one
+ * event-loop turn, so it is written in one transaction, the way a bulk load was before the store went async.
+ */
+export async function loadTokens(
+  purgatory: Purgatory,
+  count: number,
+  input: (i: number) => Record<string, unknown>,
+  actor: (i: number) => Actor,
+  chunk = 2000,
+): Promise<void> {
+  for (let from = 0; from < count; from += chunk) {
+    const to = Math.min(count, from + chunk);
+    await Promise.all(
+      Array.from({ length: to - from }, (_, k) => purgatory.createQueued(input(from + k), actor(from + k))),
+    );
+  }
 }

@@ -6,7 +6,8 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createBridge } from '../../src/main.js';
-import { openDatabase } from '../../src/store/database.js';
+// The baseline is plain SQLite with the engine's own settings, so it opens the file the way the engine does.
+import { openDatabase } from '../../src/store/sqlite/database.js';
 
 const [kind, dbPath] = process.argv.slice(2) as [string, string];
 
@@ -49,7 +50,7 @@ if (kind === 'baseline') {
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 } else {
   const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) });
-  const bridge = createBridge({
+  const bridge = await createBridge({
     logger,
     config: {
       ...loadConfig({ RODIZIO_SANDBOX: 'false', RODIZIO_PHASE_WATCH: 'false' }),

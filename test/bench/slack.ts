@@ -6,8 +6,8 @@ import { createBridge } from '../../src/main.js';
 import { createPurgatory } from '../../src/purgatory.js';
 import { createFakeSlack } from '../../src/sandbox/fake-slack.js';
 import { createSlackDriver } from '../../src/sandbox/slack-driver.js';
-import { openDatabase } from '../../src/store/database.js';
-import { type Figure, mib, ms, summarize } from './lib.js';
+import { openStore } from '../../src/store/open.js';
+import { type Figure, loadTokens, mib, ms, summarize } from './lib.js';
 
 export const SIGNING_SECRET = 'bench-signing-secret';
 export const CHANNEL = 'C0BENCH';
@@ -53,19 +53,17 @@ export async function benchClick(dir: string, n = 1000, background = 10_000): Pr
   await fake.start();
   const cfg = config(dir, 'click', fake.apiUrl, 0);
   {
-    const db = openDatabase(cfg.dbPath);
-    const quiet = createPurgatory({ db, clock: systemClock });
-    db.transaction(() => {
-      for (let i = 0; i < background; i++) {
-        quiet.create(
-          { id: `bg-${i}`, reason: 'approval_needed', prompt: `background ${i}`, options: ['a', 'b'] },
-          { runner: 'bench', admin: false },
-        );
-      }
-    })();
-    db.close();
+    const store = await openStore(cfg.dbPath);
+    const quiet = createPurgatory({ store, clock: systemClock });
+    await loadTokens(
+      quiet,
+      background,
+      (i) => ({ id: `bg-${i}`, reason: 'approval_needed', prompt: `background ${i}`, options: ['a', 'b'] }),
+      () => ({ runner: 'bench', admin: false }),
+    );
+    await store.close();
   }
-  const bridge = createBridge({ config: cfg, logger: createLogger({ level: 'silent' }) });
+  const bridge = await createBridge({ config: cfg, logger: createLogger({ level: 'silent' }) });
   const port = await bridge.start();
   const driver = createSlackDriver({
     fake,
@@ -73,13 +71,13 @@ export async function benchClick(dir: string, n = 1000, background = 10_000): Pr
     signingSecret: SIGNING_SECRET,
   });
   for (let i = 0; i < n; i++) {
-    bridge.purgatory.create(
+    await bridge.purgatory.create(
       { id: `click-${i}`, reason: 'approval_needed', prompt: `Deploy ${i}?`, options: ['yes', 'no'] },
       { runner: 'bench', admin: false },
     );
   }
   while (
-    bridge.purgatory.list({ status: 'pending', limit: 1 }).tokens[0]?.slack === null ||
+    (await bridge.purgatory.list({ status: 'pending', limit: 1 })).tokens[0]?.slack === null ||
     fake.messages(CHANNEL).length < n
   ) {
     await new Promise((r) => setTimeout(r, 20));
@@ -88,7 +86,7 @@ export async function benchClick(dir: string, n = 1000, background = 10_000): Pr
   const ack: number[] = [];
   for (let i = 0; i < n; i++) {
     const id = `click-${i}`;
-    const token = bridge.purgatory.get(id);
+    const token = await bridge.purgatory.get(id);
     const poll = fetch(`http://127.0.0.1:${port}/v1/tokens/${id}/reentry?wait=30`, {
       headers: { authorization: 'Bearer bench-secret' },
     }).then(async (r) => {
@@ -127,7 +125,7 @@ export async function benchBurst(dir: string, n = 1000, intervalMs = 1000): Prom
   const fake = createFakeSlack({ botToken: 'xoxb-bench', clock });
   await fake.start();
   fake.rateLimit('chat.postMessage', 0.2, 1, seeded(42));
-  const bridge = createBridge({
+  const bridge = await createBridge({
     config: config(dir, 'burst', fake.apiUrl, intervalMs),
     logger: createLogger({ level: 'silent' }),
     clock,
@@ -136,14 +134,14 @@ export async function benchBurst(dir: string, n = 1000, intervalMs = 1000): Prom
   const wall = process.hrtime.bigint();
   const start = clock.now();
   for (let i = 0; i < n; i++) {
-    bridge.purgatory.create(
+    await bridge.purgatory.create(
       { id: `burst-${i}`, reason: 'approval_needed', prompt: `Burst ${i}`, options: ['ok'] },
       { runner: 'bench', admin: false },
     );
   }
   for (;;) {
     await bridge.worker.drain();
-    const next = bridge.worker.nextRunAt();
+    const next = await bridge.worker.nextRunAt();
     if (next === undefined) break;
     clock.set(Math.max(next, clock.now()));
   }

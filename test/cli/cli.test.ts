@@ -4,8 +4,8 @@ import { loadConfig } from '../../src/config.js';
 import { openPurgatory } from '../../src/main.js';
 import { openStore } from '../../src/store/open.js';
 import { PYTHON_TOKEN } from '../helpers/bridge.js';
-import { testDbLocation } from '../helpers/engine.js';
 import { cli } from '../helpers/cli.js';
+import { testDbLocation } from '../helpers/engine.js';
 import { storeSnapshot } from '../helpers/store.js';
 import { tempDbPath } from '../helpers/temp.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RodizioApiError, RodizioClient, RodizioTimeoutError } from '../../src/client/index.js';
 import { createBridge } from '../../src/main.js';
-import { testDbLocation } from '../helpers/engine.js';
 import { ADMIN_SECRET, PYTHON_TOKEN, RUNNER_SECRET, startTestBridge, testConfig } from '../helpers/bridge.js';
+import { testDbLocation } from '../helpers/engine.js';
 import { captureLogger } from '../helpers/logs.js';
 
 describe('RodizioClient', () => {

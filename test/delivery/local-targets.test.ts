@@ -29,9 +29,12 @@ describe('tmux delivery', () => {
     const marker = join(tempDir(), 'pwned');
     const answer = `Use "src/it's here" and $(touch ${marker}) or \`touch ${marker}\`; also $HOME\nsecond line\twith a tab`;
     await t.call('POST', `/v1/tokens/${created.json.id}/resolve`, resolveBody(answer));
-    await vi.waitUntil(async () => session.read().length > 0 || (await t.bridge.purgatory.store.outbox.count('pending')) === 0, {
-      timeout: 5000,
-    });
+    await vi.waitUntil(
+      async () => session.read().length > 0 || (await t.bridge.purgatory.store.outbox.count('pending')) === 0,
+      {
+        timeout: 5000,
+      },
+    );
     await vi.waitUntil(async () => (await t.bridge.purgatory.store.outbox.count('pending')) === 0, { timeout: 5000 });
     const typed = await session.finish();
     expect(typed).toBe(`Human answer from alice for sem-tmux:\n\n${answer}\n`);

@@ -42,7 +42,10 @@ describe("claim: I'm on it", () => {
     });
     const reminders = () => t.fake.thread(CARDS, card.ts).filter((m) => m.text?.startsWith('⏰'));
     await t.at(5 * HOUR);
-    expect(await t.bridge.rules.claim(id, 'U0ALICE', 'alice')).toMatchObject({ kind: 'claimed', untilMs: T0 + 7 * HOUR });
+    expect(await t.bridge.rules.claim(id, 'U0ALICE', 'alice')).toMatchObject({
+      kind: 'claimed',
+      untilMs: T0 + 7 * HOUR,
+    });
     await t.at(6 * HOUR);
     expect(reminders()).toHaveLength(0);
     await t.at(6 * HOUR + 30 * 60_000);

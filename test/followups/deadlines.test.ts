@@ -27,7 +27,10 @@ describe('deadlines and expiry policies', () => {
     expect(section).toContain(`/archives/${CARDS}/p${card.ts.replace('.', '')}|Approve the rollout?>`);
     expect(JSON.stringify((await t.card(id))?.blocks)).toContain('📣 *Escalated*');
     expect(JSON.stringify((await t.card(id))?.blocks)).toContain('to <@U0LEAD>');
-    expect(await t.bridge.purgatory.get(id)).toMatchObject({ status: 'pending', followup: { escalated_to: '<@U0LEAD>' } });
+    expect(await t.bridge.purgatory.get(id)).toMatchObject({
+      status: 'pending',
+      followup: { escalated_to: '<@U0LEAD>' },
+    });
     await t.at(3 * HOUR);
     expect(t.fake.messages('C0WEBONCALL')).toHaveLength(1);
     // Still answerable after escalation.

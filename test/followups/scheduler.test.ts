@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { createScheduler } from '../../src/followups/scheduler.js';
 import { cli } from '../helpers/cli.js';
+import { testDbLocation } from '../helpers/engine.js';
 import { HOUR, startFollowupBridge, T0 } from '../helpers/followups.js';
 import { captureLogger } from '../helpers/logs.js';
 import { CARDS } from '../helpers/slack.js';
-import { testDbLocation } from '../helpers/engine.js';
 import { tempDbPath } from '../helpers/temp.js';
 
 const schedules = { deadlines: '* * * * *', renotify: '* * * * *', blocked: '* * * * *', gc: '* * * * *' };

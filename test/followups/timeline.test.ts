@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
+import { testDbLocation } from '../helpers/engine.js';
 import { HOUR, REPO, startFollowupBridge, T0 } from '../helpers/followups.js';
 import { CARDS } from '../helpers/slack.js';
-import { testDbLocation } from '../helpers/engine.js';
 
 describe('re-notify every 6 hours and label the issue `blocked` at 24 hours', () => {
   it('follows the whole timeline, across a restart, and unblocks on the answer', async () => {

@@ -28,7 +28,7 @@ export interface SlackTestBridge extends TestBridge {
   /** Creates a token through the agent API and waits for its card to be posted. */
   createAndPost(body: Record<string, unknown>): Promise<{ id: string; card: SlackMessage }>;
   /** The card message of a token (undefined until posted). */
-  card(tokenId: string): SlackMessage | undefined;
+  card(tokenId: string): Promise<SlackMessage | undefined>;
   /**
    * Waits until every Slack request the bridge received has been handled (events run after their ack) and
    * the outbox has nothing due by the bridge's clock.

@@ -226,7 +226,10 @@ describe('outbox worker', () => {
     const { outbox, worker } = await setup({ 'slack.post': post }, undefined, { clock, gates });
     const t0 = clock.now();
     for (let i = 0; i < 3; i++) {
-      await outbox.enqueue({ kind: 'slack.post', lane: `c1-${i}`, gate: Gate.post('C1'), payload: { channel: 'C1' } }, t0);
+      await outbox.enqueue(
+        { kind: 'slack.post', lane: `c1-${i}`, gate: Gate.post('C1'), payload: { channel: 'C1' } },
+        t0,
+      );
     }
     await outbox.enqueue({ kind: 'slack.post', lane: 'c2', gate: Gate.post('C2'), payload: { channel: 'C2' } }, t0);
     expect(await worker.drain()).toBe(2);

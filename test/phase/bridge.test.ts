@@ -177,9 +177,7 @@ describe('guidance from the thread to the tmux session', () => {
       '📨 Queued, not forwarded yet: tmux session dev-my-web-app-30 is not running. It goes through once dev-my-web-app-30 is running and in PHASE:escalate or PHASE:awaiting_review.',
     ]);
     const [queued] = (await t.bridge.purgatory.list({})).tokens;
-    expect(JSON.stringify((await t.card(queued?.id as string))?.blocks)).toContain(
-      '📨 1 reply queued',
-    );
+    expect(JSON.stringify((await t.card(queued?.id as string))?.blocks)).toContain('📨 1 reply queued');
     for (let i = 0; i < 3; i++) await t.at(10 * 60_000 * (i + 1));
     expect(thread()).toHaveLength(1);
 

@@ -39,7 +39,10 @@ export async function startPhase(
     dbPath: options.dbPath,
     fake: options.fake,
     // Rescans are slow here so each test decides when to read the folder: scan() or a watch event.
-    config: { phase: { enabled: true, dir, rescanMs: 600_000, events: true }, tmuxSocket: options.socket },
+    config: {
+      phase: { enabled: true, dir, dirSet: true, rescanMs: 600_000, events: true },
+      tmuxSocket: options.socket,
+    },
   });
   const watcher = t.bridge.phaseWatcher;
   if (!watcher) throw new Error('phase watching is off');

@@ -5,7 +5,6 @@ import { BlockId } from '../../blocks/ids.js';
 import { RodizioClient } from '../../src/client/index.js';
 import { createTmux } from '../../src/delivery/tmux.js';
 import { runDemo } from '../../src/sandbox/demo.js';
-import { createPhaseFileStore } from '../../src/store/phase-files.js';
 import { startSandboxBridge } from '../helpers/sandbox.js';
 import { privateTmux } from '../helpers/tmux.js';
 
@@ -14,12 +13,12 @@ describe('the demo agent', () => {
     const tmux = privateTmux();
     const s = await startSandboxBridge({ tmuxSocket: tmux.socket });
     const lines: string[] = [];
-    const phaseFiles = createPhaseFileStore(s.bridge.db);
+    const phaseFiles = s.bridge.store.phaseFiles;
     const demo = runDemo({
       client: new RodizioClient({ baseUrl: s.url, token: s.token }),
       phaseDir: s.phaseDir,
       tmux: createTmux({ socketName: tmux.socket }),
-      phaseSeen: (file) => phaseFiles.get(file)?.phase,
+      phaseSeen: async (file) => (await phaseFiles.get(file))?.phase,
       print: (line) => lines.push(line),
     });
     const phaseFile = join(s.phaseDir, 'dev-session-demo-app-7.phase');
@@ -93,7 +92,9 @@ describe('the demo agent', () => {
     expect(lines.filter((l) => l.startsWith('✓'))).toHaveLength(6);
     expect(lines.at(-1)).toBe('done: all 6 answers came back');
     // The bridge saw PHASE:done (the escalation is resolved, not cancelled), then the demo cleaned up after itself.
-    expect(s.bridge.purgatory.findBySlackMessage('C0ONCALL', escalation.ts)).toMatchObject({ status: 'resolved' });
+    expect(await s.bridge.purgatory.findBySlackMessage('C0ONCALL', escalation.ts)).toMatchObject({
+      status: 'resolved',
+    });
     expect(existsSync(phaseFile)).toBe(false);
     expect(() => tmux.tmux('has-session', '-t', '=dev-demo-app-7')).toThrow();
     // Guidance is printed once: the stand-in session does not echo what is pasted into it.
@@ -134,8 +135,9 @@ describe('the demo agent, stopped with Ctrl-C', () => {
     expect(existsSync(join(s.phaseDir, 'dev-session-demo-app-7.phase'))).toBe(false);
     expect(() => tmux.tmux('has-session', '-t', '=dev-demo-app-7')).toThrow();
     // The bridge notices the file is gone and closes the escalation rather than leaving it open forever.
-    await vi.waitUntil(() => s.bridge.purgatory.findBySlackMessage('C0ONCALL', escalation.ts)?.status === 'cancelled', {
-      timeout: 10_000,
-    });
+    await vi.waitUntil(
+      async () => (await s.bridge.purgatory.findBySlackMessage('C0ONCALL', escalation.ts))?.status === 'cancelled',
+      { timeout: 10_000 },
+    );
   });
 });

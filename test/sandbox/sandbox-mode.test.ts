@@ -55,7 +55,7 @@ describe('sandbox mode', () => {
       actionId: 'rodizio.option.1',
     });
     expect(click).toEqual({ status: 200, json: { ok: true } });
-    expect(s.bridge.purgatory.get(created.id)).toMatchObject({
+    expect(await s.bridge.purgatory.get(created.id)).toMatchObject({
       status: 'resolved',
       human_input: 'Wait',
       answered_by: 'U0CAROL',
@@ -76,7 +76,7 @@ describe('sandbox mode', () => {
 
   it('refuses bad page requests with a clear error and changes nothing', async () => {
     const s = await startSandboxBridge();
-    const before = storeSnapshot(s.bridge.db);
+    const before = await storeSnapshot(s.bridge.store);
     const cases: [string, unknown][] = [
       ['click', { source: 'message', user: 'U0ALICE' }],
       ['click', { source: 'elsewhere', user: 'U0ALICE', actionId: 'x' }],
@@ -101,7 +101,7 @@ describe('sandbox mode', () => {
     });
     expect(missing.status).toBe(500);
     expect((await fetch(`${s.url}/sandbox/api/state?user=<script>`)).status).toBe(400);
-    expect(storeSnapshot(s.bridge.db)).toEqual(before);
+    expect(await storeSnapshot(s.bridge.store)).toEqual(before);
   });
 
   it('stays off when Slack credentials are set, unless RODIZIO_SANDBOX=1', async () => {

@@ -216,54 +216,54 @@ describe('Slack intake: restarts', () => {
   it.skipIf(TEST_ENGINE !== 'sqlite')(
     'a crash after the answer committed but before its row was marked done: the restart finishes it, tells nobody',
     async () => {
-    const dbPath = tempDbPath();
-    const first = await startSlackBridge({ config: { dbPath } });
-    const plain = await first.createAndPost({ reason: 'approval_needed', prompt: 'Go?', options: ['yes', 'no'] });
-    const quorum = await first.createAndPost({
-      reason: 'approval_needed',
-      prompt: 'Ship?',
-      options: ['Ship', 'Block'],
-      required_approvals: 2,
-    });
-    const reply = await first.createAndPost({ reason: 'context_required', prompt: 'Which database?' });
-    await first.driver.clickButton({
-      channel: CARDS,
-      ts: plain.card.ts,
-      actionId: buttonFor(plain.card, 'yes'),
-      user: 'U0ALICE',
-    });
-    await first.driver.clickButton({
-      channel: CARDS,
-      ts: quorum.card.ts,
-      actionId: buttonFor(quorum.card, 'Ship'),
-      user: 'U0ALICE',
-    });
-    await first.driver.postMessage({ channel: CARDS, user: 'U0BOB', text: 'orders-db', thread_ts: reply.card.ts });
-    await first.settle();
-    const told = first.fake.ephemerals.length;
-    // What a SIGKILL between the answer's commit and `finish` leaves: the rows pending after one attempt.
-    const db = new Database(dbPath);
-    try {
-      db.prepare(`UPDATE intake SET status = 'pending', processed_ms = NULL`).run();
-    } finally {
-      db.close();
-    }
+      const dbPath = tempDbPath();
+      const first = await startSlackBridge({ config: { dbPath } });
+      const plain = await first.createAndPost({ reason: 'approval_needed', prompt: 'Go?', options: ['yes', 'no'] });
+      const quorum = await first.createAndPost({
+        reason: 'approval_needed',
+        prompt: 'Ship?',
+        options: ['Ship', 'Block'],
+        required_approvals: 2,
+      });
+      const reply = await first.createAndPost({ reason: 'context_required', prompt: 'Which database?' });
+      await first.driver.clickButton({
+        channel: CARDS,
+        ts: plain.card.ts,
+        actionId: buttonFor(plain.card, 'yes'),
+        user: 'U0ALICE',
+      });
+      await first.driver.clickButton({
+        channel: CARDS,
+        ts: quorum.card.ts,
+        actionId: buttonFor(quorum.card, 'Ship'),
+        user: 'U0ALICE',
+      });
+      await first.driver.postMessage({ channel: CARDS, user: 'U0BOB', text: 'orders-db', thread_ts: reply.card.ts });
+      await first.settle();
+      const told = first.fake.ephemerals.length;
+      // What a SIGKILL between the answer's commit and `finish` leaves: the rows pending after one attempt.
+      const db = new Database(dbPath);
+      try {
+        db.prepare(`UPDATE intake SET status = 'pending', processed_ms = NULL`).run();
+      } finally {
+        db.close();
+      }
 
-    const second = await restart(first, dbPath);
-    expect((await intakeRows(second)).map((r) => [r.kind, r.status, r.attempts])).toEqual([
-      ['option', 'done', 2],
-      ['option', 'done', 2],
-      ['thread_reply', 'done', 2],
-    ]);
-    expect(second.fake.ephemerals.length).toBe(told);
-    expect(second.fake.ephemerals.map((e) => e.text).join('\n')).not.toContain('Already answered');
-    expect(await eventCount(second, plain.id, 'resolved')).toBe(1);
-    expect(await eventCount(second, quorum.id, 'approval')).toBe(1);
-    expect((await second.bridge.purgatory.get(quorum.id)).status).toBe('pending');
-    expect(await eventCount(second, reply.id, 'resolved')).toBe(1);
-    expect(await eventCount(second, reply.id, 'note')).toBe(1);
-    expect(second.logs.text()).toContain('processed Slack requests a previous process had acknowledged');
-  },
+      const second = await restart(first, dbPath);
+      expect((await intakeRows(second)).map((r) => [r.kind, r.status, r.attempts])).toEqual([
+        ['option', 'done', 2],
+        ['option', 'done', 2],
+        ['thread_reply', 'done', 2],
+      ]);
+      expect(second.fake.ephemerals.length).toBe(told);
+      expect(second.fake.ephemerals.map((e) => e.text).join('\n')).not.toContain('Already answered');
+      expect(await eventCount(second, plain.id, 'resolved')).toBe(1);
+      expect(await eventCount(second, quorum.id, 'approval')).toBe(1);
+      expect((await second.bridge.purgatory.get(quorum.id)).status).toBe('pending');
+      expect(await eventCount(second, reply.id, 'resolved')).toBe(1);
+      expect(await eventCount(second, reply.id, 'note')).toBe(1);
+      expect(second.logs.text()).toContain('processed Slack requests a previous process had acknowledged');
+    },
   );
 
   it('rows that cannot be processed are kept as failed with the reason and a log line; no token changes', async () => {

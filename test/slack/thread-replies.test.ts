@@ -80,7 +80,9 @@ describe('thread replies', () => {
     await t.driver.postMessage({ channel: CARDS, user: 'U0ALICE', text: 'watch the cache', thread_ts: card.ts });
     await t.settle();
     expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
-    expect((await t.bridge.store.notes.forToken(id)).map((n) => ({ text: n.text }))).toEqual([{ text: 'watch the cache' }]);
+    expect((await t.bridge.store.notes.forToken(id)).map((n) => ({ text: n.text }))).toEqual([
+      { text: 'watch the cache' },
+    ]);
   });
 
   it('a reply from someone not allowed to answer is kept as a note, and they are told', async () => {

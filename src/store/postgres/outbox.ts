@@ -14,27 +14,54 @@ const ENQUEUE = `
     UPDATE outbox SET priority = 0
     WHERE $9::integer = 0 AND lane = $3::text AND status = 'pending' AND priority > 0
       AND EXISTS (SELECT 1 FROM locked))
-  INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority)
-  SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint, $6::bigint, $7::bigint, $8::text, $9::integer FROM locked
+  INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host)
+  SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint, $6::bigint, $7::bigint, $8::text, $9::integer, $10::text
+  FROM locked
   RETURNING id`;
 
 /**
- * A lane head behind no closed gate ($gates), of a kind with free slots ($kinds): the same condition as the
+ * A lane head behind no closed gate ($gates), of a kind with free slots ($kinds), for this replica's host
+ * ($host; NULL, a process that declares no host, matches only jobs bound to no host): the same condition as the
  * SQLite engine's, with the JSON arrays as text[] parameters. Only lane heads count: a job queued behind a
- * deferred head is not runnable however old it is.
+ * deferred or leased head is not runnable however old it is, so replicas keep a lane's order between them.
  */
-const runnable = (gates: string, kinds: string) => `o.status = 'pending'
+const runnable = (gates: string, kinds: string, host: string) => `o.status = 'pending'
   AND (o.gate IS NULL OR NOT (o.gate = ANY(${gates}::text[])))
   AND NOT (o.kind = ANY(${kinds}::text[]))
+  AND (o.host IS NULL OR o.host = ${host}::text)
   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.lane = o.lane AND p.status = 'pending' AND p.id < o.id)`;
 
+/** Due at $now: its time has come, no live lease holds it, and its gate in the shared `gates` table is open. */
+const due = (now: string) => `o.run_at_ms <= ${now}::bigint
+  AND (o.leased_until_ms IS NULL OR o.leased_until_ms <= ${now}::bigint)
+  AND NOT EXISTS (SELECT 1 FROM gates g WHERE g.name = o.gate AND g.open_at_ms > ${now}::bigint)`;
+
 const READY = `
-  SELECT o.* FROM outbox o
-  WHERE o.run_at_ms <= $1 AND (o.leased_until_ms IS NULL OR o.leased_until_ms <= $1) AND ${runnable('$2', '$3')}
+  SELECT o.* FROM outbox o WHERE ${due('$1')} AND ${runnable('$2', '$3', '$5')}
   ORDER BY o.priority, o.run_at_ms, o.id LIMIT $4`;
 
+/** A job becomes runnable when its time comes, its lease expires and its gate opens, whichever is last. */
 const NEXT_RUN_AT = `
-  SELECT min(greatest(o.run_at_ms, coalesce(o.leased_until_ms, 0))) AS at FROM outbox o WHERE ${runnable('$1', '$2')}`;
+  SELECT min(greatest(o.run_at_ms, coalesce(o.leased_until_ms, 0),
+    coalesce((SELECT g.open_at_ms FROM gates g WHERE g.name = o.gate), 0))) AS at
+  FROM outbox o WHERE ${runnable('$1', '$2', '$3')}`;
+
+/**
+ * READY's pick, locked with SKIP LOCKED and leased in the same statement: replicas claiming at once each take
+ * rows the others have not locked. The pick is a CTE, which Postgres runs exactly once (a LIMIT inside `IN (…)`
+ * may be re-run by some plans and lease more than LIMIT rows). A row another claim leased and committed after
+ * this statement's snapshot is re-checked when locked (READ COMMITTED) and dropped, its lease being live.
+ */
+const CLAIM = `
+  WITH picked AS (
+    SELECT o.id FROM outbox o WHERE ${due('$1')} AND ${runnable('$2', '$3', '$5')}
+    ORDER BY o.priority, o.run_at_ms, o.id LIMIT $4
+    FOR UPDATE OF o SKIP LOCKED)
+  UPDATE outbox SET leased_until_ms = $1::bigint + $7::bigint, lease_owner = $6::text, updated_ms = $1::bigint
+  FROM picked WHERE outbox.id = picked.id
+  RETURNING outbox.*`;
+
+const byUrgency = (a: OutboxRow, b: OutboxRow) => a.priority - b.priority || a.run_at_ms - b.run_at_ms || a.id - b.id;
 
 const NO_FILTER: ReadyFilter = { closedGates: [], fullKinds: [] };
 
@@ -53,6 +80,7 @@ export function createOutboxStore(db: PgConn): OutboxStore {
         nowMs,
         job.gate ?? null,
         job.priority ?? 1,
+        job.host ?? null,
       ];
       const row = await one<{ id: number }>(db, ENQUEUE, values);
       if (!row) throw new Error('INSERT … RETURNING id returned no row');
@@ -66,11 +94,24 @@ export function createOutboxStore(db: PgConn): OutboxStore {
      * exclusive.
      */
     async ready(nowMs: number, limit: number, filter: ReadyFilter = NO_FILTER): Promise<OutboxRow[]> {
-      return all<OutboxRow>(db, READY, [nowMs, filter.closedGates, filter.fullKinds, limit]);
+      return all<OutboxRow>(db, READY, [nowMs, filter.closedGates, filter.fullKinds, limit, filter.host ?? null]);
     },
     async nextRunAt(filter: ReadyFilter = NO_FILTER): Promise<number | undefined> {
-      const row = await one<{ at: number | null }>(db, NEXT_RUN_AT, [filter.closedGates, filter.fullKinds]);
+      const values = [filter.closedGates, filter.fullKinds, filter.host ?? null];
+      const row = await one<{ at: number | null }>(db, NEXT_RUN_AT, values);
       return row?.at ?? undefined;
+    },
+    /** One statement (see CLAIM); the rows come back in READY's order. */
+    async claim(nowMs: number, limit: number, filter: ReadyFilter, owner: string, leaseMs: number) {
+      const values = [nowMs, filter.closedGates, filter.fullKinds, limit, filter.host ?? null, owner, leaseMs];
+      return (await all<OutboxRow>(db, CLAIM, values)).sort(byUrgency);
+    },
+    async release(id: number, owner: string): Promise<void> {
+      await db.query(
+        `UPDATE outbox SET leased_until_ms = NULL, lease_owner = NULL
+         WHERE id = $1 AND lease_owner = $2 AND status = 'pending'`,
+        [id, owner],
+      );
     },
     /** Compare-and-set: a concurrent lease of the same job waits on the row lock, re-checks, and finds it held. */
     async lease(id: number, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {

@@ -9,9 +9,11 @@ import { loadMigrations } from '../migrations.js';
 import type { ExternalChange, Repos, Signal, Store, Tx } from '../store.js';
 import { createApprovalStore } from './approvals.js';
 import { isRetryable, type PgConn, typeParsers } from './conn.js';
+import { createPostgresCopy } from './copy.js';
 import { createEventFeedStore } from './event-feed.js';
 import { createEventStore } from './events.js';
 import { createFollowupStore } from './followups.js';
+import { createGateStore } from './gates.js';
 import { createIntakeStore } from './intake.js';
 import { migrate, oneLine, schemaVersion } from './migrate.js';
 import { createNoteStore } from './notes.js';
@@ -45,6 +47,7 @@ function createRepos(db: PgConn): Repos {
     runnerLocks: createRunnerLockStore(db),
     subscriptions: createSubscriptionStore(db),
     feed: createEventFeedStore(db),
+    gates: createGateStore(db),
   };
 }
 
@@ -165,6 +168,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     engine: 'postgres',
     location,
     ...repos,
+    copy: createPostgresCopy(poolConn),
 
     transaction<T>(fn: (tx: Tx, signal: (s: Signal) => void) => Promise<T>): Promise<T> {
       const outer = current();

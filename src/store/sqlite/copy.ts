@@ -3,7 +3,7 @@ import { type Db, writeTransaction } from './database.js';
 
 const UNFINISHED: Partial<Record<CopiedTable, string>> = {
   outbox: `status IN ('pending', 'dead')`,
-  intake: `status = 'pending'`,
+  intake: `status IN ('pending', 'failed')`,
 };
 
 function table(name: CopiedTable) {

@@ -1,33 +1,67 @@
 import type { NewJob, OutboxRow, OutboxStore, ReadyFilter } from '../outbox.js';
-import type { Db } from './database.js';
+import { type Db, writeTransaction } from './database.js';
 import { createFilteredList } from './filtered-list.js';
+
+const NO_FILTER: ReadyFilter = { closedGates: [], fullKinds: [] };
+
+function filterParams(filter: ReadyFilter): { gates: string; kinds: string; host: string | null } {
+  return {
+    gates: JSON.stringify(filter.closedGates),
+    kinds: JSON.stringify(filter.fullKinds),
+    host: filter.host ?? null,
+  };
+}
 
 /** SQL for the outbox: side effects recorded in the same transaction as the state change that causes them. */
 export function createOutboxStore(db: Db): OutboxStore {
-  const insert = db.prepare<[string | null, string, string, string, number, number, number, string | null, number]>(
-    `INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  const insert = db.prepare<
+    [string | null, string, string, string, number, number, number, string | null, number, string | null]
+  >(
+    `INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const lift = db.prepare<[string]>(
     `UPDATE outbox SET priority = 0 WHERE lane = ? AND status = 'pending' AND priority > 0`,
   );
-  // A lane head behind no closed gate, of a kind with free slots. Gates and kinds come as JSON arrays so one
-  // prepared statement serves every call. Only lane heads count: a job queued behind a deferred head is not
-  // runnable however old it is.
+  // A lane head behind no closed gate, of a kind with free slots, for this replica's host (or for any host).
+  // Gates and kinds come as JSON arrays so one prepared statement serves every call. Only lane heads count: a
+  // job queued behind a deferred or leased head is not runnable however old it is. `$host` NULL (a process
+  // that declares no host) matches only jobs bound to no host.
   const runnable = `o.status = 'pending'
       AND (o.gate IS NULL OR o.gate NOT IN (SELECT value FROM json_each($gates)))
       AND o.kind NOT IN (SELECT value FROM json_each($kinds))
+      AND (o.host IS NULL OR o.host = $host)
       AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.lane = o.lane AND p.status = 'pending' AND p.id < o.id)`;
-  const ready = db.prepare<[{ now: number; gates: string; kinds: string; limit: number }], OutboxRow>(`
-    SELECT o.* FROM outbox o
-    WHERE o.run_at_ms <= $now AND (o.leased_until_ms IS NULL OR o.leased_until_ms <= $now) AND ${runnable}
+  // Due now: its time has come, no live lease holds it, and its gate in the shared `gates` table is open.
+  const due = `o.run_at_ms <= $now AND (o.leased_until_ms IS NULL OR o.leased_until_ms <= $now)
+      AND NOT EXISTS (SELECT 1 FROM gates g WHERE g.name = o.gate AND g.open_at_ms > $now)`;
+  type Params = { now: number; gates: string; kinds: string; host: string | null; limit: number };
+  const ready = db.prepare<[Params], OutboxRow>(`
+    SELECT o.* FROM outbox o WHERE ${due} AND ${runnable}
     ORDER BY o.priority, o.run_at_ms, o.id LIMIT $limit`);
-  const nextRunAt = db.prepare<[{ gates: string; kinds: string }], { at: number | null }>(`
-    SELECT min(max(o.run_at_ms, coalesce(o.leased_until_ms, 0))) AS at FROM outbox o WHERE ${runnable}`);
+  // A job becomes runnable when its time comes, its lease expires and its gate opens, whichever is last.
+  const nextRunAt = db.prepare<[Omit<Params, 'now' | 'limit'>], { at: number | null }>(`
+    SELECT min(max(o.run_at_ms, coalesce(o.leased_until_ms, 0),
+      coalesce((SELECT g.open_at_ms FROM gates g WHERE g.name = o.gate), 0))) AS at
+    FROM outbox o WHERE ${runnable}`);
   const lease = db.prepare<[number, string, number, number, number]>(
     `UPDATE outbox SET leased_until_ms = ?, lease_owner = ?, updated_ms = ?
      WHERE id = ? AND status = 'pending' AND (leased_until_ms IS NULL OR leased_until_ms <= ?)`,
   );
+  const release = db.prepare<[number, string]>(
+    `UPDATE outbox SET leased_until_ms = NULL, lease_owner = NULL WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
+  );
+  // Select and lease under one write lock: no other process can take the same jobs in between.
+  const claim = writeTransaction(db, (p: Params, owner: string, leaseMs: number): OutboxRow[] => {
+    const rows = ready.all(p);
+    for (const row of rows) {
+      lease.run(p.now + leaseMs, owner, p.now, row.id, p.now);
+      row.leased_until_ms = p.now + leaseMs;
+      row.lease_owner = owner;
+      row.updated_ms = p.now;
+    }
+    return rows;
+  });
   const renew = db.prepare<[number, string]>(
     `UPDATE outbox SET leased_until_ms = ? WHERE lease_owner = ? AND status = 'pending' AND leased_until_ms IS NOT NULL`,
   );
@@ -72,6 +106,7 @@ export function createOutboxStore(db: Db): OutboxStore {
         nowMs,
         job.gate ?? null,
         priority,
+        job.host ?? null,
       );
       return Number(result.lastInsertRowid);
     },
@@ -79,25 +114,19 @@ export function createOutboxStore(db: Db): OutboxStore {
       return byId.get(id);
     },
     /** Jobs that can run now, most urgent first (see ReadyFilter). */
-    async ready(
-      nowMs: number,
-      limit: number,
-      filter: ReadyFilter = { closedGates: [], fullKinds: [] },
-    ): Promise<OutboxRow[]> {
-      return ready.all({
-        now: nowMs,
-        gates: JSON.stringify(filter.closedGates),
-        kinds: JSON.stringify(filter.fullKinds),
-        limit,
-      });
+    async ready(nowMs: number, limit: number, filter: ReadyFilter = NO_FILTER): Promise<OutboxRow[]> {
+      return ready.all({ now: nowMs, limit, ...filterParams(filter) });
     },
     /** When the next job outside the filter becomes runnable; undefined when there is none. */
-    async nextRunAt(filter: ReadyFilter = { closedGates: [], fullKinds: [] }): Promise<number | undefined> {
-      const row = nextRunAt.get({
-        gates: JSON.stringify(filter.closedGates),
-        kinds: JSON.stringify(filter.fullKinds),
-      });
-      return row?.at ?? undefined;
+    async nextRunAt(filter: ReadyFilter = NO_FILTER): Promise<number | undefined> {
+      return nextRunAt.get(filterParams(filter))?.at ?? undefined;
+    },
+    /** `ready` and a lease of each job it returns, in one immediate transaction. */
+    async claim(nowMs: number, limit: number, filter: ReadyFilter, owner: string, leaseMs: number) {
+      return claim({ now: nowMs, limit, ...filterParams(filter) }, owner, leaseMs);
+    },
+    async release(id: number, owner: string): Promise<void> {
+      release.run(id, owner);
     },
     /** Takes a job for `leaseMs` on behalf of `owner`; false if a live lease holds it. */
     async lease(id: number, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {

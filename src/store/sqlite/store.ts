@@ -6,10 +6,12 @@ import type { ExternalChange, Repos, Signal, Store, Tx } from '../store.js';
 import { createApprovalStore } from './approvals.js';
 import { createChangeWatcher } from './change-watcher.js';
 import { createCheckpointer } from './checkpointer.js';
+import { createSqliteCopy } from './copy.js';
 import { type Db, type OpenDatabaseOptions, openDatabase } from './database.js';
 import { createEventFeedStore } from './event-feed.js';
 import { createEventStore } from './events.js';
 import { createFollowupStore } from './followups.js';
+import { createGateStore } from './gates.js';
 import { createIntakeStore } from './intake.js';
 import { createNoteStore } from './notes.js';
 import { createOutboxStore } from './outbox.js';
@@ -35,7 +37,20 @@ function createRepos(db: Db): Repos {
     runnerLocks: createRunnerLockStore(db),
     subscriptions: createSubscriptionStore(db),
     feed: createEventFeedStore(db),
+    gates: createGateStore(db),
   };
+}
+
+/** Wraps every method of `obj` with `guard`. */
+function guardMethods<T extends object>(obj: T, guard: <R>(call: () => Promise<R>) => Promise<R>): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [method, fn] of Object.entries(obj)) {
+    wrapped[method] =
+      typeof fn === 'function'
+        ? (...args: unknown[]) => guard(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))
+        : fn;
+  }
+  return wrapped as T;
 }
 
 /**
@@ -43,17 +58,8 @@ function createRepos(db: Db): Repos {
  * callers' transactions.
  */
 function guardRepos(repos: Repos, guard: <T>(call: () => Promise<T>) => Promise<T>): Repos {
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const [name, repo] of Object.entries(repos) as [string, Record<string, unknown>][]) {
-    const wrapped: Record<string, unknown> = {};
-    for (const [method, fn] of Object.entries(repo)) {
-      wrapped[method] =
-        typeof fn === 'function'
-          ? (...args: unknown[]) => guard(() => (fn as (...a: unknown[]) => Promise<unknown>)(...args))
-          : fn;
-    }
-    out[name] = wrapped;
-  }
+  const out: Record<string, object> = {};
+  for (const [name, repo] of Object.entries(repos) as [string, object][]) out[name] = guardMethods(repo, guard);
   return out as unknown as Repos;
 }
 
@@ -77,6 +83,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     return call();
   }
   const repos = guardRepos(raw, guard);
+  const copy = guardMethods(createSqliteCopy(db), guard);
 
   let watcher: ReturnType<typeof createChangeWatcher> | undefined;
   const external = new Set<(change: ExternalChange) => void>();
@@ -98,6 +105,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     engine: 'sqlite',
     location: db.name,
     ...repos,
+    copy,
 
     transaction<T>(fn: (tx: Tx, signal: (s: Signal) => void) => Promise<T>): Promise<T> {
       // Inside a transaction already: join it (what a savepoint-free nested call would see anyway).

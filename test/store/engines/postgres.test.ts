@@ -1,0 +1,221 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { SchemaTooNewError } from '../../../src/errors.js';
+import { openPostgresStore } from '../../../src/store/postgres/store.js';
+import type { ExternalChange, Store } from '../../../src/store/store.js';
+import { answer, SCHEMA_VERSION, tokenRow, usePostgres } from './harness.js';
+
+describe('postgres only', () => {
+  const pgdb = usePostgres();
+  const open = pgdb.open;
+  it('migrates once when several replicas start together, and hides the password in location', async () => {
+    const url = new URL(pgdb.url());
+    url.password = 'hunter2';
+    const opened = await Promise.all([open(url.toString()), open(), open(), open()]);
+    for (const store of opened)
+      expect(await store.schemaVersion()).toEqual({ current: SCHEMA_VERSION, known: SCHEMA_VERSION });
+    expect(opened[0]?.location).not.toContain('hunter2');
+  });
+
+  it('tells another store what a transaction signalled, once it commits, and not the store itself', async () => {
+    const [a, b] = [await open(), await open()];
+    const heardByA: ExternalChange[] = [];
+    const heardByB: ExternalChange[] = [];
+    a.onExternalChange((c) => heardByA.push(c));
+    b.onExternalChange((c) => heardByB.push(c));
+    await b.tokens.insert(tokenRow('t1'));
+    await expect(
+      b.transaction(async (_tx, signal) => {
+        signal({ kind: 'outbox' });
+        throw new Error('rolled back: nothing is sent');
+      }),
+    ).rejects.toThrow();
+    // The listener connects in the background: signal until it hears one (or give up after 5 s).
+    for (let i = 0; i < 50 && !heardByA.some((c) => c.kind === 'settled'); i++) {
+      await b.transaction(async (tx, signal) => {
+        await tx.tokens.settle(answer('t1'));
+        signal({ kind: 'settled', tokenId: 't1' });
+        signal({ kind: 'settled', tokenId: 't1' });
+      });
+      await sleep(100);
+    }
+    expect(heardByA).toContainEqual({ kind: 'settled', tokenId: 't1' });
+    expect(heardByA).not.toContainEqual({ kind: 'outbox' });
+    expect(heardByB).toEqual([]);
+  });
+
+  it('lets exactly one of several concurrent settles win across two stores, and one lease of a job', async () => {
+    // Not in the shared suite: two SQLite stores in one process block each other's event loop on the write lock.
+    const [a, b] = [await open(), await open()];
+    await a.tokens.insert(tokenRow('t1'));
+    const settles = Array.from({ length: 8 }, (_, i) =>
+      (i % 2 ? b : a).transaction((tx) => tx.tokens.settle({ ...answer('t1'), by: `U${i}` })),
+    );
+    expect((await Promise.all(settles)).filter((r) => r !== undefined)).toHaveLength(1);
+    const job = await a.outbox.enqueue({ kind: 'post', tokenId: 't1' }, 100);
+    const leases = Array.from({ length: 8 }, (_, i) => (i % 2 ? b : a).outbox.lease(job, `w${i}`, 200, 1000));
+    expect((await Promise.all(leases)).filter(Boolean)).toHaveLength(1);
+  });
+
+  it('refuses a database migrated by a newer build, and says clearly when it cannot connect', async () => {
+    const admin = new pg.Client({ connectionString: pgdb.url() });
+    await (await openPostgresStore(pgdb.url())).close();
+    await admin.connect();
+    await admin.query(`INSERT INTO schema_migrations (version, name) VALUES (99, '099_future')`);
+    await admin.end();
+    await expect(openPostgresStore(pgdb.url())).rejects.toThrow(SchemaTooNewError);
+    await expect(openPostgresStore(pgdb.url())).rejects.toThrow(
+      new RegExp(`schema version 99, but this rodizio only knows up to ${SCHEMA_VERSION}\\b`),
+    );
+    const unreachable = openPostgresStore('postgres://postgres:hunter2@localhost:1/nowhere');
+    await expect(unreachable).rejects.toMatchObject({ code: 'database_unreachable' });
+    await expect(unreachable).rejects.toThrow(
+      /^cannot connect to Postgres at postgres:\/\/postgres@localhost:1\/nowhere: \S/,
+    );
+  });
+
+  it('hears again after its LISTEN connection drops, and reports that something may have been missed', async () => {
+    const [a, b] = [await open(), await open()];
+    const heard: ExternalChange[] = [];
+    a.onExternalChange((c) => heard.push(c));
+    const admin = new pg.Client({ connectionString: pgdb.url() });
+    await admin.connect();
+    const kill = `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name = 'rodizio-listen' AND query = 'LISTEN rodizio'`;
+    try {
+      let killed = 0;
+      for (let i = 0; i < 50 && !killed; i++, await sleep(100)) killed = (await admin.query(kill)).rowCount ?? 0;
+      expect(killed).toBe(1);
+      for (let i = 0; i < 100 && !heard.length; i++) await sleep(100);
+      expect(heard).toEqual([{ kind: 'unknown' }]);
+      await b.transaction(async (_tx, signal) => signal({ kind: 'event' }));
+      for (let i = 0; i < 50 && heard.length < 2; i++) await sleep(100);
+      expect(heard).toEqual([{ kind: 'unknown' }, { kind: 'event' }]);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('runs a transaction again when Postgres picks it as a deadlock victim', async () => {
+    const [a, b] = [await open(), await open()];
+    await a.tokens.insert(tokenRow('t1'));
+    await a.tokens.insert(tokenRow('t2'));
+    let runs = 0;
+    let locked = 0;
+    let bothLocked: () => void = () => {};
+    const barrier = new Promise<void>((resolve) => {
+      bothLocked = () => void (++locked === 2 && resolve());
+    });
+    // Each locks one row, waits until the other has locked its row, then wants the other's: a deadlock.
+    const crossing = (store: Store, first: string, second: string) =>
+      store.transaction(async (tx) => {
+        runs++;
+        await tx.tokens.setSlackMessage(first, 'C', first);
+        bothLocked();
+        await barrier;
+        await tx.tokens.setSlackMessage(second, 'C', first);
+      });
+    await Promise.all([crossing(a, 't1', 't2'), crossing(b, 't2', 't1')]);
+    expect(runs).toBe(3);
+  });
+
+  it('commits event appends in seq order: a second append waits for the first transaction', async () => {
+    const [a, b] = [await open(), await open()];
+    let finish: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    let firstSeq = 0;
+    const first = a.transaction(async (tx) => {
+      firstSeq = await tx.events.append({ tokenId: 't1', type: 'ejected', atMs: 1 });
+      await held;
+    });
+    while (!firstSeq) await sleep(10);
+    let secondSeq = 0;
+    const second = b.events.append({ tokenId: 't2', type: 'ejected', atMs: 2 }).then((seq) => {
+      secondSeq = seq;
+    });
+    await sleep(300);
+    expect(secondSeq).toBe(0);
+    expect(await b.feed.page(0, 10)).toEqual({ rows: [], head: 0 });
+    finish();
+    await Promise.all([first, second]);
+    expect(secondSeq).toBeGreaterThan(firstSeq);
+  });
+
+  it('lets one of two stores take a free runner lock at once', async () => {
+    const [a, b] = [await open(), await open()];
+    const claim = (owner: string) => ({
+      name: 'leader',
+      owner,
+      host: 'h',
+      pid: 1,
+      nowMs: 1000,
+      staleMs: 5000,
+      holderIsDead: () => false,
+    });
+    const results = await Promise.all([a.runnerLocks.acquire(claim('A')), b.runnerLocks.acquire(claim('B'))]);
+    expect(results.filter((r) => r.acquired)).toHaveLength(1);
+  });
+
+  it('splits concurrent claims of two stores into disjoint sets that together take every runnable job', async () => {
+    const [a, b] = [await open(), await open()];
+    const heads: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      heads.push(await a.outbox.enqueue({ kind: 'post', lane: `L${i}`, priority: i % 3 ? 1 : 0 }, 100 + i));
+      // The second job of every third lane: never claimable while its head is pending, leased or not.
+      if (i % 3 === 1) await a.outbox.enqueue({ kind: 'post', lane: `L${i}` }, 200);
+    }
+    await a.outbox.enqueue({ kind: 'tmux', lane: 'H', host: 'elsewhere' }, 100);
+    const filter = { closedGates: [], fullKinds: [], host: 'here' };
+    for (let round = 0; round < 3; round++) {
+      const claims = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => (i % 2 ? b : a).outbox.claim(1000, 5, filter, `w${i}`, 60_000)),
+      );
+      const taken = claims.flatMap((rows, i) => rows.map((r) => ({ id: r.id, owner: `w${i}`, row: r })));
+      expect(new Set(taken.map((t) => t.id)).size).toBe(taken.length);
+      expect(taken.map((t) => t.id).sort((x, y) => x - y)).toEqual(heads);
+      for (const t of taken) expect(t.row.lease_owner).toBe(t.owner);
+      for (const rows of claims) {
+        expect(rows.length).toBeLessThanOrEqual(5);
+        const order = rows.map((r) => [r.priority, r.run_at_ms, r.id]);
+        expect(order).toEqual([...order].sort((x, y) => (x[0] ?? 0) - (y[0] ?? 0) || (x[1] ?? 0) - (y[1] ?? 0)));
+      }
+      for (const t of taken) await (t.id % 2 ? a : b).outbox.release(t.id, t.owner);
+    }
+  });
+
+  it('skips the jobs another claim holds locked instead of waiting for its transaction', async () => {
+    const [a, b] = [await open(), await open()];
+    const jobs = [];
+    for (let i = 0; i < 3; i++) jobs.push(await a.outbox.enqueue({ kind: 'post', lane: `L${i}` }, 100 + i));
+    const filter = { closedGates: [], fullKinds: [] };
+    let finish: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    let lockedId = 0;
+    const holder = a.transaction(async (tx) => {
+      lockedId = (await tx.outbox.claim(1000, 1, filter, 'A', 60_000))[0]?.id ?? -1;
+      await held;
+    });
+    while (!lockedId) await sleep(10);
+    expect(lockedId).toBe(jobs[0]);
+    const timeout = sleep(3000).then(() => 'waited' as const);
+    const other = await Promise.race([b.outbox.claim(1000, 10, filter, 'B', 60_000), timeout]);
+    finish();
+    await holder;
+    expect(other === 'waited' ? other : other.map((r) => r.id)).toEqual(jobs.slice(1));
+  });
+
+  it('lets one of two stores through an open gate at once, and holds a pause for both', async () => {
+    const [a, b] = [await open(), await open()];
+    const takes = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? b : a).gates.take('g', 1000, 500)));
+    expect(takes.filter((w) => w === 0)).toHaveLength(1);
+    expect(takes.filter((w) => w === 500)).toHaveLength(7);
+    await a.gates.pause('g', 9000);
+    expect(await b.gates.take('g', 2000, 500)).toBe(7000);
+    expect(await b.gates.openAt('g')).toBe(9000);
+  });
+});
