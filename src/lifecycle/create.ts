@@ -168,13 +168,13 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
      * Stores a token. Idempotent on `id`: the same id with the same content returns the stored token with
      * `created: false`; the same id with different content is a ConflictError.
      */
-    create(raw: unknown, actor: Actor, options: CreateOptions = {}): Promise<{ token: Token; created: boolean }> {
+    async create(raw: unknown, actor: Actor, options: CreateOptions = {}): Promise<{ token: Token; created: boolean }> {
       const { input, runner } = prepare(raw, actor);
       return write((tx) => insertIn(tx, input, runner, options.inferOffset ?? true));
     },
 
     /** Inserts a validated token inside an open transaction (imports of pending tokens). */
-    insertIn: (tx: Tx, raw: unknown, actor: Actor, options: CreateOptions = {}) => {
+    insertIn: async (tx: Tx, raw: unknown, actor: Actor, options: CreateOptions = {}) => {
       const { input, runner } = prepare(raw, actor);
       return insertIn(tx, input, runner, options.inferOffset ?? true);
     },

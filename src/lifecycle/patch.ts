@@ -115,7 +115,7 @@ export function createPatchOps(core: Core) {
      * left pending, ForbiddenError for another runner's token (unless admin), ValidationError when the options
      * would drop a destructive option or the expiry policy's answer.
      */
-    patch(id: string, raw: unknown, actor: Actor): Promise<PatchResult> {
+    async patch(id: string, raw: unknown, actor: Actor): Promise<PatchResult> {
       const changes = parseOrThrow(TokenPatch, raw, 'the patch');
       return patchTx(id, changes, actor);
     },

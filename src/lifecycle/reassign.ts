@@ -78,7 +78,11 @@ export function createReassignOps(core: Core) {
      * Reassigns a pending token (`body` is checked against ReassignBody: ValidationError names each bad field).
      * NotPendingError once it has left pending; ForbiddenError for another runner's token unless admin.
      */
-    reassign(id: string, body: unknown, actor: Actor & { by?: string; via: ReassignVia }): Promise<ReassignResult> {
+    async reassign(
+      id: string,
+      body: unknown,
+      actor: Actor & { by?: string; via: ReassignVia },
+    ): Promise<ReassignResult> {
       const parsed = parseOrThrow(ReassignBody, body, 'the body');
       const by = parsed.by ?? actor.by ?? actor.runner;
       return reassignTx(id, parsed, { ...actor, by });

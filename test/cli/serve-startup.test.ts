@@ -28,6 +28,7 @@ function bridgeEnv(overrides: Record<string, string> = {}): Record<string, strin
   };
 }
 
+/** The runner-lock rows, read with SQL: these tests spawn `rodizio serve` on a SQLite temp file whatever the engine. */
 const locks = (db: string) => {
   const conn = new Database(db, { readonly: true });
   try {

@@ -14,6 +14,12 @@ import pg from 'pg';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI_ENTRY = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
+/** Children still running: SIGKILLed if this process exits first (a timed-out test, a bench that throws). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** A free loopback port (listen on 0, read it, close). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -85,7 +91,13 @@ export async function spawnReplica(
   });
   child.stdout?.on('data', (d) => output.push(String(d)));
   child.stderr?.on('data', (d) => output.push(String(d)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  running.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      running.delete(child);
+      resolve();
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const replica: Replica = {
     name,

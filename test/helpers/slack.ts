@@ -88,7 +88,7 @@ export async function startSlackBridge(
     card,
     async settle() {
       await t.bridge.slack?.idle();
-      await vi.waitUntil(() => t.bridge.worker.inFlight() === 0 && !t.bridge.worker.hasRunnable(), {
+      await vi.waitUntil(async () => t.bridge.worker.inFlight() === 0 && !(await t.bridge.worker.hasRunnable()), {
         timeout: 5000,
         interval: 5,
       });

@@ -72,7 +72,16 @@ function guardRepos(repos: Repos, guard: <T>(call: () => Promise<T>) => Promise<
  */
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store & { db: Db } {
   const db = openDatabase(file, options);
-  const raw = createRepos(db);
+  // Statements are prepared on first use: a store opened without migrating (`rodizio migrate` reading the
+  // version of a new file) has no tables to prepare them against yet.
+  let prepared: { raw: Repos; guarded: Repos } | undefined;
+  const repos = () => {
+    if (!prepared) {
+      const raw = createRepos(db);
+      prepared = { raw, guarded: guardRepos(raw, guard) };
+    }
+    return prepared;
+  };
   const inTx = new AsyncLocalStorage<true>();
   /** Settles when the transaction now open (if any) has finished. */
   let current: Promise<unknown> | undefined;
@@ -82,7 +91,6 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     while (current && !inTx.getStore()) await current.catch(() => {});
     return call();
   }
-  const repos = guardRepos(raw, guard);
   const copy = guardMethods(createSqliteCopy(db), guard);
 
   let watcher: ReturnType<typeof createChangeWatcher> | undefined;
@@ -91,7 +99,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   async function run<T>(fn: (tx: Tx, signal: (s: Signal) => void) => Promise<T>): Promise<T> {
     db.prepare('BEGIN IMMEDIATE').run();
     try {
-      const result = await inTx.run(true, () => fn(raw, () => {}));
+      const result = await inTx.run(true, () => fn(repos().raw, () => {}));
       db.prepare('COMMIT').run();
       return result;
     } catch (err) {
@@ -104,12 +112,47 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     db,
     engine: 'sqlite',
     location: db.name,
-    ...repos,
+    get tokens() {
+      return repos().guarded.tokens;
+    },
+    get events() {
+      return repos().guarded.events;
+    },
+    get outbox() {
+      return repos().guarded.outbox;
+    },
+    get notes() {
+      return repos().guarded.notes;
+    },
+    get approvals() {
+      return repos().guarded.approvals;
+    },
+    get followups() {
+      return repos().guarded.followups;
+    },
+    get intake() {
+      return repos().guarded.intake;
+    },
+    get phaseFiles() {
+      return repos().guarded.phaseFiles;
+    },
+    get runnerLocks() {
+      return repos().guarded.runnerLocks;
+    },
+    get subscriptions() {
+      return repos().guarded.subscriptions;
+    },
+    get feed() {
+      return repos().guarded.feed;
+    },
+    get gates() {
+      return repos().guarded.gates;
+    },
     copy,
 
     transaction<T>(fn: (tx: Tx, signal: (s: Signal) => void) => Promise<T>): Promise<T> {
       // Inside a transaction already: join it (what a savepoint-free nested call would see anyway).
-      if (inTx.getStore()) return fn(raw, () => {});
+      if (inTx.getStore()) return fn(repos().raw, () => {});
       const next = tail.then(() => {
         const p = run(fn);
         current = p;
