@@ -147,6 +147,11 @@ export function createGates(clock: Clock, options: GateOptions) {
 
     waitFor,
 
+    /** Whether `gate` paces calls one at a time (a channel's posts), so at most one job may go through it at once. */
+    isPaced(gate: string): boolean {
+      return gate.startsWith('slack.post:');
+    },
+
     /**
      * The gates that are closed now, and the earliest time one of them opens (to set the worker's timer).
      * Only gates with state are listed, so the list stays as short as the set of busy channels and targets.

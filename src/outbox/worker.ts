@@ -112,6 +112,12 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
 
   const kindsOfClass = (c: JobClass) => Object.keys(kinds).filter((k) => jobClass(k) === c);
   const targetGate = (job: OutboxRow) => (job.gate?.startsWith('webhook:') ? job.gate : null);
+  /**
+   * Paced gates (a channel's one post a second) pass one job at a time: a job takes the gate only after a few
+   * awaits, so a second job started meanwhile would find it still open, then be pushed back behind later jobs.
+   */
+  const serialGate = (job: OutboxRow) => (job.gate && gates?.isPaced(job.gate) ? job.gate : null);
+  const serialInFlight = new Set<string>();
 
   function fail(job: OutboxRow, log: Logger, message: string, err: unknown): void {
     options.onDead?.(job, message);
@@ -183,13 +189,16 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
   function startJob(job: OutboxRow): Promise<void> {
     const cls = jobClass(job.kind);
     const target = targetGate(job);
+    const serial = serialGate(job);
     busy[cls]++;
     if (target) gates?.enter(target);
+    if (serial) serialInFlight.add(serial);
     const p = run(job)
       .catch((err) => logger.error({ err, job_id: job.id }, 'outbox bookkeeping failed'))
       .finally(() => {
         busy[cls]--;
         if (target) gates?.leave(target);
+        if (serial) serialInFlight.delete(serial);
         inFlight.delete(job.id);
         if (running) pump();
         if (inFlight.size === 0) {
@@ -204,7 +213,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
   function filter() {
     const closed = gates?.closed() ?? { gates: [], nextOpenAt: undefined };
     const fullKinds = (Object.keys(budgets) as JobClass[]).filter((c) => busy[c] >= budgets[c]).flatMap(kindsOfClass);
-    return { closedGates: closed.gates, fullKinds, host: options.host, nextOpenAt: closed.nextOpenAt };
+    const closedGates = serialInFlight.size > 0 ? [...new Set([...closed.gates, ...serialInFlight])] : closed.gates;
+    return { closedGates, fullKinds, host: options.host, nextOpenAt: closed.nextOpenAt };
   }
 
   /** When a job can next start: the earliest due lane head behind no closed gate, or the earliest gate to open. */
@@ -222,15 +232,27 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     const now = clock.now();
     const f = filter();
     let started = 0;
+    // Slots per class as they are now: a job finishing while this round gives back its extra claims must not let
+    // a later (less urgent) claim of this round start in its place; the next round looks again.
+    const quota = Object.fromEntries(
+      (Object.keys(budgets) as JobClass[]).map((c) => [c, Math.max(0, budgets[c] - busy[c])]),
+    ) as Record<JobClass, number>;
     // Claimed (leased) in one statement; on Postgres replicas claiming at once skip each other's rows.
     for (const job of await outbox.claim(now, Math.min(free, 16), f, owner, leaseMs)) {
       const cls = jobClass(job.kind);
       // More of one class than its free slots, or a gate the previous job of this round just used (a channel's
       // one post a second): given back, runnable again for the next round.
-      if (inFlight.has(job.id) || busy[cls] >= budgets[cls] || (job.gate && gates && gates.waitFor(job.gate) > 0)) {
+      const serial = serialGate(job);
+      if (
+        inFlight.has(job.id) ||
+        quota[cls] <= 0 ||
+        (serial !== null && serialInFlight.has(serial)) ||
+        (job.gate && gates && gates.waitFor(job.gate) > 0)
+      ) {
         if (!inFlight.has(job.id)) await outbox.release(job.id, owner);
         continue;
       }
+      quota[cls]--;
       startJob(job);
       started++;
     }
