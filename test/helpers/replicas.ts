@@ -177,7 +177,7 @@ export interface Takeover {
   from: LeaderRow;
   to: LeaderRow;
   replica: Replica;
-  /** From the SIGKILL (or from `since`) until another replica held the row. */
+  /** From the SIGKILL until another live replica held the row (polled every 20 ms). */
   ms: number;
 }
 
