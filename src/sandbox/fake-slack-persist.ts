@@ -1,6 +1,6 @@
 /** Writes each change of the fake workspace to its store as it happens, so a restart finds what Slack would show. */
 
-import type { StoredChannel, StoredMessage, WorkspaceStore } from '../store/sqlite/sandbox-workspace.js';
+import type { StoredChannel, StoredMessage, WorkspaceStore } from '../store/sandbox-workspace.js';
 import type { FakeSlackChange, FakeWorkspace } from './fake-slack-state.js';
 
 /**

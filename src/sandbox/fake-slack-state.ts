@@ -1,7 +1,7 @@
 /** The fake Slack's workspace, in memory: channels with messages and threads, ephemerals, surfaces, people. */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { StoredChannel, StoredMessage, WorkspaceSnapshot } from '../store/sqlite/sandbox-workspace.js';
+import type { StoredChannel, StoredMessage, WorkspaceSnapshot } from '../store/sandbox-workspace.js';
 import { type Json, normalizeBlocks } from './fake-slack-blocks.js';
 import { type FakeUser, type FakeUserProfile, fakeUser } from './fake-slack-users.js';
 import { FakeViewStore } from './fake-slack-views.js';

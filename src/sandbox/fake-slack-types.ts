@@ -1,6 +1,6 @@
 /** The fake Slack's public types: its options, what it records, and the running fake's interface. */
 import type { Clock } from '../clock.js';
-import type { WorkspaceStore } from '../store/sqlite/sandbox-workspace.js';
+import type { WorkspaceStore } from '../store/sandbox-workspace.js';
 import type { Json } from './fake-slack-blocks.js';
 import type { FakeFault } from './fake-slack-http.js';
 import type { FakeSlackValidator } from './fake-slack-methods.js';

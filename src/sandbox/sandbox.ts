@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { Mount } from '../api/server.js';
 import { type Config, isLoopbackHost, SANDBOX_CHANNELS, type SlackConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import { openWorkspaceStore, sandboxWorkspacePath } from '../store/sqlite/sandbox-workspace.js';
+import { openWorkspaceStore, sandboxWorkspacePath } from '../store/sandbox-workspace.js';
 import { createFakeSlack, type FakeSlack } from './fake-slack.js';
 import { createSandboxPage } from './page-server.js';
 import { createSlackDriver, type SlackDriver } from './slack-driver.js';
