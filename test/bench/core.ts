@@ -16,17 +16,26 @@ const tokenBody = (prefix: string) => (i: number) =>
     frozen_state: 'dGVzdCBzdGF0ZQ==',
   });
 
+/**
+ * Creates over HTTP against one server of servers.ts (`baseline`, `pg-baseline` or `rodizio`) on database `db`
+ * (a SQLite file or a postgres:// URL): 500 warm-up requests, then `total` with `concurrency` connections.
+ */
+export async function createOverHttp(kind: string, db: string, total: number, concurrency: number) {
+  const child = startChild('servers.ts', [kind, db]);
+  const port = await child.port;
+  try {
+    const url = `http://127.0.0.1:${port}/v1/tokens`;
+    const auth = { authorization: 'Bearer bench-secret' };
+    await hammer(url, 500, concurrency, tokenBody(`warm-${kind}`), auth);
+    return await hammer(url, total, concurrency, tokenBody(kind), auth);
+  } finally {
+    await child.stop();
+  }
+}
+
 /** Token creation over HTTP: the bridge against a bare node:http + one INSERT baseline, same run. */
 export async function benchCreate(dir: string, total = 10_000, concurrency = 32): Promise<Figure[]> {
-  const run = async (kind: string) => {
-    const child = startChild('servers.ts', [kind, join(dir, `${kind}.db`)]);
-    const port = await child.port;
-    const url = `http://127.0.0.1:${port}/v1/tokens`;
-    await hammer(url, 500, concurrency, tokenBody(`warm-${kind}`), { authorization: 'Bearer bench-secret' });
-    const result = await hammer(url, total, concurrency, tokenBody(kind), { authorization: 'Bearer bench-secret' });
-    await child.stop();
-    return result;
-  };
+  const run = (kind: string) => createOverHttp(kind, join(dir, `${kind}.db`), total, concurrency);
   const baseline = await run('baseline');
   const rodizio = await run('rodizio');
   const ratio = rodizio.rps / baseline.rps;

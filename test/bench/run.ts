@@ -1,17 +1,25 @@
 // `npm run bench` — prints figures and ratios against the targets in the issues. Not a test: nothing here fails
-// the build; read the table. `npm run bench -- core` runs only the sections whose name contains "core".
+// the build; read the table. `npm run bench -- core` runs only the sections whose name contains "core" (several
+// words: any of them); `npm run bench -- replicas` runs the Postgres sections (both engines, several replicas).
+// A throwaway Postgres cluster is started once when a selected section needs one, and stopped at the end.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startPostgresCluster } from '../helpers/postgres.js';
 import { benchBigStore, benchCreate, benchWake } from './core.js';
 import { benchPhase, benchWebhooks } from './delivery.js';
+import { benchCreateEngines } from './engines.js';
 import { benchEventFanout } from './events.js';
 import { benchClickToFlip, benchHungReceivers } from './field.js';
 import type { Figure } from './lib.js';
+import { benchCrossReplicaClick } from './replicas-click.js';
+import { benchFailover } from './replicas-failover.js';
+import { benchReplicaOutbox } from './replicas-outbox.js';
 import { benchBurst, benchClick } from './slack.js';
 import { benchStartup } from './startup.js';
 import { benchSweeps } from './sweeps.js';
 
+/** Sections named `replicas: …` need Postgres; run.ts starts a cluster for them. */
 const sections: [string, (dir: string) => Promise<Figure[]> | Figure[]][] = [
   ['core: create over HTTP', (d) => benchCreate(d)],
   ['core: long-poll wake', (d) => benchWake(d)],
@@ -25,17 +33,30 @@ const sections: [string, (dir: string) => Promise<Figure[]> | Figure[]][] = [
   ['delivery: phase files', (d) => benchPhase(d)],
   ['events: fan-out to 100 streams', (d) => benchEventFanout(d)],
   ['start: npm start to a healthy bridge', (d) => benchStartup(d)],
+  ['replicas: create over HTTP, SQLite and Postgres side by side', (d) => benchCreateEngines(d)],
+  ['replicas: click on one replica → reentry at a long-poll on another', (d) => benchCrossReplicaClick(d)],
+  ['replicas: leader SIGKILLed → takeover and next sweep', (d) => benchFailover(d)],
+  ['replicas: outbox, 3,000 webhook deliveries drained by three replicas', (d) => benchReplicaOutbox(d)],
 ];
 
-const filter = process.argv[2];
+const filters = process.argv.slice(2);
+const selected = sections.filter(([name]) => filters.length === 0 || filters.some((f) => name.includes(f)));
 const dir = mkdtempSync(join(tmpdir(), 'rodizio-bench-'));
 const rows: Figure[] = [];
+let cluster: Awaited<ReturnType<typeof startPostgresCluster>> | undefined;
 try {
   console.log(`rodizio bench — node ${process.version}, ${new Date().toISOString()}\n`);
-  for (const [name, fn] of sections) {
-    if (filter && !name.includes(filter)) continue;
+  if (selected.some(([name]) => name.startsWith('replicas:'))) {
+    cluster = await startPostgresCluster();
+    // createTestDatabase() (test/helpers/postgres.ts) makes each section's fresh database in this cluster.
+    process.env.RODIZIO_TEST_PG_URL = cluster.url;
+  }
+  for (const [name, fn] of selected) {
     process.stdout.write(`running ${name}…\n`);
-    const figures = await fn(dir);
+    // A section that throws is reported as a missed figure and the rest still run.
+    const figures = await Promise.resolve()
+      .then(() => fn(dir))
+      .catch((err: unknown): Figure[] => [{ name: `${name}: did not finish`, value: String(err), ok: false }]);
     rows.push(...figures);
     for (const f of figures) {
       const verdict = f.ok === undefined ? '' : f.ok ? '  ✓' : '  ✗ MISSED';
@@ -45,5 +66,6 @@ try {
   const judged = rows.filter((r) => r.ok !== undefined);
   console.log(`\n${judged.filter((r) => r.ok).length}/${judged.length} targets met`);
 } finally {
+  await cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
