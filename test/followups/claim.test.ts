@@ -28,6 +28,7 @@ describe("claim: I'm on it", () => {
 
     // A claim does not stop others from answering; the answer clears it.
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: 'rodizio.option.0', user: 'U0BOB' });
+    await t.settle();
     expect(await t.bridge.purgatory.get(id)).toMatchObject({ status: 'resolved', followup: { claimed_by: null } });
     await t.at(9 * HOUR);
     expect(reminders()).toHaveLength(0);

@@ -35,6 +35,7 @@ describe('deadlines and expiry policies', () => {
     expect(t.fake.messages('C0WEBONCALL')).toHaveLength(1);
     // Still answerable after escalation.
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: 'rodizio.option.0', user: 'U0BOB' });
+    await t.settle();
     expect((await t.bridge.purgatory.get(id)).status).toBe('resolved');
   });
 

@@ -72,8 +72,11 @@ export async function startTestBridge(
 ): Promise<TestBridge> {
   const logs = captureLogger();
   const bridge = await createBridge({
-    // A fresh database on the run's engine unless the test names one.
-    config: testConfig({ dbPath: await testDbLocation(), ...options.config }),
+    // A fresh database on the run's engine unless the test names one (the bridge migrates it as it opens).
+    config: testConfig({
+      ...options.config,
+      dbPath: options.config?.dbPath ?? (await testDbLocation({ migrated: true })),
+    }),
     logger: logs.logger,
     clock: options.clock,
     schedule: options.schedule ?? false,

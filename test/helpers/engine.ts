@@ -16,10 +16,14 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {});
 });
 
-/** A fresh, empty database on the run's engine: a temp SQLite file, or a new Postgres database (dropped after). */
-export async function testDbLocation(): Promise<string> {
+/**
+ * A fresh, empty database on the run's engine: a temp SQLite file, or a new Postgres database (dropped after).
+ * With `migrated`, a Postgres database may come with every migration applied (a copy of the run's template,
+ * faster than migrating): only for a database the test opens through the store, which migrates it anyway.
+ */
+export async function testDbLocation(options: { migrated?: boolean } = {}): Promise<string> {
   if (TEST_ENGINE === 'sqlite') return tempDbPath();
-  const db = await createTestDatabase();
+  const db = await createTestDatabase(options);
   cleanups.push(db.drop);
   return db.url;
 }

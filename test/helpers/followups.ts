@@ -20,7 +20,7 @@ export interface FollowupBridge extends SlackTestBridge {
   github: FakeGitHub;
   /** Moves the clock to `t0 + ms`, runs every sweep once, and runs the outbox jobs that fall due. */
   at(ms: number): Promise<void>;
-  /** Runs outbox jobs due at the current clock. */
+  /** Runs outbox jobs due at the current clock, and waits for those the worker's own loop took meanwhile. */
   drain(): Promise<void>;
 }
 
@@ -74,6 +74,8 @@ export async function startFollowupBridge(
   });
   const drain = async () => {
     await t.bridge.worker.drain();
+    // The worker's own loop (woken by each enqueue) may hold a job drain() could not claim: wait for it too.
+    await t.settle();
   };
   return {
     ...t,

@@ -110,28 +110,70 @@ export async function startPostgresCluster(): Promise<{ url: string; stop(): Pro
   };
 }
 
+/** Names the migrated template database of the test cluster (set by test/global-postgres.ts; see createTestDatabase). */
+const TEMPLATE_ENV = 'RODIZIO_TEST_PG_TEMPLATE';
+const TEMPLATE_NAME = /^rodizio_template_[0-9a-f]+$/;
+
+/** Runs one statement as the cluster's admin, on a connection of its own. */
+async function adminSql(admin: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates, in the cluster at `admin`, a database with every migration applied, and records its name in
+ * RODIZIO_TEST_PG_TEMPLATE for `createTestDatabase({ migrated: true })` to copy: a file copy of it takes about
+ * half the time of creating an empty database and migrating it, on every test's bridge. Nobody may connect to it
+ * afterwards (a copy is refused while anyone is connected to its template). Needs Postgres 15 or later (`STRATEGY
+ * FILE_COPY`); on an older server nothing is created and every database is migrated as it opens.
+ */
+export async function createMigratedTemplate(admin: string): Promise<void> {
+  const version = new pg.Client({ connectionString: admin });
+  await version.connect();
+  try {
+    const { rows } = await version.query<{ server_version_num: string }>('SHOW server_version_num');
+    if (Number(rows[0]?.server_version_num) < 150000) return;
+  } finally {
+    await version.end();
+  }
+  const name = `rodizio_template_${randomBytes(4).toString('hex')}`;
+  await adminSql(admin, `CREATE DATABASE "${name}"`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  // Imported here: the rest of this module does not need the product's store.
+  const { openStore } = await import('../../src/store/open.js');
+  const store = await openStore(url.toString());
+  await store.close();
+  await adminSql(admin, `ALTER DATABASE "${name}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+  process.env[TEMPLATE_ENV] = name;
+}
+
 /**
  * A fresh, uniquely named database in the test cluster (`RODIZIO_TEST_PG_URL`, set by test/global-postgres.ts);
- * `drop` removes it, ending any connection a test left open.
+ * `drop` removes it, ending any connection a test left open. Empty, unless `migrated` is asked for and the
+ * cluster has a migrated template (see createMigratedTemplate): then a copy of it, with every migration applied.
+ * Only for databases the test opens through the store, which would apply the migrations anyway.
  */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  options: { migrated?: boolean } = {},
+): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = process.env.RODIZIO_TEST_PG_URL;
   if (!admin) {
     throw new Error('RODIZIO_TEST_PG_URL is not set: run the tests through vitest, whose globalSetup starts Postgres');
   }
   const name = `rodizio_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const sql = async (text: string) => {
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  // The name is generated above from digits and hex, so quoting it as an identifier is safe.
-  await sql(`CREATE DATABASE "${name}"`);
+  const template = options.migrated ? process.env[TEMPLATE_ENV] : undefined;
+  if (template !== undefined && !TEMPLATE_NAME.test(template)) throw new Error(`bad ${TEMPLATE_ENV}: ${template}`);
+  // The names are generated from digits and hex (the template's is checked above), so quoting them is safe. A
+  // file copy of the small template is faster than the default (WAL-logged) copy; fsync is off in the test cluster.
+  const from = template ? ` TEMPLATE "${template}" STRATEGY FILE_COPY` : '';
+  await adminSql(admin, `CREATE DATABASE "${name}"${from}`);
   const url = new URL(admin);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => sql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  return { url: url.toString(), drop: () => adminSql(admin, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }

@@ -7,6 +7,7 @@ import {
   createFakeSlack,
   type FakeSlack,
   type FakeSlackOptions,
+  type Json,
   type SlackMessage,
 } from '../../src/sandbox/fake-slack.js';
 import { createSlackDriver, type SlackDriver } from '../../src/sandbox/slack-driver.js';
@@ -34,8 +35,23 @@ export interface SlackTestBridge extends TestBridge {
    * the outbox has nothing due by the bridge's clock.
    */
   settle(): Promise<void>;
+  /**
+   * Runs a slash command and, once the bridge has settled, resolves with the reply the person ends up seeing:
+   * the last one sent through the command's response_url, else the ack's (a command is recorded, acked, then
+   * processed, so the ack may only hold "Working on…" while the answer follows).
+   */
+  command(args: { user: string; channel: string; text: string }): Promise<CommandReply>;
   /** Long-polls the reentry as the `ci` runner. */
   reentry(tokenId: string, waitSeconds?: number): Promise<{ status: number; json: unknown }>;
+}
+
+/** The final reply to a slash command (see SlackTestBridge.command), with the HTTP answer to the command itself. */
+export interface CommandReply {
+  status: number;
+  /** What the ack said, if anything (it may be only a holding line). */
+  ack: Json | undefined;
+  /** The reply the person sees last: through the response_url, else the ack; undefined if neither said anything. */
+  reply: { response_type?: string; text?: string } | undefined;
 }
 
 /** A started fake Slack (optional faults set up by the caller before tokens flow). */
@@ -77,6 +93,32 @@ export async function startSlackBridge(
     ...options.bridge,
   });
   const driver = createSlackDriver({ fake, botUrl: `${t.url}/slack/events`, signingSecret: SIGNING_SECRET });
+  const { worker } = t.bridge;
+  const outbox = t.bridge.store.outbox;
+  // The outbox as a value: pending jobs (their leases, attempts, run times) and how many are done or dead.
+  const outboxState = async () =>
+    JSON.stringify([
+      await outbox.count('done'),
+      await outbox.count('dead'),
+      await outbox.list({ status: 'pending', limit: 10_000 }),
+    ]);
+  /**
+   * The worker claims jobs in one statement before it counts them in flight: during that round trip a job is
+   * neither runnable nor in flight, only leased. And a job can run and finish between two checks. So the outbox
+   * is quiet when, between two equal readings of the table, nothing was in flight or runnable and none of the
+   * pending jobs was leased by this worker.
+   */
+  const outboxQuiet = async () => {
+    const before = await outboxState();
+    if (worker.inFlight() > 0 || (await worker.hasRunnable())) return false;
+    const pending = JSON.parse(before)[2] as { lease_owner: string | null }[];
+    if (pending.some((j) => j.lease_owner === worker.owner)) return false;
+    return (await outboxState()) === before;
+  };
+  const settle = async () => {
+    await t.bridge.slack?.idle();
+    await vi.waitUntil(outboxQuiet, { timeout: 5000, interval: 5 });
+  };
   const card = async (tokenId: string) => {
     const token = await t.bridge.purgatory.find(tokenId);
     return token?.slack ? fake.message(token.slack.channel, token.slack.ts) : undefined;
@@ -86,12 +128,15 @@ export async function startSlackBridge(
     fake,
     driver,
     card,
-    async settle() {
-      await t.bridge.slack?.idle();
-      await vi.waitUntil(async () => t.bridge.worker.inFlight() === 0 && !(await t.bridge.worker.hasRunnable()), {
-        timeout: 5000,
-        interval: 5,
-      });
+    settle,
+    async command(args) {
+      const res = await driver.slashCommand(args);
+      await settle();
+      const id = res.responseUrl.slice(res.responseUrl.lastIndexOf('/') + 1);
+      // Replies through the response_url only ever follow the ack, though the fake may record them first.
+      const followUp = fake.responses.filter((r) => r.id === id && r.via === 'response_url').at(-1)?.body;
+      const ack = res.json !== undefined ? (res.json as Json) : res.body === '' ? undefined : { text: res.body };
+      return { status: res.status, ack, reply: (followUp ?? ack) as CommandReply['reply'] };
     },
     async createAndPost(body) {
       const res = await t.call('POST', '/v1/tokens', { body });

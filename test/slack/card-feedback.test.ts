@@ -88,22 +88,13 @@ describe('what people see on a card, end to end', () => {
   it('an answer ending in a full stop is not followed by a second one', async () => {
     const t = await startSlackBridge();
     const { id, card } = await t.createAndPost({ reason: 'context_required', prompt: 'Which environment?' });
-    const res = await t.driver.slashCommand({
-      user: 'U0ALICE',
-      channel: CARDS,
-      text: `resolve ${id} Use staging, not prod.`,
-    });
-    expect((res.json as { text: string }).text).toBe(
-      `Answered \`${id}\` with *Use staging, not prod.* The agent has been told.`,
-    );
-    await t.settle();
+    const res = await t.command({ user: 'U0ALICE', channel: CARDS, text: `resolve ${id} Use staging, not prod.` });
+    expect(res.reply?.text).toBe(`Answered \`${id}\` with *Use staging, not prod.* The agent has been told.`);
     const reply = await t.fake.waitFor(() => t.fake.thread(CARDS, card.ts).find((m) => m.text?.includes('answered')));
     expect(reply.text).toBe('✅ <@U0ALICE> answered *Use staging, not prod.* The agent has been told.');
     // Someone too late hears the answer, punctuated once.
-    const late = await t.driver.slashCommand({ user: 'U0BOB', channel: CARDS, text: `resolve ${id} prod` });
-    expect((late.json as { text: string }).text).toBe(
-      'Already answered by <@U0ALICE> — Use staging, not prod. Nothing changed.',
-    );
+    const late = await t.command({ user: 'U0BOB', channel: CARDS, text: `resolve ${id} prod` });
+    expect(late.reply?.text).toBe('Already answered by <@U0ALICE> — Use staging, not prod. Nothing changed.');
   });
 
   it('/rodizio show links the card instead of printing its channel and ts', async () => {

@@ -9,10 +9,10 @@ describe('/rodizio', () => {
     const b = await t.createAndPost({ reason: 'context_required', prompt: 'Which branch?' });
     const c = await t.createAndPost({ reason: 'error_recovery', prompt: 'Private', answerers: { users: ['U0DAVE'] } });
 
-    const cmd = (text: string, user = 'U0ALICE') => t.driver.slashCommand({ user, channel: CARDS, text });
-    const list = await cmd('list');
-    expect(list.json).toMatchObject({ response_type: 'ephemeral' });
-    const listText = (list.json as { text: string }).text;
+    const cmd = (text: string, user = 'U0ALICE') => t.command({ user, channel: CARDS, text });
+    const list = (await cmd('list')).reply;
+    expect(list).toMatchObject({ response_type: 'ephemeral' });
+    const listText = list?.text ?? '';
     expect(listText).toContain('*Waiting for you (2):*');
     expect(listText.indexOf(b.id)).toBeLessThan(listText.indexOf(a.id));
     expect(listText).not.toContain(c.id);
@@ -23,15 +23,15 @@ describe('/rodizio', () => {
     expect(show.text).toContain(`🛡️ *Approval needed* \`${a.id}\` — *pending*`);
     expect(show.text).toContain('Options: `Deploy` · `Hold`');
 
-    const resolved = (await cmd(`resolve ${a.id} deploy`)).json as { text: string };
-    expect(resolved.text).toBe(`Answered \`${a.id}\` with *Deploy*. The agent has been told.`);
+    const resolved = (await cmd(`resolve ${a.id} deploy`)).reply;
+    expect(resolved?.text).toBe(`Answered \`${a.id}\` with *Deploy*. The agent has been told.`);
     expect(await t.bridge.purgatory.get(a.id)).toMatchObject({ human_input: 'Deploy', answered_via: 'slash_command' });
 
-    const freeText = (await cmd(`resolve ${b.id}   feature/login   please`)).json as { text: string };
-    expect(freeText.text).toContain('*feature/login   please*');
+    const freeText = (await cmd(`resolve ${b.id}   feature/login   please`)).reply;
+    expect(freeText?.text).toContain('*feature/login   please*');
 
-    const cancelled = (await cmd(`cancel ${c.id}`, 'U0DAVE')).json as { text: string };
-    expect(cancelled.text).toBe(`Cancelled \`${c.id}\`. The agent has been told.`);
+    const cancelled = (await cmd(`cancel ${c.id}`, 'U0DAVE')).reply;
+    expect(cancelled?.text).toBe(`Cancelled \`${c.id}\`. The agent has been told.`);
     expect((await t.reentry(c.id)).json).toMatchObject({
       outcome: 'cancelled',
       answered_by: 'U0DAVE',
@@ -62,9 +62,9 @@ describe('/rodizio', () => {
       ['cancel', 'U0ALICE', 'Usage: `/rodizio cancel <id>`'],
     ];
     for (const [text, user, expected] of cases) {
-      const res = await t.driver.slashCommand({ user, channel: CARDS, text });
+      const res = await t.command({ user, channel: CARDS, text });
       expect(res.status, text).toBe(200);
-      expect((res.json as { text: string }).text, text).toContain(expected);
+      expect(res.reply?.text, text).toContain(expected);
     }
     expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });

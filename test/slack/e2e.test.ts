@@ -91,6 +91,7 @@ describe('Slack end to end over real HTTP', () => {
       t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: buttonFor(card, 'us'), user: 'U0BOB' }),
     ]);
     expect([a.status, b.status]).toEqual([200, 200]);
+    await t.settle();
     const token = await t.bridge.purgatory.get(id);
     expect(token.status).toBe('resolved');
     const winner = token.answered_by as string;

@@ -88,6 +88,7 @@ describe('the Answer… modal', () => {
 
     // Meanwhile somebody answers with a button.
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: 'rodizio.option.0', user: 'U0ALICE' });
+    await t.settle();
     const late = await t.driver.submitView({
       viewId: modal.id,
       user: 'U0BOB',

@@ -21,6 +21,7 @@ describe('who may answer', () => {
 
     // Carol is in the on-call user group: allowed.
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: buttonFor(card, 'yes'), user: 'U0CAROL' });
+    await t.settle();
     expect(await t.bridge.purgatory.get(id)).toMatchObject({ status: 'resolved', answered_by: 'U0CAROL' });
     expect(t.fake.callsTo('usergroups.users.list').map((c) => c.args.usergroup)).toEqual(['S0ONCALL']);
   });
@@ -37,6 +38,7 @@ describe('who may answer', () => {
     await t.settle();
     expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: buttonFor(card, 'yes'), user: 'U0DAVE' });
+    await t.settle();
     expect((await t.bridge.purgatory.get(id)).answered_by).toBe('U0DAVE');
   });
 
@@ -57,6 +59,7 @@ describe('who may answer', () => {
     await t.settle();
     expect(await storeSnapshot(t.bridge.store)).toEqual(before);
     await t.driver.clickButton({ channel: CARDS, ts: card.ts, actionId: buttonFor(card, 'Keep it'), user: 'U0BOB' });
+    await t.settle();
     expect(await t.bridge.purgatory.get(id)).toMatchObject({ status: 'resolved', human_input: 'Keep it' });
   });
 
@@ -106,8 +109,12 @@ describe('who may answer', () => {
       options: ['ok'],
       required_approvals: 2,
     });
-    const res = await t.driver.slashCommand({ user: 'U0ALICE', channel: CARDS, text: `resolve ${id} sure why not` });
-    expect(res.json).toMatchObject({ text: expect.stringContaining('needs 2 people to choose the same option') });
+    const { reply } = await t.command({ user: 'U0ALICE', channel: CARDS, text: `resolve ${id} sure why not` });
+    expect(reply).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('needs 2 people to choose the same option'),
+    });
+    expect((await t.bridge.purgatory.get(id)).status).toBe('pending');
     expect(JSON.stringify(card.blocks)).not.toContain('rodizio.answer');
   });
 });
