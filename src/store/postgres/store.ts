@@ -178,8 +178,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         const ctx: TxContext = { client, repos: createRepos(clientConn), signals: new Set(), open: true };
         try {
           const result = await als.run(ctx, () => fn(ctx.repos, collect(ctx)));
-          // Delivered by Postgres at COMMIT, and only if it commits.
-          for (const payload of ctx.signals) await client.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]);
+          // Delivered by Postgres at COMMIT, and only if it commits. One statement for all of them: every round
+          // trip here is made while the transaction holds the event-order lock (see events.ts).
+          if (ctx.signals.size > 0) {
+            await client.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [
+              CHANNEL,
+              [...ctx.signals],
+            ]);
+          }
           return result;
         } finally {
           ctx.open = false;
