@@ -60,6 +60,8 @@ describe('loadConfig', () => {
       /GITHUB_TOKEN: set either/,
     ],
     [{ GITHUB_API_URL: 'ftp://ghe' }, /GITHUB_API_URL/],
+    [{ RODIZIO_DB: 'postgres://user@[bad' }, /RODIZIO_DB: a postgres:\/\/ URL must be a valid URL/],
+    [{ RODIZIO_HOST_ID: 'x'.repeat(201) }, /RODIZIO_HOST_ID/],
   ];
   for (const [env, message] of bad) {
     it(`names the variable for ${JSON.stringify(env)}`, () => {
@@ -129,6 +131,10 @@ describe('loadConfig', () => {
     writeFileSync(wrong, JSON.stringify({ projects: { web: { repo: 'not a repo', chanel: 'C1' } } }));
     expect(() => loadConfig({ RODIZIO_CONFIG: wrong })).toThrow(/projects\.web\.repo: must look like owner\/repo/);
     expect(() => loadConfig({ RODIZIO_CONFIG: wrong })).toThrow(/projects\.web: Unrecognized key: "chanel"/);
+
+    const badHost = join(dir, 'host.json');
+    writeFileSync(badHost, JSON.stringify({ runners: { ci: { host: 'build 1; rm' } } }));
+    expect(() => loadConfig({ RODIZIO_CONFIG: badHost })).toThrow(/runners\.ci\.host: must be a host id/);
 
     const policy = join(dir, 'policy.json');
     writeFileSync(policy, JSON.stringify({ projects: { web: { expiry_policy: 'ignore' } } }));
