@@ -41,6 +41,9 @@ export function tokenExt(input: ParsedTokenInput, timeOffset: TimeOffset | null)
   };
 }
 
+/** Tokens per group-commit transaction at most, so one transaction stays short. */
+const MAX_BATCH = 100;
+
 export interface CreateOptions {
   /** Infer a naive created_at's offset from its arrival time (default); imports turn it off. */
   inferOffset?: boolean;
@@ -125,10 +128,21 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
     reject: (err: unknown) => void;
   }
   let queue: Queued[] = [];
+  let flushing = false;
 
-  async function flushQueue(): Promise<void> {
-    const batch = queue;
-    queue = [];
+  /**
+   * Group commit: one batch in flight at a time; calls that arrive while it commits wait for the next one,
+   * so under load each transaction carries every request that came in during the previous commit.
+   */
+  async function drain(): Promise<void> {
+    try {
+      while (queue.length > 0) await flushBatch(queue.splice(0, MAX_BATCH));
+    } finally {
+      flushing = false;
+    }
+  }
+
+  async function flushBatch(batch: Queued[]): Promise<void> {
     let outcomes: ({ ok: true; token: Token; created: boolean } | { ok: false; err: unknown })[];
     try {
       outcomes = await write(async (tx) => {
@@ -180,8 +194,8 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
     },
 
     /**
-     * `create` with group commit: calls made in the same event-loop turn share one transaction. Resolves after
-     * the commit, so a 201 is as durable as with `create`; under concurrent load it saves a commit per token.
+     * `create` with group commit: calls that arrive while a batch commits share the next transaction. Resolves
+     * after the commit, so a 201 is as durable as with `create`; under concurrent load it saves a commit per token.
      */
     createQueued(raw: unknown, actor: Actor): Promise<{ token: Token; created: boolean }> {
       return new Promise((resolve, reject) => {
@@ -193,7 +207,10 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
           return;
         }
         queue.push({ ...prepared, resolve, reject });
-        if (queue.length === 1) setImmediate(() => void flushQueue());
+        if (!flushing) {
+          flushing = true;
+          setImmediate(() => void drain());
+        }
       });
     },
 

@@ -73,6 +73,38 @@ export function filteredQuery(
   };
 }
 
+/**
+ * Named prepared statements: each distinct SQL text is parsed and planned once per connection, not on every
+ * call (the statements are fixed texts, and the few built from filters come from a small set). After a
+ * migration changes a table under a running process, Postgres refuses a prepared `SELECT *` whose columns
+ * changed ("cached plan must not change result type"); `Prepared` then stops naming statements for the rest of
+ * the process's life and the caller runs the statement again.
+ */
+export function createPrepared() {
+  const names = new Map<string, string>();
+  let enabled = true;
+  return {
+    run<R extends pg.QueryResultRow>(on: Queryable | pg.Pool | pg.PoolClient, text: string, values?: unknown[]) {
+      if (!enabled) return (on as Queryable).query<R>(text, values);
+      let name = names.get(text);
+      if (name === undefined) {
+        name = `rodizio_${names.size + 1}`;
+        names.set(text, name);
+      }
+      return (on as pg.Pool).query<R>({ name, text, values });
+    },
+    /** True (and naming is off from now on) when `err` is Postgres refusing a stale prepared plan. */
+    stale(err: unknown): boolean {
+      if ((err as { code?: unknown } | null)?.code !== STALE_PLAN) return false;
+      enabled = false;
+      return true;
+    },
+  };
+}
+
+/** feature_not_supported: "cached plan must not change result type". */
+const STALE_PLAN = '0A000';
+
 /** Serialization failures and deadlocks: Postgres rolled the transaction back and it can simply run again. */
 export function isRetryable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;

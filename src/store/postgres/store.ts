@@ -8,7 +8,7 @@ import type { Logger } from '../../logger.js';
 import { loadMigrations } from '../migrations.js';
 import type { ExternalChange, Repos, Signal, Store, Tx } from '../store.js';
 import { createApprovalStore } from './approvals.js';
-import { isRetryable, type PgConn, typeParsers } from './conn.js';
+import { createPrepared, isRetryable, type PgConn, typeParsers } from './conn.js';
 import { createPostgresCopy } from './copy.js';
 import { createEventFeedStore } from './event-feed.js';
 import { createEventStore } from './events.js';
@@ -108,6 +108,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   }
 
   const origin = randomUUID();
+  const prepared = createPrepared();
   const als = new AsyncLocalStorage<TxContext>();
   const current = () => {
     const ctx = als.getStore();
@@ -136,7 +137,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         await client.query('ROLLBACK').catch((e: Error) => {
           broken = e;
         });
-        if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
+        if (attempt >= MAX_ATTEMPTS || !(isRetryable(err) || prepared.stale(err))) throw err;
         logger.debug({ err, attempt }, 'Postgres transaction conflicted; running it again');
       } finally {
         client.off('error', onError);
@@ -148,7 +149,16 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   // Store-level calls join the transaction open in their async context, if any; otherwise any pooled connection.
   const poolConn: PgConn = {
-    query: (text, values) => (current()?.client ?? pool).query(text, values),
+    query: async (text, values) => {
+      const ctx = current();
+      if (ctx) return prepared.run(ctx.client, text, values);
+      try {
+        return await prepared.run(pool, text, values);
+      } catch (err) {
+        if (!prepared.stale(err)) throw err;
+        return pool.query(text, values);
+      }
+    },
     atomic: (fn) => {
       const ctx = current();
       return ctx ? fn(ctx.client) : inTransaction(fn);
@@ -174,7 +184,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const outer = current();
       if (outer) return fn(outer.repos, collect(outer));
       return inTransaction(async (client) => {
-        const clientConn: PgConn = { query: (text, values) => client.query(text, values), atomic: (f) => f(client) };
+        const clientConn: PgConn = { query: (text, values) => prepared.run(client, text, values), atomic: (f) => f(client) };
         const ctx: TxContext = { client, repos: createRepos(clientConn), signals: new Set(), open: true };
         try {
           const result = await als.run(ctx, () => fn(ctx.repos, collect(ctx)));
