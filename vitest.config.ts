@@ -1,14 +1,45 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Suites that run a second time on PostgreSQL: the store, the lifecycle, the agent API and the Slack end-to-end
+ * suites, unchanged (test/helpers/engine.ts gives each test a fresh Postgres database instead of a SQLite file).
+ * Suites about SQLite itself, child processes on a SQLite file, and the engine contract suite (which covers both
+ * engines by itself) run only once.
+ */
+const ON_POSTGRES = [
+  'test/purgatory.test.ts',
+  'test/lifecycle/**/*.test.ts',
+  'test/api/{tokens,patch,reassign,bad-input-limits}.test.ts',
+  'test/import/api-import.test.ts',
+  'test/slack/{e2e,modal,thread-replies,permissions,intake,card-feedback,reassign,command-and-home}.test.ts',
+  'test/followups/{deadlines,claim}.test.ts',
+  'test/events/{feed-api,subscriptions-shared}.test.ts',
+];
+
+const shared = {
+  // better-sqlite3 is a native addon: separate processes keep each file's databases and servers apart.
+  pool: 'forks' as const,
+  // One throwaway Postgres cluster for the run (the first project's setup starts it, the second finds its URL).
+  globalSetup: ['test/global-postgres.ts'],
+  testTimeout: 20_000,
+  hookTimeout: 30_000,
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    exclude: ['test/newcomer/**', '**/node_modules/**'],
-    // better-sqlite3 is a native addon: separate processes keep each file's databases and servers apart.
-    pool: 'forks',
-    // One throwaway Postgres cluster for the run: the store tests run against both engines.
-    globalSetup: ['test/global-postgres.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Most files wait on sockets, child processes and Postgres rather than compute: two at a time on 2 cores.
+    maxWorkers: 2,
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'sqlite',
+          include: ['test/**/*.test.ts'],
+          // The fresh-clone check runs on its own (vitest.newcomer.config.ts): `npm ci` compiles better-sqlite3.
+          exclude: ['test/newcomer/**', '**/node_modules/**'],
+        },
+      },
+      { test: { ...shared, name: 'postgres', include: ON_POSTGRES, env: { RODIZIO_TEST_ENGINE: 'postgres' } } },
+    ],
   },
 });

@@ -292,7 +292,7 @@ export async function createBridge({
   const onExternal = (change: ExternalChange) => {
     if (change.kind === 'outbox' || change.kind === 'unknown') worker.wake();
     if (change.kind === 'event' || change.kind === 'unknown') feed.wake();
-    if (change.kind === 'unknown') subscriptions.invalidate();
+    if (change.kind === 'subscriptions' || change.kind === 'unknown') subscriptions.invalidate();
   };
 
   const router = createRouter();

@@ -133,6 +133,16 @@ export function createPurgatory(options: PurgatoryOptions) {
     },
 
     /**
+     * What a delivery sends, read once: the reentry of a token that has left pending, with its runner (whose
+     * rules and secret apply). Undefined when the token is gone or still pending.
+     */
+    async deliverable(id: string): Promise<{ runner: string; reentry: Reentry } | undefined> {
+      const row = await store.tokens.get(id);
+      const reentry = row ? await reentryOf(store, row) : undefined;
+      return row && reentry ? { runner: row.runner, reentry } : undefined;
+    },
+
+    /**
      * Runs `fn` in one transaction with what a state change needs — the current token, audit events, planned
      * side effects — and wakes the outbox once it commits. Follow-up rules (escalate, remind, claim, label)
      * are built on it; `fn` does its compare-and-set through the store and returns what happened.

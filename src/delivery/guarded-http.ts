@@ -34,7 +34,8 @@ function agentFor(https: boolean, pool: string): HttpAgent {
   const name = `${https ? 'https' : 'http'}:${pool}`;
   let agent = agents.get(name);
   if (!agent) {
-    const options = { keepAlive: true, maxFreeSockets: 16 };
+    // As many idle sockets as the webhook budget runs requests at once, so a busy target reuses every connection.
+    const options = { keepAlive: true, maxFreeSockets: 64 };
     agent = https ? new HttpsAgent(options) : new HttpAgent(options);
     agents.set(name, agent);
   }

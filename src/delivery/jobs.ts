@@ -59,17 +59,14 @@ export function replyLine(r: Reentry): string {
 export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> {
   const { purgatory, config, clock, tmux } = deps;
 
-  const reentryOf = async (tokenId: string | null): Promise<Reentry | undefined> => {
-    const token = tokenId ? await purgatory.find(tokenId) : undefined;
-    return token ? purgatory.reentry(token.id) : undefined;
-  };
+  const deliverable = (tokenId: string | null) => (tokenId ? purgatory.deliverable(tokenId) : undefined);
   const targetOf = (payload: DeliveryPayload) => payload.target;
   /**
    * Local targets are checked again just before writing: rules may have tightened since the token was created, and
    * a symlink swapped in afterwards must not carry the write outside the runner's folders.
    */
-  const recheck = async (tokenId: string, target: Delivery): Promise<void> => {
-    const refusal = checkDeliveryTarget(runnerRules(config, (await purgatory.get(tokenId)).runner), target);
+  const recheck = (runner: string, target: Delivery): void => {
+    const refusal = checkDeliveryTarget(runnerRules(config, runner), target);
     if (refusal) throw new PermanentJobError(`${refusal.field}: ${refusal.reason}`);
   };
 
@@ -78,11 +75,11 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
       payload: DeliveryPayload,
       retry: DELIVERY_RETRY,
       async handle({ job, payload, logger }) {
-        const reentry = await reentryOf(job.token_id);
-        if (!reentry) return logger.info('token is gone; nothing to deliver');
+        const found = await deliverable(job.token_id);
+        if (!found) return logger.info('token is gone; nothing to deliver');
+        const { runner, reentry } = found;
         const target = targetOf(payload);
         if (target.type !== 'webhook') throw new PermanentJobError('not a webhook target');
-        const runner = (await purgatory.get(reentry.token_id)).runner;
         const secret = config.apiTokens.get(runner);
         if (!secret) throw new PermanentJobError(`runner "${runner}" has no secret in RODIZIO_API_TOKENS to sign with`);
         const outcome = await sendSignedWebhook({
@@ -106,11 +103,12 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
       payload: DeliveryPayload,
       retry: DELIVERY_RETRY,
       async handle({ job, payload, attempt }) {
-        const reentry = await reentryOf(job.token_id);
-        if (!reentry) return;
+        const found = await deliverable(job.token_id);
+        if (!found) return;
+        const { runner, reentry } = found;
         const target = targetOf(payload);
         if (target.type !== 'tmux') throw new PermanentJobError('not a tmux target');
-        await recheck(reentry.token_id, target);
+        recheck(runner, target);
         try {
           await tmux.inject(target.session, reentryText(reentry));
         } catch (err) {
@@ -129,11 +127,12 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
       payload: DeliveryPayload,
       retry: DELIVERY_RETRY,
       async handle({ job, payload }) {
-        const reentry = await reentryOf(job.token_id);
-        if (!reentry) return;
+        const found = await deliverable(job.token_id);
+        if (!found) return;
+        const { runner, reentry } = found;
         const target = targetOf(payload);
         if (target.type !== 'file') throw new PermanentJobError('not a file target');
-        await recheck(reentry.token_id, target);
+        recheck(runner, target);
         await mkdir(target.dir, { recursive: true });
         const file = join(target.dir, `${reentry.token_id}.json`);
         const temp = join(target.dir, `.${reentry.token_id}.${process.pid}.${clock.now()}.tmp`);
@@ -146,11 +145,12 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
       payload: DeliveryPayload,
       retry: DELIVERY_RETRY,
       async handle({ job, payload }) {
-        const reentry = await reentryOf(job.token_id);
-        if (!reentry) return;
+        const found = await deliverable(job.token_id);
+        if (!found) return;
+        const { runner, reentry } = found;
         const target = targetOf(payload);
         if (target.type !== 'reply_file') throw new PermanentJobError('not a reply-file target');
-        await recheck(reentry.token_id, target);
+        recheck(runner, target);
         await mkdir(dirname(target.path), { recursive: true });
         // O_NOFOLLOW: a symlink put in place of the reply file is refused rather than followed.
         const handle = await open(

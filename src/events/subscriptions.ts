@@ -111,7 +111,9 @@ export function createSubscriptions({ store, config, clock }: SubscriptionDeps) 
   };
 
   const insert = (row: SubscriptionRow) =>
-    store.transaction(async (tx) => {
+    store.transaction(async (tx, signal) => {
+      // Other replicas keep their own copy of the list: tell them to reload it.
+      signal({ kind: 'subscriptions' });
       if ((await tx.subscriptions.countForRunner(row.runner)) >= MAX_SUBSCRIPTIONS_PER_RUNNER) {
         throw new ValidationError(`runner "${row.runner}" already has ${MAX_SUBSCRIPTIONS_PER_RUNNER} subscriptions`);
       }
@@ -192,7 +194,10 @@ export function createSubscriptions({ store, config, clock }: SubscriptionDeps) 
       if (sub.source === 'config') {
         throw new ForbiddenError(`subscription ${id} comes from the config file (runners.${sub.runner}.subscriptions)`);
       }
-      await store.subscriptions.remove(id);
+      await store.transaction(async (tx, signal) => {
+        signal({ kind: 'subscriptions' });
+        await tx.subscriptions.remove(id);
+      });
       cache = undefined;
     },
   };

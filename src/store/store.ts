@@ -41,11 +41,17 @@ export type ExternalChange =
   | { kind: 'settled'; tokenId: string }
   | { kind: 'outbox' }
   | { kind: 'event' }
+  /** Webhook subscriptions were added or removed: reload them. */
+  | { kind: 'subscriptions' }
   /** Something was committed elsewhere; look at everything you wait for. */
   | { kind: 'unknown' };
 
 /** What a state change tells the other processes when it commits (see `Store.transaction`). */
-export type Signal = { kind: 'settled'; tokenId: string } | { kind: 'outbox' } | { kind: 'event' };
+export type Signal =
+  | { kind: 'settled'; tokenId: string }
+  | { kind: 'outbox' }
+  | { kind: 'event' }
+  | { kind: 'subscriptions' };
 
 /**
  * The purgatory's storage, one interface over two engines (src/store/sqlite, src/store/postgres). Everything

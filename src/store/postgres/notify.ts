@@ -20,7 +20,7 @@ export function parsePayload(payload: string | undefined, origin: string): Exter
   }
   if (data.origin === origin) return undefined;
   if (data.kind === 'settled' && typeof data.tokenId === 'string') return { kind: 'settled', tokenId: data.tokenId };
-  if (data.kind === 'outbox' || data.kind === 'event') return { kind: data.kind };
+  if (data.kind === 'outbox' || data.kind === 'event' || data.kind === 'subscriptions') return { kind: data.kind };
   return { kind: 'unknown' };
 }
 

@@ -184,7 +184,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const outer = current();
       if (outer) return fn(outer.repos, collect(outer));
       return inTransaction(async (client) => {
-        const clientConn: PgConn = { query: (text, values) => prepared.run(client, text, values), atomic: (f) => f(client) };
+        const clientConn: PgConn = {
+          query: (text, values) => prepared.run(client, text, values),
+          atomic: (f) => f(client),
+        };
         const ctx: TxContext = { client, repos: createRepos(clientConn), signals: new Set(), open: true };
         try {
           const result = await als.run(ctx, () => fn(ctx.repos, collect(ctx)));
