@@ -120,6 +120,25 @@ describe('postgres only', () => {
     expect(runs).toBe(3);
   });
 
+  it('keeps reading after a migration elsewhere changes a table under its prepared statements', async () => {
+    const store = await open();
+    await store.tokens.insert(tokenRow('t1'));
+    // Prepared on the pooled connections, inside and outside a transaction.
+    for (let i = 0; i < 3; i++) expect((await store.tokens.get('t1'))?.id).toBe('t1');
+    await store.transaction(async (tx) => expect((await tx.tokens.get('t1'))?.id).toBe('t1'));
+    const admin = new pg.Client(pgdb.url());
+    await admin.connect();
+    try {
+      // What a newer replica's migration does during a rolling deploy: `SELECT *` now returns another row type.
+      await admin.query('ALTER TABLE tokens ADD COLUMN added_by_a_newer_build TEXT');
+    } finally {
+      await admin.end();
+    }
+    expect((await store.tokens.get('t1'))?.id).toBe('t1');
+    await store.transaction(async (tx) => expect((await tx.tokens.get('t1'))?.id).toBe('t1'));
+    expect((await store.tokens.get('t1'))?.id).toBe('t1');
+  });
+
   it('commits event appends in seq order: a second append waits for the first transaction', async () => {
     const [a, b] = [await open(), await open()];
     let finish: () => void = () => {};
