@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// The fresh-clone test runs alone, after the main suite (see package.json "test").
+// The fresh-clone test runs alone, after `npm test` (`npm run test:newcomer`, called by .ci/run).
 export default defineConfig({
   test: {
     include: ['test/newcomer/**/*.test.ts'],
