@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { DefaultExpiryPolicy, describeIssues, FileConfig, loadFileConfig } from './config-file.js';
+import { HostId } from './domain/token.js';
 import { ConfigError } from './errors.js';
 import { parseDuration } from './time.js';
 
@@ -84,7 +85,8 @@ const Env = z
       .refine((v) => !/^postgres(ql)?:/i.test(v) || URL.canParse(v), {
         message: 'a postgres:// URL must be a valid URL (postgres://user:password@host:5432/database)',
       }),
-    RODIZIO_HOST_ID: z.string().min(1).max(200).optional(),
+    // The same form as a delivery target's `host` and `runners.<name>.host`, so a replica can be named by them.
+    RODIZIO_HOST_ID: HostId.optional(),
     RODIZIO_API_TOKENS: ApiTokens,
     RODIZIO_ADMIN_TOKEN: z.string().min(1).optional(),
     RODIZIO_CONFIG: z.string().min(1).optional(),

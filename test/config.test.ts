@@ -62,6 +62,7 @@ describe('loadConfig', () => {
     [{ GITHUB_API_URL: 'ftp://ghe' }, /GITHUB_API_URL/],
     [{ RODIZIO_DB: 'postgres://user@[bad' }, /RODIZIO_DB: a postgres:\/\/ URL must be a valid URL/],
     [{ RODIZIO_HOST_ID: 'x'.repeat(201) }, /RODIZIO_HOST_ID/],
+    [{ RODIZIO_HOST_ID: 'host b!' }, /RODIZIO_HOST_ID: must be a host id/],
   ];
   for (const [env, message] of bad) {
     it(`names the variable for ${JSON.stringify(env)}`, () => {

@@ -15,6 +15,8 @@ function jobJson(row: OutboxRow) {
     kind: row.kind,
     lane: row.lane,
     status: row.status,
+    /** Only a replica that declares this host (RODIZIO_HOST_ID) runs the job; null: any replica. */
+    host: row.host,
     attempts: row.attempts,
     run_at: formatIsoTime(row.run_at_ms),
     created_at: formatIsoTime(row.created_ms),
@@ -67,12 +69,13 @@ export const outboxCommand: Command = {
     else
       io.stdout(
         `${table(
-          ['ID', 'STATUS', 'KIND', 'TOKEN', 'ATTEMPTS', 'RUN AT', 'LAST ERROR'],
+          ['ID', 'STATUS', 'KIND', 'TOKEN', 'HOST', 'ATTEMPTS', 'RUN AT', 'LAST ERROR'],
           rows.map((r) => [
             String(r.id),
             r.status,
             r.kind,
             r.token_id ?? '-',
+            r.host ?? '-',
             String(r.attempts),
             formatIsoTime(r.run_at_ms).slice(0, 19),
             oneLine(r.last_error ?? '', 60),

@@ -216,9 +216,13 @@ export function checkDeliveryTarget(
  * The create-time hook for the purgatory: throws a ValidationError naming the field when the token's runner
  * may not use its delivery target, so nothing is stored.
  */
-export function createDeliveryGuard(config: { file: FileConfig; sandbox: boolean }) {
+export function createDeliveryGuard(config: { file: FileConfig; sandbox: boolean; hostId?: string }) {
   return (runner: string, delivery: Delivery): void => {
-    const refused = checkDeliveryTarget(runnerRules(config, runner), delivery);
+    // A file target on another host is judged by its path alone here: this machine's disk says nothing about that
+    // one's (symlinks, existing folders). The replica on that host checks it on its own disk before writing.
+    const host = delivery.type === 'webhook' ? null : (delivery.host ?? config.file.runners[runner]?.host ?? null);
+    const elsewhere = host !== null && config.hostId !== undefined && host !== config.hostId;
+    const refused = checkDeliveryTarget(runnerRules(config, runner), delivery, elsewhere ? (p) => p : realpathSync);
     if (refused) {
       throw new ValidationError(`the delivery target is not allowed for runner "${runner}"`, [
         { path: refused.field, message: refused.reason },

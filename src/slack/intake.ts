@@ -45,6 +45,8 @@ export type EventRecorder = (event: Record<string, unknown>, ctx: { botUserId: s
 
 /** A row that failed this many attempts (its process stopped each time) is given up rather than crash-looped. */
 const MAX_ATTEMPTS = 3;
+/** Ids of rows recorded here and not yet taken up by a listener that are remembered (see `recordedHere`). */
+const MAX_RECORDED_HERE = 10_000;
 /** Done rows are kept this long to recognise replays; Bolt refuses signatures older than 5 minutes anyway. */
 const RETENTION_MS = 24 * 60 * 60_000;
 
@@ -69,6 +71,9 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
   const recorders = new Map<string, EventRecorder[]>();
   // Rows this process is handling now: a retry arriving meanwhile, or the drain, leaves them alone.
   const running = new Set<number>();
+  // Rows this process recorded first: only it processes them from a listener. A copy of the request reaching another
+  // replica meanwhile finds the row and leaves it (the recorder, or the leader's sweep if the recorder dies).
+  const recordedHere = new Set<number>();
   const active = new Set<Promise<unknown>>();
   // New requests wait until rows left by an earlier process are handled, so a person's older click counts first.
   let openGate: () => void = () => {};
@@ -205,6 +210,11 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
     async record<T>(kind: IntakeKind<T>, key: string, payload: T): Promise<{ id: number; fresh: boolean }> {
       const checked = kind.schema.parse(payload);
       const { row, fresh } = await store.record(key, kind.name, JSON.stringify(checked), clock.now());
+      if (fresh) {
+        recordedHere.add(row.id);
+        // Rows no listener takes up (an event Bolt then ignores) are swept by the drain: forget the oldest.
+        if (recordedHere.size > MAX_RECORDED_HERE) recordedHere.delete(recordedHere.values().next().value as number);
+      }
       if (!fresh) log.info({ key, intake_id: row.id, status: row.status }, 'a Slack request seen before: ignored');
       return { id: row.id, fresh };
     },
@@ -217,10 +227,14 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
     /** Processes one recorded row (after the start-up drain). Never rejects: failures are logged and kept. */
     process,
 
-    /** Processes the row recorded under `key`, if it is still pending (events are recorded before Bolt acks). */
+    /**
+     * Processes the row recorded under `key` (events are recorded before Bolt acks), if this process recorded it
+     * and it is still pending. A retried or replayed copy changes nothing here: the row is the recorder's.
+     */
     async processKey(key: string): Promise<IntakeStatus> {
       const row = await store.byKey(key);
-      return row?.status === 'pending' ? process(row.id) : 'skipped';
+      if (row?.status !== 'pending' || !recordedHere.delete(row.id)) return 'skipped';
+      return process(row.id);
     },
 
     /** Registers a recorder for an Events API event type, run before Bolt acks the event. */

@@ -269,6 +269,37 @@ describe('file and reply-file targets', () => {
   });
 });
 
+describe('file targets on another host', () => {
+  it("are judged by their path alone when created here; this machine's symlinks say nothing about that disk", async () => {
+    const root = tempDir();
+    const allowed = join(root, 'allowed');
+    mkdirSync(allowed);
+    mkdirSync(join(root, 'outside'));
+    symlinkSync(join(root, 'outside'), join(allowed, 'link'));
+    const t = await startTestBridge({
+      config: { hostId: 'host-a', file: FileConfig.parse({ runners: { ci: { allow: { file_dirs: [allowed] } } } }) },
+    });
+    const throughLink = join(allowed, 'link', 'inbox');
+    // On this host the link leads outside: refused, as before.
+    await expectRefused(
+      t,
+      { type: 'file', dir: throughLink, host: 'host-a' },
+      'delivery.dir',
+      /leads through a symlink/,
+    );
+    await expectRefused(t, { type: 'file', dir: throughLink }, 'delivery.dir', /leads through a symlink/);
+    // On host-b the same path is a plain folder under file_dirs as far as this replica can tell.
+    expect((await create(t, { type: 'file', dir: throughLink, host: 'host-b' })).status).toBe(201);
+    // The path rules still apply to it.
+    await expectRefused(
+      t,
+      { type: 'file', dir: join(root, 'elsewhere'), host: 'host-b' },
+      'delivery.dir',
+      /is outside the folders runner "ci" may write to/,
+    );
+  });
+});
+
 describe('tmux targets', () => {
   it('are refused unless a glob allows the session name', async () => {
     const none = await startTestBridge();

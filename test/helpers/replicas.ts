@@ -168,6 +168,11 @@ export interface ReplicaSetOptions {
    * others (same host) and taken over within a heartbeat; distinct ids wait out the 5 s staleness instead.
    */
   hostIds?: (index: number) => string;
+  /**
+   * More environment for one replica, over `env` (its own config file, say, as each host of a real deployment
+   * would have). RODIZIO_DB and RODIZIO_HOST_ID still come from `dbUrl` and `hostIds`.
+   */
+  replicaEnv?: (index: number) => Record<string, string>;
   /** Start them one after the other rather than all at once (gentler on a small machine; slower). */
   sequential?: boolean;
 }
@@ -210,7 +215,12 @@ export async function startReplicas(options: ReplicaSetOptions): Promise<Replica
   const replicas: Replica[] = [];
   const db = new pg.Client({ connectionString: dbUrl });
   await db.connect();
-  const envFor = (index: number) => ({ ...env, RODIZIO_DB: dbUrl, RODIZIO_HOST_ID: hostIds(index) });
+  const envFor = (index: number) => ({
+    ...env,
+    ...options.replicaEnv?.(index),
+    RODIZIO_DB: dbUrl,
+    RODIZIO_HOST_ID: hostIds(index),
+  });
 
   const add = async (name = `r${replicas.length}`) => {
     const index = replicas.length;
