@@ -1,6 +1,8 @@
 import type { HomeView, KnownBlock } from '@slack/types';
+import type { Grant } from '../src/domain/grant.js';
 import type { Token } from '../src/domain/token.js';
 import { REASON_DISPLAY } from './display.js';
+import { renderGrantList } from './grants.js';
 import { mrkdwnFit } from './text.js';
 import { type CardState, metaContext, tokenActions } from './token-card.js';
 
@@ -8,10 +10,14 @@ import { type CardState, metaContext, tokenActions } from './token-card.js';
 export const HOME_LIMIT = 20;
 
 /**
- * App Home: the pending tokens this person may answer, newest first, each with its buttons.
- * `entries` are already filtered and ordered by the caller.
+ * App Home: the pending tokens this person may answer, newest first, each with its buttons; then the live
+ * standing grants with Revoke buttons, when there are any. `entries` are already filtered and ordered by the caller.
  */
-export function renderHome(entries: { token: Token; state: CardState }[], total: number): HomeView {
+export function renderHome(
+  entries: { token: Token; state: CardState }[],
+  total: number,
+  grants: Grant[] = [],
+): HomeView {
   const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Waiting for you', emoji: true } }];
   if (entries.length === 0) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'Nothing is waiting for you right now. 🎉' } });
@@ -35,6 +41,11 @@ export function renderHome(entries: { token: Token; state: CardState }[], total:
         },
       ],
     });
+  }
+  if (grants.length > 0) {
+    blocks.push({ type: 'divider' });
+    blocks.push({ type: 'header', text: { type: 'plain_text', text: 'Standing grants', emoji: true } });
+    blocks.push(...renderGrantList(grants));
   }
   return { type: 'home', blocks };
 }

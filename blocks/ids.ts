@@ -15,17 +15,32 @@ export const ActionId = {
   claim: 'rodizio.claim',
   /** "Reassign…": opens the reassign modal; value is the token id. */
   reassign: 'rodizio.reassign',
+  /** "Edit…": opens the modal prefilled with the token's proposed input; value is the token id. */
+  edit: 'rodizio.edit',
+  /** "Deny…" on a permission request: opens the modal asking for the reason; value is the token id. */
+  deny: 'rodizio.deny',
+  /** "Allow for 1 h…" on a permission request: opens the grant modal; value is the token id. */
+  grant: 'rodizio.grant',
+  /** "Revoke" beside a standing grant (App Home, `/rodizio grants`); value is the grant id. */
+  revokeGrant: 'rodizio.grant_revoke',
 } as const;
 
 export const CallbackId = {
   answerModal: 'rodizio.answer_submit',
   noticeModal: 'rodizio.notice',
   reassignModal: 'rodizio.reassign_submit',
+  editModal: 'rodizio.edit_submit',
+  denyModal: 'rodizio.deny_submit',
+  grantModal: 'rodizio.grant_submit',
 } as const;
 
 export const BlockId = {
   actions: (tokenId: string) => `rodizio.actions.${tokenId}`,
   prompt: (tokenId: string) => `rodizio.prompt.${tokenId}`,
+  /** What the agent wants to do (a permission request) or proposes (`proposed_input`). */
+  request: (tokenId: string) => `rodizio.request.${tokenId}`,
+  /** One standing grant in a list: `rodizio.grant.<grant id>`. */
+  grant: (grantId: string) => `rodizio.grant.${grantId}`,
   /** The free-text answer in the modal. */
   freeText: 'rodizio.answer.text',
   /** One input per schema field: `rodizio.field.<name>`. */
@@ -36,6 +51,15 @@ export const BlockId = {
   reassignGroup: 'rodizio.reassign.group',
   reassignChannel: 'rodizio.reassign.channel',
   reassignNote: 'rodizio.reassign.note',
+  /** The Edit… modal: the edited value, and the option to answer with when the token has several. */
+  editValue: 'rodizio.edit.value',
+  editOption: 'rodizio.edit.option',
+  /** The Deny modal's reason. */
+  denyReason: 'rodizio.deny.reason',
+  /** The grant modal: exact or prefix, the prefix, how long. */
+  grantScope: 'rodizio.grant.scope',
+  grantValue: 'rodizio.grant.value',
+  grantDuration: 'rodizio.grant.duration',
 } as const;
 
 /** The action_id of every input element in the modal; the block_id tells them apart. */

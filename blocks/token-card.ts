@@ -10,6 +10,7 @@ import {
   who,
 } from './display.js';
 import { ActionId, BlockId, encodeOptionValue } from './ids.js';
+import { codeBlock, describeRequest, editDiff, proposalText, requestLine } from './permission.js';
 import { endSentence, escapeMrkdwn, mrkdwnFit, plainLine, slackDate, stripEmphasis, truncate } from './text.js';
 
 /** Options beyond this many are offered in a select menu rather than as buttons. */
@@ -85,10 +86,28 @@ function header(token: Token): string {
   }
 }
 
+/** The longest proposal the Edit… modal can hold: a Slack text input takes 3000 characters. */
+export const MAX_EDITABLE = 3000;
+
+/** Whether Edit… is offered: a single answerer, and a proposal short enough for the modal's text box. */
+export function editable(token: Token): boolean {
+  return (
+    token.status === 'pending' &&
+    token.required_approvals === 1 &&
+    token.proposed_input !== null &&
+    proposalText(token.proposed_input).length <= MAX_EDITABLE
+  );
+}
+
+/** Whether "Allow for 1 h" is offered: a permission request one person answers, with Allow among its options. */
+export function grantable(token: Token): boolean {
+  return token.permission !== null && token.required_approvals === 1 && token.options.includes('Allow');
+}
+
 /** The plain-text fallback: notifications and screen readers see this. */
 export function cardFallbackText(token: Token): string {
   const { icon, label } = REASON_DISPLAY[token.reason];
-  const prompt = plainLine(token.prompt || label, 200);
+  const prompt = plainLine(token.prompt || (token.permission ? requestLine(token.permission) : label), 200);
   switch (token.status) {
     case 'resolved':
       return `✅ Answered "${describeAnswer(token.human_input, 100, token.answer_schema)}": ${prompt} (${token.id})`;
@@ -139,13 +158,25 @@ function optionElements(token: Token): (Button | StaticSelect)[] {
   if (token.options.length === 0) return [];
   if (token.options.length <= MAX_OPTION_BUTTONS) {
     return token.options.map((option, i): Button => {
+      // On a permission request one person answers, Deny asks for the reason (sent back to the agent) first.
+      if (token.permission && token.required_approvals === 1 && option === 'Deny') {
+        return {
+          type: 'button',
+          action_id: ActionId.deny,
+          text: { type: 'plain_text', text: 'Deny…', emoji: true },
+          value: token.id,
+          style: 'danger',
+        };
+      }
       const danger = isDangerous(token, option);
+      const primary = token.permission !== null && option === 'Allow' && !danger;
       return {
         type: 'button',
         action_id: `${ActionId.optionPrefix}${i}`,
         text: { type: 'plain_text', text: plainLine(option, 75), emoji: true },
         value: encodeOptionValue(token.id, i),
         ...(danger ? { style: 'danger' as const, confirm: confirmFor(token, option) } : {}),
+        ...(primary ? { style: 'primary' as const } : {}),
       };
     });
   }
@@ -174,13 +205,34 @@ function optionElements(token: Token): (Button | StaticSelect)[] {
   ];
 }
 
-/** The buttons of a pending token: its options, "Answer…", and "I'm on it". Shared by the card and App Home. */
+/**
+ * The buttons of a pending token: its options (Deny… on a permission request asks for a reason), "Allow for
+ * 1 h…", "Edit…", "Answer…" (not on a permission request), "I'm on it" and "Reassign…". Shared by the card and
+ * App Home.
+ */
 export function tokenActions(
   token: Token,
   state: Pick<CardState, 'claimable' | 'claim' | 'reassignable'>,
 ): ActionsBlock | undefined {
   const elements: (Button | StaticSelect)[] = optionElements(token);
-  if (token.required_approvals === 1) {
+  if (grantable(token)) {
+    elements.push({
+      type: 'button',
+      action_id: ActionId.grant,
+      text: { type: 'plain_text', text: 'Allow for 1 h…' },
+      value: token.id,
+    });
+  }
+  if (editable(token)) {
+    elements.push({
+      type: 'button',
+      action_id: ActionId.edit,
+      text: { type: 'plain_text', text: 'Edit…' },
+      value: token.id,
+    });
+  }
+  // A permission request is answered with its options only: agents read anything but "Deny" as allow.
+  if (token.required_approvals === 1 && !token.permission) {
     elements.push({
       type: 'button',
       action_id: ActionId.answer,
@@ -238,6 +290,7 @@ function statusLines(token: Token, state: CardState): string[] {
     const answer = escapeMrkdwn(describeAnswer(token.human_input, 1500, token.answer_schema));
     const via = token.answered_via ? ` via ${token.answered_via.replace('_', ' ')}` : '';
     lines.push(`*Answer:* ${answer}\nby ${answeredBy(token, state.approvals)}${via}, ${slackDate(closedAt(token))}`);
+    lines.push(...answerDetailLines(token));
   } else if (token.status === 'cancelled') {
     lines.push(`*Cancelled* by ${who(token.answered_by, token.answered_by_name)}, ${slackDate(closedAt(token))}`);
   } else {
@@ -245,6 +298,31 @@ function statusLines(token: Token, state: CardState): string[] {
   }
   if (state.blockedAt) lines.push(`🏷️ GitHub issue labelled \`blocked\` ${slackDate(state.blockedAt)}`);
   return lines;
+}
+
+/** What came with the answer: the edit as a diff, the Deny reason, the standing grant it made. */
+function answerDetailLines(token: Token): string[] {
+  const lines: string[] = [];
+  const edit = editDiff(token);
+  if (edit) {
+    const what = edit.key ? ` (\`${escapeMrkdwn(plainLine(edit.key, 60))}\`)` : '';
+    lines.push(`✏️ *Edited before answering*${what}:\n${edit.diff}`);
+  }
+  if (token.message) lines.push(`💬 *Reason:* “${escapeMrkdwn(truncate(token.message, 1000))}”`);
+  if (token.granted) lines.push(grantLine(token.granted));
+  return lines;
+}
+
+/** The standing grant an answer made, in one line. */
+function grantLine(g: NonNullable<Token['granted']>): string {
+  const what = g.scope === 'prefix' ? 'starting with' : 'exactly';
+  const until = Date.parse(g.expires_at);
+  return `🔓 *Standing grant* \`${g.grant_id}\`: later requests ${what} ${codeInline(g.value)} are allowed until ${slackDate(Number.isFinite(until) ? until : 0)} (\`/rodizio grants\` to revoke)`;
+}
+
+/** Inline code for a grant's value, cut to fit a line. */
+function codeInline(text: string): string {
+  return `\`${escapeMrkdwn(truncate(text.replace(/`/g, "'").replace(/\s+/g, ' '), 200))}\``;
 }
 
 /**
@@ -271,15 +349,34 @@ export function renderTokenCard(token: Token, state: CardState): RenderedCard {
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(header(token), 150), emoji: true } },
   ];
-  const fit = token.prompt ? mrkdwnFit(token.prompt, PROMPT_ROOM) : { text: '_(no prompt given)_', cut: false };
-  blocks.push({
-    type: 'section',
-    block_id: BlockId.prompt(token.id),
-    text: {
-      type: 'mrkdwn',
-      text: fit.cut ? `${fit.text}\n_The full text is the first reply in the thread._` : fit.text,
-    },
-  });
+  if (token.permission) {
+    const request = describeRequest(token.permission);
+    const text = request.body ? `${request.headline}\n${request.body}` : request.headline;
+    blocks.push({
+      type: 'section',
+      block_id: BlockId.request(token.id),
+      text: { type: 'mrkdwn', text: truncate(text, 3000) },
+    });
+  }
+  const noPrompt = token.permission ? null : { text: '_(no prompt given)_', cut: false };
+  const fit = token.prompt ? mrkdwnFit(token.prompt, PROMPT_ROOM) : noPrompt;
+  if (fit) {
+    blocks.push({
+      type: 'section',
+      block_id: BlockId.prompt(token.id),
+      text: {
+        type: 'mrkdwn',
+        text: fit.cut ? `${fit.text}\n_The full text is the first reply in the thread._` : fit.text,
+      },
+    });
+  }
+  if (!token.permission && token.proposed_input !== null) {
+    blocks.push({
+      type: 'section',
+      block_id: BlockId.request(token.id),
+      text: { type: 'mrkdwn', text: `*Proposed:*\n${codeBlock(proposalText(token.proposed_input))}` },
+    });
+  }
   const lines = statusLines(token, state);
   if (lines.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } });
   if (token.status === 'pending') {
@@ -296,7 +393,7 @@ export function renderTokenCard(token: Token, state: CardState): RenderedCard {
   return {
     text: cardFallbackText(token),
     blocks,
-    promptOverflow: fit.cut ? token.prompt : null,
+    promptOverflow: fit?.cut ? token.prompt : null,
   };
 }
 
@@ -309,6 +406,8 @@ export function renderDecisionReply(token: Token, approvals: Approval[] = []): R
   if (token.status === 'resolved') {
     const answer = escapeMrkdwn(describeAnswer(token.human_input, 1000, token.answer_schema));
     text = `${endSentence(`✅ ${answeredBy(token, approvals)} answered *${answer}*`)} The agent has been told.`;
+    const details = answerDetailLines(token);
+    if (details.length) text = `${text}\n${details.join('\n')}`;
   } else if (token.status === 'cancelled') {
     text = `🚫 Cancelled by ${who(token.answered_by, token.answered_by_name)}. The agent has been told.`;
   } else {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { parseHostPattern, parseUrlPrefix } from './delivery/url-patterns.js';
+import { PermissionRule } from './domain/permission.js';
 import { Answerers, Delivery, HostId } from './domain/token.js';
 import { ConfigError } from './errors.js';
 import { SubscriptionInput } from './events/event.js';
@@ -143,6 +144,12 @@ export const FileConfig = z.strictObject({
     .default({}),
   /** Escalation channels by severity, used when the project names none. */
   severity_channels: z.partialRecord(z.enum(['info', 'warning', 'critical']), z.string().min(1)).default({}),
+  /**
+   * Permission requests answered before anyone is asked: `{tool, match, decision, runner?}`, `match` a regular
+   * expression on the request's subject (a Bash command, a URL, a file path, else the input as JSON). A deny
+   * rule that matches wins; otherwise the first match. A bad rule stops start-up, named by its index.
+   */
+  rules: z.array(PermissionRule).max(1000).default([]),
 });
 export type FileConfig = z.infer<typeof FileConfig>;
 

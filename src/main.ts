@@ -5,6 +5,7 @@ import { createAuthenticator } from './api/auth.js';
 import { registerEventRoutes } from './api/events-routes.js';
 import { registerHealthRoutes } from './api/health-routes.js';
 import { registerImportRoutes } from './api/import-routes.js';
+import { registerNotifyRoutes } from './api/notify-routes.js';
 import { createRouter } from './api/router.js';
 import { createRequestListener, createServer, listen, type Mount } from './api/server.js';
 import type { StreamOptions } from './api/sse.js';
@@ -16,6 +17,7 @@ import { createOnceNotes } from './delivery/notes.js';
 import { createDeliveryPlanner } from './delivery/planner.js';
 import { createDeliveryGuard } from './delivery/targets.js';
 import { createTmux } from './delivery/tmux.js';
+import { compilePermissionRules } from './domain/permission.js';
 import { RodizioError } from './errors.js';
 import { createEventDeliveryJobs } from './events/delivery.js';
 import { createEventFeed } from './events/feed.js';
@@ -28,6 +30,7 @@ import { createGitHubJobs } from './github/jobs.js';
 import { createGitHubPlanner } from './github/planner.js';
 import { createLeadership } from './leadership.js';
 import type { Logger } from './logger.js';
+import { createMcpMount } from './mcp/http-mount.js';
 import { createGates } from './outbox/gates.js';
 import type { JobKind } from './outbox/worker.js';
 import { createOutboxWorker, type OutboxWorker } from './outbox/worker.js';
@@ -39,6 +42,7 @@ import { createRunnerLock } from './runner-lock.js';
 import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
 import { readOrCreateSandboxToken } from './sandbox/token-file.js';
 import { createSlackBridge, type SlackBridge } from './slack/app.js';
+import { createNotifier } from './slack/notice.js';
 import { createSlackPlanner } from './slack/planner.js';
 import { openStore } from './store/open.js';
 import type { ExternalChange, Store } from './store/store.js';
@@ -78,6 +82,7 @@ export async function openPurgatory(
     runnerTimeZone: (runner) => config.file.runners[runner]?.timezone,
     logger,
     eventPlanner: subscriptions.planner,
+    permissionRules: compilePermissionRules(config.file.rules),
   });
   // Loaded now rather than by the first event's planner, inside its transaction (a second connection then).
   await subscriptions.list({ runner: '', admin: true });
@@ -313,6 +318,12 @@ export async function createBridge({
   registerTokenRoutes(router, { purgatory, waiters, auth });
   registerEventRoutes(router, { feed, subscriptions, auth, stream: eventStream });
   registerImportRoutes(router, { purgatory, auth, runners: () => [...config.apiTokens.keys()] });
+  const notifier = createNotifier({ purgatory, config });
+  registerNotifyRoutes(router, { notifier, auth });
+  // Agents over MCP (Streamable HTTP), with the same bearer secrets as the API.
+  mounts.push(
+    createMcpMount({ auth, purgatory, waiters, notifier, clock, logger: logger.child({ component: 'mcp' }) }),
+  );
   const server: Server = createServer(createRequestListener({ router, logger, mounts }));
   // Long-polls hold a request for up to 60 s; keep Node's request timeout comfortably above that.
   server.requestTimeout = 90_000;

@@ -2,6 +2,7 @@ import type { Reentry, Token, TokenStatus } from './domain/token.js';
 import { ValidationError } from './errors.js';
 import { createCore } from './lifecycle/core.js';
 import { createCreateOps } from './lifecycle/create.js';
+import { createGrantOps } from './lifecycle/grants.js';
 import { createHousekeeping } from './lifecycle/housekeeping.js';
 import { createImportOps } from './lifecycle/import.js';
 import { createPatchOps } from './lifecycle/patch.js';
@@ -32,7 +33,11 @@ export type {
 export function createPurgatory(options: PurgatoryOptions) {
   const core = createCore(options);
   const { store, clock, bus, write, plan, mustGet, reentryOf } = core;
-  const { insertIn, store: _store, ...createOps } = createCreateOps(core, options.checkDelivery);
+  const {
+    insertIn,
+    store: _store,
+    ...createOps
+  } = createCreateOps(core, options.checkDelivery, options.permissionRules);
 
   return {
     ...createOps,
@@ -42,6 +47,7 @@ export function createPurgatory(options: PurgatoryOptions) {
     ...createHousekeeping(core),
     ...createPatchOps(core),
     ...createReassignOps(core),
+    ...createGrantOps(core),
 
     /** The token, or NotFoundError. */
     async get(id: string): Promise<Token> {

@@ -19,7 +19,7 @@ describe('loadConfig', () => {
     ).toBe(true);
     expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', dbPath: './data/rodizio.db', logLevel: 'info' });
     expect(c.apiTokens.size).toBe(0);
-    expect(c.file).toEqual({ projects: {}, runners: {}, escalation_targets: {}, severity_channels: {} });
+    expect(c.file).toEqual({ projects: {}, runners: {}, escalation_targets: {}, severity_channels: {}, rules: [] });
   });
 
   it('parses runner tokens', () => {

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { describeAnswer, REASON_DISPLAY, who } from '../../blocks/display.js';
+import { renderGrantsReply } from '../../blocks/grants.js';
 import { SLASH_COMMAND } from '../../blocks/ids.js';
 import { escapeMrkdwn, plainLine } from '../../blocks/text.js';
 import type { Token } from '../../src/domain/token.js';
@@ -19,6 +20,7 @@ export const USAGE = [
   `• \`${SLASH_COMMAND} show <id>\` — one request in full`,
   `• \`${SLASH_COMMAND} resolve <id> <answer>\` — answer it (an option's text, or anything)`,
   `• \`${SLASH_COMMAND} cancel <id>\` — cancel it; the agent is told`,
+  `• \`${SLASH_COMMAND} grants\` — standing "Allow for 1 h" grants, with Revoke buttons`,
 ].join('\n');
 
 function line(t: Token): string {
@@ -142,6 +144,9 @@ export function createRodizioCommandHandler(deps: HandlerDeps) {
         if (!id || !answer) return reply(RESOLVE_USAGE);
         return change({ verb: 'resolve', answer });
       }
+      case 'grants':
+        // One indexed read, no Slack call: the list fits in the ack.
+        return ack({ response_type: 'ephemeral', ...renderGrantsReply(await deps.purgatory.liveGrants()) });
       case 'cancel': {
         if (!id) return reply(`Usage: \`${SLASH_COMMAND} cancel <id>\``);
         return change({ verb: 'cancel', answer: null });

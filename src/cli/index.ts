@@ -9,7 +9,9 @@ import { describeStoreError } from '../store/errors.js';
 import { type CliIo, type Command, type CommandContext, UsageError } from './command.js';
 import { demoCommand } from './demo-command.js';
 import { eventsCommand } from './events-command.js';
+import { hookCommand } from './hook-command.js';
 import { importCommand } from './import-command.js';
+import { mcpCommand } from './mcp-command.js';
 import { migrateStoreCommand } from './migrate-store-command.js';
 import { deliveriesCommand, exportCommand, manifestCommand, outboxCommand, redeliverCommand } from './ops-commands.js';
 import { escalateCommand } from './phase-commands.js';
@@ -44,6 +46,8 @@ export const COMMANDS: Command[] = [
   importCommand,
   manifestCommand,
   demoCommand,
+  mcpCommand,
+  hookCommand,
   migrateCommand,
   migrateStoreCommand,
 ];

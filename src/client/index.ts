@@ -1,5 +1,6 @@
 import type { ReassignBody } from '../domain/reassign.js';
 import type { Reentry, Token, TokenInput, TokenPatch, TokenStatus } from '../domain/token.js';
+import type { NotifyBody, NotifyResult } from '../slack/notice.js';
 import { type FeedEvent, parseSse } from './event-stream.js';
 
 export type { FeedEvent } from './event-stream.js';
@@ -198,6 +199,11 @@ export class RodizioClient {
       changed: boolean;
       token: Token;
     };
+  }
+
+  /** Posts a notice for people without waiting: to a channel, or in a token's card thread (`token_id`). */
+  async notify(body: NotifyBody): Promise<NotifyResult> {
+    return (await this.#request('POST', '/v1/notify', body)).json as NotifyResult;
   }
 
   /** Answers a token (admin token only). */

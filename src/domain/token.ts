@@ -22,8 +22,22 @@ export type TokenStatus = z.infer<typeof TokenStatus>;
 export const TokenKind = z.enum(['semaphore', 'phase_escalation']);
 export type TokenKind = z.infer<typeof TokenKind>;
 
-/** How a human answer reached rodizio. */
-export const AnswerVia = z.enum(['button', 'form', 'thread', 'cli', 'api', 'slash_command', 'deadline', 'phase']);
+/**
+ * How an answer reached rodizio. `grant` and `rule`: decided when the token was created, by a standing grant
+ * someone made in Slack or by a rule of the config file, without asking anyone.
+ */
+export const AnswerVia = z.enum([
+  'button',
+  'form',
+  'thread',
+  'cli',
+  'api',
+  'slash_command',
+  'deadline',
+  'phase',
+  'grant',
+  'rule',
+]);
 export type AnswerVia = z.infer<typeof AnswerVia>;
 
 export const IsoTime = z.string().refine((s) => parseIsoTime(s) !== undefined, {
@@ -81,6 +95,47 @@ export const ExpiryPolicy = z.union([z.literal('escalate'), z.literal('expire'),
 });
 export type ExpiryPolicy = z.infer<typeof ExpiryPolicy>;
 
+/** At most this many characters as JSON text: a proposed or edited input (shown on a card, typed in a modal). */
+export const MAX_INPUT_JSON = 100_000;
+
+const jsonWithin = (max: number) =>
+  z.json().refine((v) => JSON.stringify(v).length <= max, { message: `must be at most ${max} characters as JSON` });
+
+/**
+ * A Claude Code permission request, as its `--permission-prompt-tool` receives it: the tool the agent wants to
+ * run and that tool's input. The card reads it as what the agent wants to do; grants and rules match it.
+ */
+export const PermissionRequest = z.strictObject({
+  tool_name: z.string().min(1).max(200),
+  input: z.record(z.string(), z.json()).refine((v) => JSON.stringify(v).length <= MAX_INPUT_JSON, {
+    message: `must be at most ${MAX_INPUT_JSON} characters as JSON`,
+  }),
+  tool_use_id: z.string().min(1).max(200).optional(),
+});
+export type PermissionRequest = z.infer<typeof PermissionRequest>;
+
+/** The options of a permission request when the agent names none; also the answers grants and rules give. */
+export const PERMISSION_OPTIONS = ['Allow', 'Deny'] as const;
+
+/** What decided a token automatically: a standing grant (until when), or a config rule (its index and pattern). */
+export const DecidedBy = z.union([
+  z.strictObject({ grant_id: z.string(), expires_at: z.string() }),
+  z.strictObject({ rule: z.int().min(0), match: z.string() }),
+]);
+export type DecidedBy = z.infer<typeof DecidedBy>;
+
+/** What an answer carries besides `human_input`: an edit of the proposed input, a Deny reason, who decided. */
+export const AnswerDetail = z.object({
+  edited_input: z.json().optional(),
+  message: z.string().optional(),
+  decided_by: DecidedBy.optional(),
+  /** The answer also made a standing grant ("Allow for 1 h"). */
+  granted: z
+    .object({ grant_id: z.string(), scope: z.enum(['exact', 'prefix']), value: z.string(), expires_at: z.string() })
+    .optional(),
+});
+export type AnswerDetail = z.infer<typeof AnswerDetail>;
+
 const nullableTime = IsoTime.nullable().optional();
 const mustBeNull = z.null({ error: 'must be null or absent when a token is created' }).optional();
 
@@ -122,8 +177,24 @@ export const TokenInput = z
     required_approvals: z.int().min(1).max(10).default(1),
     destructive_options: z.array(z.string().min(1).max(2000)).max(100).default([]),
     thread_resolves: z.boolean().nullable().default(null),
+    /** What the agent proposes to do (JSON, or a command as a string): shown on the card, editable with Edit…. */
+    proposed_input: jsonWithin(MAX_INPUT_JSON).default(null),
+    /** A Claude Code permission request; its options default to Allow/Deny, its proposed_input to its input. */
+    permission: PermissionRequest.nullable().default(null),
   })
   .superRefine((t, ctx) => {
+    // Grants, rules and the Deny modal answer with these two, and agents map "Deny" to a refusal.
+    if (t.permission && t.options.length > 0) {
+      for (const needed of PERMISSION_OPTIONS) {
+        if (!t.options.includes(needed)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['options'],
+            message: `a permission request's options must include "${needed}" (or leave options out)`,
+          });
+        }
+      }
+    }
     const auto = t.expiry_policy?.startsWith('resolve:') ? t.expiry_policy.slice('resolve:'.length) : undefined;
     if (auto !== undefined && t.options.length > 0 && !t.options.includes(auto)) {
       ctx.addIssue({ code: 'custom', path: ['expiry_policy'], message: `"${auto}" is not one of the options` });
@@ -140,7 +211,16 @@ export const TokenInput = z
     if (new Set(t.options).size !== t.options.length) {
       ctx.addIssue({ code: 'custom', path: ['options'], message: 'options must be distinct' });
     }
-  });
+  })
+  .transform((t) =>
+    t.permission
+      ? {
+          ...t,
+          options: t.options.length > 0 ? t.options : [...PERMISSION_OPTIONS],
+          proposed_input: t.proposed_input ?? t.permission.input,
+        }
+      : t,
+  );
 export type TokenInput = z.input<typeof TokenInput>;
 export type ParsedTokenInput = z.output<typeof TokenInput>;
 
@@ -244,6 +324,10 @@ export const Token = z.object({
   thread_resolves: z.boolean().nullable(),
   /** The offset rodizio read naive times with, and why; null when it assumed none (naive times read as UTC). */
   time_offset: TimeOffset.nullable(),
+  /** What the agent proposed to do; null when it proposed nothing. */
+  proposed_input: z.json(),
+  /** The Claude Code permission request this token asks about; null for other tokens. */
+  permission: PermissionRequest.nullable(),
   status: TokenStatus,
   /** When rodizio stored it (its own clock; `created_at` is the agent's). */
   received_at: z.string(),
@@ -251,6 +335,14 @@ export const Token = z.object({
   answered_by: z.string().nullable(),
   answered_by_name: z.string().nullable(),
   answered_via: AnswerVia.nullable(),
+  /** The answerer's edit of proposed_input (Edit…): use it instead. Absent when nobody edited. */
+  edited_input: z.json().optional(),
+  /** The reason typed with a Deny; absent when none was. */
+  message: z.string().optional(),
+  /** The grant or rule that answered (`answered_via` grant or rule). */
+  decided_by: DecidedBy.optional(),
+  /** The answer also made a standing grant for later requests like this one. */
+  granted: AnswerDetail.shape.granted,
   slack: z.object({ channel: z.string(), ts: z.string() }).nullable(),
   /** What the follow-up rules have done so far. */
   followup: Followup,
@@ -271,6 +363,12 @@ export const Reentry = z.object({
   answered_by_name: z.string().nullable(),
   answered_at: z.string(),
   via: AnswerVia.nullable(),
+  /** Present when the answerer used Edit…: the value to use instead of proposed_input. */
+  edited_input: z.json().optional(),
+  /** The reason typed with a Deny (absent when none). */
+  message: z.string().optional(),
+  /** With `via` grant or rule: which one decided. */
+  decided_by: DecidedBy.optional(),
   notes: z.array(Note),
   /** With `required_approvals` > 1: everyone who chose the winning option. */
   approvals: z.array(z.string()).optional(),

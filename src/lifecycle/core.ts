@@ -130,6 +130,9 @@ export function createCore({
       answered_by_name: token.answered_by_name,
       answered_at: token.resolved_at ?? token.cancelled_at ?? token.voided_at ?? formatIsoTime(row.closed_ms ?? 0),
       via: token.answered_via,
+      ...(token.edited_input !== undefined ? { edited_input: token.edited_input } : {}),
+      ...(token.message !== undefined ? { message: token.message } : {}),
+      ...(token.decided_by !== undefined ? { decided_by: token.decided_by } : {}),
       notes: notes.map((n) => ({
         by: n.author,
         by_name: n.author_name,

@@ -1,3 +1,4 @@
+import type { PermissionRules } from '../domain/permission.js';
 import { type ParsedTokenInput, type TimeOffset, type Token, TokenInput } from '../domain/token.js';
 import { ConflictError, ForbiddenError, RodizioError, ValidationError } from '../errors.js';
 import { generateTokenId } from '../ids.js';
@@ -6,8 +7,9 @@ import type { Tx } from '../store/store.js';
 import { type NewTokenRow, newRowToToken, rowToToken, type TokenExt, type TokenRow } from '../store/tokens.js';
 import { formatIsoTime } from '../time.js';
 import { zodIssues } from '../validation.js';
+import { decideAtCreate } from './auto-decide.js';
 import type { Core } from './core.js';
-import type { Actor, DeliveryCheck } from './types.js';
+import type { Actor, AutoDecision, DeliveryCheck } from './types.js';
 
 /**
  * Why a re-posted id is refused, and what to do instead: the Python purgatory's `save()` overwrites a token to move
@@ -38,6 +40,21 @@ export function tokenExt(input: ParsedTokenInput, timeOffset: TimeOffset | null)
     destructive_options: input.destructive_options,
     thread_resolves: input.thread_resolves,
     time_offset: timeOffset,
+    ...(input.proposed_input !== null ? { proposed_input: input.proposed_input } : {}),
+    ...(input.permission !== null ? { permission: input.permission } : {}),
+  };
+}
+
+/**
+ * What the content hash covers: everything the agent sent but the id and runner, without the edit-before-approve
+ * keys when they are unset, so a token stored before they existed still hashes the same when it is sent again.
+ */
+export function hashedContent(input: ParsedTokenInput): Record<string, unknown> {
+  const { id: _id, runner: _runner, proposed_input, permission, ...content } = input;
+  return {
+    ...content,
+    ...(proposed_input !== null ? { proposed_input } : {}),
+    ...(permission !== null ? { permission } : {}),
   };
 }
 
@@ -50,7 +67,7 @@ export interface CreateOptions {
 }
 
 /** Storing tokens: validation, runner checks, idempotency on `id`, and group commit for the API. */
-export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
+export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck, rules?: PermissionRules) {
   const { store, clock, write, times, plan, mustGet } = core;
 
   /** Validates what the agent sent and decides the runner; throws before anything is written. */
@@ -75,8 +92,7 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
     infer: boolean,
   ): Promise<{ token: Token; created: boolean }> {
     const id = input.id ?? (await freshId(tx));
-    const { id: _id, runner: _runner, ...content } = input;
-    const hash = contentHash({ ...content, id, runner });
+    const hash = contentHash({ ...hashedContent(input), id, runner });
     const nowMs = clock.now();
     // Naive times are the agent's local time: read them in its declared zone or an offset its created_at shows.
     const read = times.atCreate(input, runner, nowMs, infer);
@@ -117,8 +133,50 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
       actor: runner,
       data: { reason: token.reason, severity: token.severity },
     });
+    // A permission request a rule or grant decides is stored answered: no card, and the agent's wait ends at once.
+    const decision = await decideAtCreate(tx, token, rules, nowMs);
+    if (decision) return { token: await settleAtCreate(tx, token, decision, nowMs), created: true };
     await plan(tx, { type: 'created', token }, nowMs);
     return { token, created: true };
+  }
+
+  /** Records an automatic decision on a token just inserted, in the same transaction; nothing asks a person. */
+  async function settleAtCreate(tx: Tx, token: Token, decision: AutoDecision, nowMs: number): Promise<Token> {
+    const row = await mustGet(tx, token.id);
+    const answer = { decided_by: decision.decidedBy, ...(decision.message ? { message: decision.message } : {}) };
+    const ext = { ...(JSON.parse(row.ext) as object), answer };
+    const after = await tx.tokens.settle({
+      id: token.id,
+      status: 'resolved',
+      at: formatIsoTime(nowMs),
+      atMs: nowMs,
+      humanInput: decision.humanInput,
+      by: 'rodizio',
+      byName: null,
+      via: decision.via,
+      ext: JSON.stringify(ext),
+    });
+    // Inserted as pending a moment ago in this very transaction: nothing else can have settled it.
+    if (!after) throw new Error(`token ${token.id} left pending before its automatic decision`);
+    await tx.events.append({
+      tokenId: token.id,
+      type: 'resolved',
+      atMs: nowMs,
+      actor: 'rodizio',
+      data: { via: decision.via, human_input: decision.humanInput, ...answer, ...decision.audit },
+    });
+    const settled = rowToToken(after);
+    await plan(
+      tx,
+      {
+        type: 'settled',
+        token: settled,
+        outcome: 'resolved',
+        ...(decision.grantThread ? { grantThread: decision.grantThread } : {}),
+      },
+      nowMs,
+    );
+    return settled;
   }
 
   interface Queued {
@@ -127,7 +185,7 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck) {
     resolve: (value: { token: Token; created: boolean }) => void;
     reject: (err: unknown) => void;
   }
-  let queue: Queued[] = [];
+  const queue: Queued[] = [];
   let flushing = false;
 
   /**

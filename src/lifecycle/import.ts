@@ -15,7 +15,7 @@ import type { ClosedTokenRow } from '../store/tokens.js';
 import { formatIsoTime, parseIsoTime } from '../time.js';
 import { zodIssues } from '../validation.js';
 import type { Core } from './core.js';
-import { type CreateOptions, tokenExt } from './create.js';
+import { type CreateOptions, hashedContent, tokenExt } from './create.js';
 import type { Actor, DeliveryCheck } from './types.js';
 
 export type ClosedStatus = Exclude<TokenStatus, 'pending'>;
@@ -177,7 +177,7 @@ export function createImportOps(core: Core, insertIn: InsertIn, checkDelivery?: 
     // `rodizio redeliver` would still use a stored target: the runner's rules apply to history too.
     if (input.delivery && checkDelivery) checkDelivery(runner, input.delivery);
     const nowMs = clock.now();
-    const { id, runner: _runner, ...content } = input;
+    const { id } = input;
     const terminal = {
       resolved_at: closing.key === 'resolved_at' ? closing.at : null,
       cancelled_at: closing.key === 'cancelled_at' ? closing.at : null,
@@ -210,7 +210,7 @@ export function createImportOps(core: Core, insertIn: InsertIn, checkDelivery?: 
       github_issue: input.github_issue,
       ext: JSON.stringify(ext),
       // Hashed with its terminal time, so re-posting the same id as a new pending token is a conflict.
-      content_hash: contentHash({ ...content, ...terminal, id, runner }),
+      content_hash: contentHash({ ...hashedContent(input), ...terminal, id, runner }),
       ...terminal,
       closed_ms: closedMs,
     };

@@ -1,10 +1,12 @@
 import { validateAnswer } from '../domain/answer-schema.js';
-import type { AnswerVia, Reentry, TokenStatus } from '../domain/token.js';
-import { ValidationError } from '../errors.js';
+import { generateGrantId } from '../domain/grant.js';
+import type { AnswerDetail, AnswerVia, Reentry, Token, TokenStatus } from '../domain/token.js';
+import { type FieldIssue, ValidationError } from '../errors.js';
 import type { EventType } from '../store/events.js';
 import type { Tx } from '../store/store.js';
 import { rowToToken } from '../store/tokens.js';
 import { formatIsoTime } from '../time.js';
+import { answerIssues } from './answer-checks.js';
 import { type Core, OUTCOME_OF } from './core.js';
 import type { Answer, SettleResult, Vote, VoteResult } from './types.js';
 
@@ -13,6 +15,21 @@ interface Leaving {
   answer: { humanInput: unknown; by: string | null; byName: string | null; via: AnswerVia | null };
   eventType: EventType;
   eventData: Record<string, unknown>;
+  /** Kept with the settlement (in the token's ext) and shown in the reentry: the edit, the Deny reason. */
+  detail?: AnswerDetail;
+  /** "Allow for…": the standing grant to record with the answer, in the same transaction. */
+  grant?: NonNullable<Answer['grant']>;
+}
+
+/** The answer's details as the audit event keeps them: the proposed input beside the edited one. */
+function detailEventData(token: Token, detail: AnswerDetail): Record<string, unknown> {
+  return {
+    ...(detail.edited_input !== undefined
+      ? { proposed_input: token.proposed_input, edited_input: detail.edited_input }
+      : {}),
+    ...(detail.message !== undefined ? { message: detail.message } : {}),
+    ...(detail.granted !== undefined ? { granted: detail.granted } : {}),
+  };
 }
 
 /**
@@ -30,6 +47,18 @@ export function createSettleOps(core: Core) {
     }
     const nowMs = clock.now();
     const { answer } = leave;
+    const before = rowToToken(row);
+    let detail = leave.detail ?? {};
+    const grant = leave.grant;
+    const grantId = grant ? generateGrantId() : undefined;
+    if (grant && grantId) {
+      const expires = formatIsoTime(nowMs + grant.durationMs);
+      detail = {
+        ...detail,
+        granted: { grant_id: grantId, scope: grant.scope, value: grant.value, expires_at: expires },
+      };
+    }
+    const hasDetail = Object.keys(detail).length > 0;
     const after = await tx.tokens.settle({
       id,
       status: leave.status,
@@ -39,6 +68,7 @@ export function createSettleOps(core: Core) {
       by: answer.by,
       byName: answer.byName,
       via: answer.via,
+      ext: hasDetail ? JSON.stringify({ ...(JSON.parse(row.ext) as object), answer: detail }) : undefined,
     });
     if (!after) {
       const now = await mustGet(tx, id);
@@ -49,8 +79,38 @@ export function createSettleOps(core: Core) {
       type: leave.eventType,
       atMs: nowMs,
       actor: answer.by,
-      data: leave.eventData,
+      data: { ...leave.eventData, ...detailEventData(before, detail) },
     });
+    if (grant && grantId && before.permission && answer.by) {
+      await tx.grants.insert({
+        id: grantId,
+        runner: before.runner,
+        tool: before.permission.tool_name,
+        scope: grant.scope,
+        value: grant.value,
+        created_ms: nowMs,
+        expires_ms: nowMs + grant.durationMs,
+        created_by: answer.by,
+        created_by_name: answer.byName,
+        token_id: id,
+        slack_channel: before.slack?.channel ?? null,
+        slack_ts: before.slack?.ts ?? null,
+      });
+      await tx.events.append({
+        tokenId: id,
+        type: 'grant_created',
+        atMs: nowMs,
+        actor: answer.by,
+        data: {
+          grant_id: grantId,
+          runner: before.runner,
+          tool: before.permission.tool_name,
+          scope: grant.scope,
+          value: grant.value,
+          expires_at: formatIsoTime(nowMs + grant.durationMs),
+        },
+      });
+    }
     const token = rowToToken(after);
     await plan(tx, { type: 'settled', token, outcome: OUTCOME_OF[leave.status] }, nowMs);
     return { changed: true, token, reentry: (await reentryOf(tx, after)) as Reentry };
@@ -62,7 +122,8 @@ export function createSettleOps(core: Core) {
     /** Records the first answer; later calls change nothing and get the recorded answer back. */
     async resolve(id: string, answer: Answer): Promise<SettleResult> {
       const row = await mustGet(store, id);
-      const schema = rowToToken(row).answer_schema;
+      const token = rowToToken(row);
+      const schema = token.answer_schema;
       if (row.status === 'pending' && schema) {
         const checked = validateAnswer(schema, answer.humanInput);
         if (!checked.ok) {
@@ -72,11 +133,24 @@ export function createSettleOps(core: Core) {
           );
         }
       }
+      if (row.status === 'pending') {
+        const issues: FieldIssue[] = answerIssues(token, answer, clock.now());
+        if (issues.length > 0) throw new ValidationError('the answer does not fit the token', issues);
+      }
+      const detail: AnswerDetail = {
+        // answerIssues checked that it is a JSON value.
+        ...(answer.editedInput !== undefined
+          ? { edited_input: answer.editedInput as AnswerDetail['edited_input'] }
+          : {}),
+        ...(answer.message !== undefined && answer.message !== '' ? { message: answer.message } : {}),
+      };
       return settle(id, {
         status: 'resolved',
         answer: { humanInput: answer.humanInput, by: answer.by, byName: answer.byName ?? null, via: answer.via },
         eventType: 'resolved',
         eventData: { via: answer.via, human_input: answer.humanInput },
+        detail,
+        grant: answer.grant,
       });
     },
 

@@ -1,6 +1,8 @@
 import type { Clock } from '../clock.js';
+import type { GrantChoice } from '../domain/grant.js';
+import type { PermissionRules } from '../domain/permission.js';
 import type { ReassignTarget } from '../domain/reassign.js';
-import type { AnswerVia, Delivery, Outcome, Reentry, Token } from '../domain/token.js';
+import type { AnswerVia, DecidedBy, Delivery, Outcome, Reentry, Token } from '../domain/token.js';
 import type { EventPlanner } from '../events/append-hook.js';
 import type { Logger } from '../logger.js';
 import type { EventType } from '../store/events.js';
@@ -16,7 +18,13 @@ export interface Actor {
 /** A committed state change, handed to effect planners so they can enqueue side effects in the same transaction. */
 export type Change =
   | { type: 'created'; token: Token }
-  | { type: 'settled'; token: Token; outcome: Outcome }
+  | {
+      type: 'settled';
+      token: Token;
+      outcome: Outcome;
+      /** Answered by a standing grant: the grant's thread, where the request is noted instead of a card. */
+      grantThread?: { grantId: string; channel: string; ts: string };
+    }
   | { type: 'updated'; token: Token; what: string }
   | { type: 'escalated'; token: Token; target: string | null }
   | { type: 'warned'; token: Token; dueInMs: number }
@@ -62,6 +70,24 @@ export interface Answer {
   by: string;
   byName?: string | null;
   via: AnswerVia;
+  /** Edit…: the answerer's version of the token's proposed_input (the agent uses it instead). */
+  editedInput?: unknown;
+  /** The reason typed with a Deny. */
+  message?: string;
+  /** "Allow for…": also record a standing grant for later requests like this one (permission tokens only). */
+  grant?: GrantChoice;
+}
+
+/** A decision made without asking anyone, at create: by a config rule or a standing grant. */
+export interface AutoDecision {
+  humanInput: 'Allow' | 'Deny';
+  via: 'rule' | 'grant';
+  decidedBy: DecidedBy;
+  /** The reason the agent reads with a Deny a rule made (it says which rule, not a person). */
+  message?: string;
+  /** What the audit event says about the rule or grant. */
+  audit: Record<string, unknown>;
+  grantThread?: { grantId: string; channel: string; ts: string };
 }
 
 export interface Vote {
@@ -106,6 +132,8 @@ export interface PurgatoryOptions {
   logger?: Logger;
   /** Plans outbox jobs for every appended audit event (event subscriptions), in the event's transaction. */
   eventPlanner?: EventPlanner;
+  /** The config file's permission rules, evaluated when a permission request is created. */
+  permissionRules?: PermissionRules;
 }
 
 /** Called before a token with a `delivery` is stored; throws to refuse it. */

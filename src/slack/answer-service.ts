@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import type { GrantChoice } from '../domain/grant.js';
 import type { AnswerVia, Token } from '../domain/token.js';
 import { ValidationError } from '../errors.js';
 import type { Purgatory } from '../purgatory.js';
@@ -23,6 +24,12 @@ export interface AnswerAttempt {
   input: unknown;
   /** The input is one of the token's options (counts toward a quorum). */
   isOption: boolean;
+  /** Edit…: the answerer's version of the token's proposed input. */
+  editedInput?: unknown;
+  /** The reason typed with a Deny. */
+  message?: string;
+  /** "Allow for…": the standing grant to record with the answer. */
+  grant?: GrantChoice;
   /**
    * An earlier attempt at this same request may have committed before its process stopped: if the token
    * already holds exactly this answer (or vote) from this person, report `recorded` instead of acting again.
@@ -66,6 +73,13 @@ export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purga
       if ('refused' in admitted) return admitted.refused;
       const { token } = admitted;
       if (token.required_approvals > 1) {
+        if (a.editedInput !== undefined || a.grant || a.message !== undefined) {
+          return {
+            kind: 'invalid',
+            token,
+            message: 'This needs several people to agree: use the buttons on the card.',
+          };
+        }
         if (!a.isOption || typeof a.input !== 'string') {
           return {
             kind: 'invalid',
@@ -90,6 +104,9 @@ export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purga
           by: a.user,
           byName: a.userName,
           via: a.via,
+          ...(a.editedInput !== undefined ? { editedInput: a.editedInput } : {}),
+          ...(a.message !== undefined ? { message: a.message } : {}),
+          ...(a.grant ? { grant: a.grant } : {}),
         });
         return result.changed ? { kind: 'resolved', token: result.token } : { kind: 'closed', token: result.token };
       } catch (err) {

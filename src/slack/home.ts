@@ -36,6 +36,7 @@ export function createHomePublisher(deps: {
     const view = renderHome(
       await Promise.all(tokens.map(async (token) => ({ token, state: await deps.cardState(token) }))),
       total,
+      await deps.purgatory.liveGrants(),
     );
     try {
       await client.views.publish({ user_id: userId, view });

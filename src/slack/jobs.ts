@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { renderEscalation } from '../../blocks/followups.js';
+import { grantNoteText } from '../../blocks/grants.js';
 import { renderPhaseCard } from '../../blocks/phase-card.js';
 import { movedHereReply, renderMovedCard } from '../../blocks/reassign.js';
 import { renderDecisionReply, renderPromptOverflow, renderTokenCard } from '../../blocks/token-card.js';
@@ -14,6 +15,7 @@ import { phaseCardInput } from '../phase/card.js';
 import type { Purgatory } from '../purgatory.js';
 import { formatDuration } from '../time.js';
 import type { CardStateReader } from './card-state.js';
+import { NOTICE_KIND, NoticePayload } from './notice.js';
 import { slackLane } from './planner.js';
 import { cardChannel } from './routing.js';
 import { classifySlackError, platformError } from './web-errors.js';
@@ -43,6 +45,8 @@ const ThreadPayload = z.object({
     .object({ channel: z.string().min(1), ts: z.string().min(1), by: z.string(), note: z.string().nullable() })
     .optional(),
 });
+/** A request a standing grant answered, noted in the grant's thread. */
+const GrantNotePayload = z.object({ grant_id: z.string().min(1), channel: z.string().min(1), ts: z.string().min(1) });
 /** The card a channel move left behind, and where the token went. */
 const MovedPayload = z.object({
   channel: z.string().min(1),
@@ -234,6 +238,29 @@ export function createSlackJobs({
             return logger.info('the old card was deleted; nothing to update');
           classifySlackError(err, (ms) => gates.pause(Gate.update, ms));
         }
+      },
+    }),
+
+    'slack.grant_note': defineJob({
+      payload: GrantNotePayload,
+      retry: SLACK_RETRY,
+      async handle({ job, payload, logger }) {
+        const token = job.token_id ? await purgatory.find(job.token_id) : undefined;
+        if (!token) return logger.info('token is gone (collected); nothing to note');
+        const grant = await purgatory.findGrant(payload.grant_id);
+        const { channel, ts } = payload;
+        await through(Gate.post(channel), () =>
+          client.chat.postMessage({ channel, thread_ts: ts, text: grantNoteText(token, grant), unfurl_links: false }),
+        );
+      },
+    }),
+
+    /** An agent's notice (`notify_human`, `POST /v1/notify`) to a channel, outside any card. */
+    [NOTICE_KIND]: defineJob({
+      payload: NoticePayload,
+      retry: SLACK_RETRY,
+      async handle({ payload: { channel, text } }) {
+        await through(Gate.post(channel), () => client.chat.postMessage({ channel, text, unfurl_links: false }));
       },
     }),
 

@@ -38,6 +38,19 @@ function thenText(
 export function createSlackPlanner(config: Config): EffectPlanner {
   return (change) => {
     const { token } = change;
+    // Decided at create by a rule or a grant: no card. A grant notes it in its own thread; a rule says nothing.
+    if (change.type === 'settled' && (token.answered_via === 'rule' || token.answered_via === 'grant')) {
+      const thread = change.grantThread;
+      if (!thread) return [];
+      return [
+        {
+          kind: 'slack.grant_note',
+          lane: `slack:grant:${thread.grantId}`,
+          gate: Gate.post(thread.channel),
+          payload: { grant_id: thread.grantId, channel: thread.channel, ts: thread.ts },
+        },
+      ];
+    }
     const channel = token.slack?.channel ?? cardChannel(config, token);
     if (!channel) return [];
     const lane = slackLane(token.id);

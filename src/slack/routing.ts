@@ -33,10 +33,15 @@ export function answerersFor(config: Config, token: Pick<Token, 'answerers' | 'p
   return list;
 }
 
-/** Thread replies answer `context_required` and `ambiguous_choice` tokens unless the token says otherwise. */
+/**
+ * Thread replies answer `context_required` and `ambiguous_choice` tokens unless the token says otherwise. Never a
+ * permission request's: it is answered with its buttons, so a reply cannot be read as "allow".
+ */
 export function threadResolves(
-  token: Pick<Token, 'thread_resolves' | 'reason' | 'answer_schema' | 'required_approvals' | 'kind'>,
+  token: Pick<Token, 'thread_resolves' | 'reason' | 'answer_schema' | 'required_approvals' | 'kind' | 'permission'>,
 ): boolean {
-  if (token.kind !== 'semaphore' || token.answer_schema || token.required_approvals > 1) return false;
+  if (token.kind !== 'semaphore' || token.answer_schema || token.required_approvals > 1 || token.permission) {
+    return false;
+  }
   return token.thread_resolves ?? (token.reason === 'context_required' || token.reason === 'ambiguous_choice');
 }

@@ -11,6 +11,7 @@ export const COPIED_TABLES = [
   { name: 'subscriptions', orderBy: 'id', unfinishedOnly: false },
   { name: 'phase_files', orderBy: 'path', unfinishedOnly: false },
   { name: 'intake', orderBy: 'id', unfinishedOnly: true },
+  { name: 'grants', orderBy: 'id', unfinishedOnly: false },
 ] as const;
 
 export type CopiedTable = (typeof COPIED_TABLES)[number]['name'];

@@ -4,6 +4,7 @@ import type { EventFeedStore } from './event-feed.js';
 import type { EventStore } from './events.js';
 import type { FollowupStore } from './followups.js';
 import type { GateStore } from './gates.js';
+import type { GrantStore } from './grants.js';
 import type { IntakeStore } from './intake.js';
 import type { NoteStore } from './notes.js';
 import type { OutboxStore } from './outbox.js';
@@ -26,6 +27,7 @@ export interface Repos {
   subscriptions: SubscriptionStore;
   feed: EventFeedStore;
   gates: GateStore;
+  grants: GrantStore;
 }
 
 /** The repos bound to one open transaction. */

@@ -1,4 +1,4 @@
-import type { Token, TokenStatus } from '../domain/token.js';
+import type { AnswerDetail, Token, TokenStatus } from '../domain/token.js';
 import { formatIsoTime } from '../time.js';
 
 /** A row of `tokens` as both engines return it. */
@@ -103,6 +103,11 @@ export type TokenExt = Pick<
 > & {
   /** Absent in rows written before time offsets were recorded (and by paths that assume none): read as null. */
   time_offset?: Token['time_offset'];
+  /** Absent in rows written before edit-before-approve: read as null. */
+  proposed_input?: Token['proposed_input'];
+  permission?: Token['permission'];
+  /** Written with the settlement: the edit, the Deny reason, the grant or rule (absent when there is none). */
+  answer?: AnswerDetail;
 };
 
 /** What `PATCH /v1/tokens/:id` rewrites on a pending token, with the follow-up columns it recomputes. */
@@ -144,6 +149,8 @@ export interface Settlement {
   by: string | null;
   byName: string | null;
   via: string | null;
+  /** The token's `ext` JSON rewritten with the answer's details; undefined leaves it as it is. */
+  ext?: string;
 }
 
 /** The `tokens` table (see the engine folders for the SQL). */
@@ -234,12 +241,15 @@ export function rowToToken(row: TokenRow): Token {
     destructive_options: ext.destructive_options ?? [],
     thread_resolves: ext.thread_resolves ?? null,
     time_offset: ext.time_offset ?? null,
+    proposed_input: ext.proposed_input ?? null,
+    permission: ext.permission ?? null,
     status: row.status as Token['status'],
     received_at: formatIsoTime(row.received_ms),
     human_input: row.human_input === null ? null : JSON.parse(row.human_input),
     answered_by: row.answered_by,
     answered_by_name: row.answered_by_name,
     answered_via: row.answered_via as Token['answered_via'],
+    ...answerDetail(ext.answer),
     slack: row.slack_channel_id && row.slack_ts ? { channel: row.slack_channel_id, ts: row.slack_ts } : null,
     followup: {
       escalated_at: iso(row.escalated_at_ms),
@@ -253,6 +263,17 @@ export function rowToToken(row: TokenRow): Token {
       github_unblocked_at: iso(row.unblocked_at_ms),
       github_error: row.github_error,
     },
+  };
+}
+
+/** The answer's details as the token shows them: only the keys that were given. */
+function answerDetail(detail: AnswerDetail | undefined): AnswerDetail {
+  if (!detail) return {};
+  return {
+    ...(detail.edited_input !== undefined ? { edited_input: detail.edited_input } : {}),
+    ...(detail.message !== undefined ? { message: detail.message } : {}),
+    ...(detail.decided_by !== undefined ? { decided_by: detail.decided_by } : {}),
+    ...(detail.granted !== undefined ? { granted: detail.granted } : {}),
   };
 }
 

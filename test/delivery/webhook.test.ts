@@ -146,6 +146,7 @@ describe('webhook delivery', () => {
           runners: { ci: { delivery: { type: 'webhook', url: receiver.url } } },
           escalation_targets: {},
           severity_channels: {},
+          rules: [],
         },
       },
     });

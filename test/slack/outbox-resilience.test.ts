@@ -134,7 +134,7 @@ describe('Slack side effects through the outbox', () => {
 
     const env = { RODIZIO_DB: dbPath };
     const listed = await cli(['outbox', '--status', 'dead'], env);
-    expect(listed.stdout).toMatch(/\d+\s+dead\s+slack\.card\s+sem-\w+\s+1\s+.*Slack refused: channel_not_found/);
+    expect(listed.stdout).toMatch(/\d+\s+dead\s+slack\.card\s+sem-\w+\s+-\s+1\s+.*Slack refused: channel_not_found/);
     const id = JSON.parse((await cli(['outbox', '--status', 'dead', '--json'], env)).stdout)[0].id;
     expect((await cli(['outbox', 'retry', String(id)], env)).stdout).toBe(`job ${id} will run again\n`);
     t.bridge.worker.wake();

@@ -79,6 +79,22 @@ async function populate(path: string): Promise<Fixture> {
       updated_ms: 800,
     });
 
+    await s.grants.insert({
+      id: 'grant-0123456789ab',
+      runner: 'runner-a',
+      tool: 'Bash',
+      scope: 'prefix',
+      value: 'npm test',
+      created_ms: 2300,
+      expires_ms: 9_000_000_000_000,
+      created_by: 'U1',
+      created_by_name: 'Ann',
+      token_id: 't1',
+      slack_channel: 'C1',
+      slack_ts: '111.1',
+    });
+    await s.grants.used('grant-0123456789ab');
+
     const intakePending = (await s.intake.record('slack:1', 'click', '{"x":1}', 2000)).row.id;
     const intakeDone = (await s.intake.record('slack:2', 'click', '{}', 2100)).row.id;
     await s.intake.finish(intakeDone, 2200);
@@ -108,6 +124,7 @@ const EXPECTED_COUNTS = {
   subscriptions: 1,
   phase_files: 1,
   intake: 1,
+  grants: 1,
 };
 
 describe('copying a SQLite purgatory into Postgres', () => {

@@ -14,6 +14,7 @@ import { createEventFeedStore } from './event-feed.js';
 import { createEventStore } from './events.js';
 import { createFollowupStore } from './followups.js';
 import { createGateStore } from './gates.js';
+import { createGrantStore } from './grants.js';
 import { createIntakeStore } from './intake.js';
 import { migrate, oneLine, schemaVersion } from './migrate.js';
 import { createNoteStore } from './notes.js';
@@ -48,6 +49,7 @@ function createRepos(db: PgConn): Repos {
     subscriptions: createSubscriptionStore(db),
     feed: createEventFeedStore(db),
     gates: createGateStore(db),
+    grants: createGrantStore(db),
   };
 }
 

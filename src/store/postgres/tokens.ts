@@ -55,7 +55,7 @@ const INSERT_CLOSED = insertSql(CLOSED_COLUMNS);
 const SETTLE = `
   UPDATE tokens SET status = $1,
     resolved_at = $2, cancelled_at = $3, voided_at = $4, closed_ms = $5,
-    human_input = $6, answered_by = $7, answered_by_name = $8, answered_via = $9,
+    human_input = $6, answered_by = $7, answered_by_name = $8, answered_via = $9, ext = coalesce($11, ext),
     claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
   WHERE id = $10 AND status = 'pending' RETURNING *`;
 
@@ -114,6 +114,7 @@ export function createTokenStore(db: PgConn): TokenStore {
         s.byName,
         s.via,
         s.id,
+        s.ext ?? null,
       ]);
     },
 

@@ -12,6 +12,7 @@ import { createEventFeedStore } from './event-feed.js';
 import { createEventStore } from './events.js';
 import { createFollowupStore } from './followups.js';
 import { createGateStore } from './gates.js';
+import { createGrantStore } from './grants.js';
 import { createIntakeStore } from './intake.js';
 import { createNoteStore } from './notes.js';
 import { createOutboxStore } from './outbox.js';
@@ -38,6 +39,7 @@ function createRepos(db: Db): Repos {
     subscriptions: createSubscriptionStore(db),
     feed: createEventFeedStore(db),
     gates: createGateStore(db),
+    grants: createGrantStore(db),
   };
 }
 
@@ -147,6 +149,9 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     },
     get gates() {
       return repos().guarded.gates;
+    },
+    get grants() {
+      return repos().guarded.grants;
     },
     copy,
 

@@ -41,13 +41,14 @@ export function createTokenStore(db: Db): TokenStore {
       string | null,
       string | null,
       string | null,
+      string | null,
       string,
     ],
     TokenRow
   >(`
     UPDATE tokens SET status = ?,
       resolved_at = ?, cancelled_at = ?, voided_at = ?, closed_ms = ?,
-      human_input = ?, answered_by = ?, answered_by_name = ?, answered_via = ?,
+      human_input = ?, answered_by = ?, answered_by_name = ?, answered_via = ?, ext = coalesce(?, ext),
       claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
     WHERE id = ? AND status = 'pending' RETURNING *`);
   const patch = db.prepare<TokenPatchRow>(`
@@ -114,6 +115,7 @@ export function createTokenStore(db: Db): TokenStore {
         s.by,
         s.byName,
         s.via,
+        s.ext ?? null,
         s.id,
       );
     },

@@ -13,7 +13,7 @@ import { tempDir } from '../../helpers/temp.js';
  */
 
 /** The schema version the migrations folders are at. */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 /** An engine under test: a fresh, migrated store, a way to open a second one on the same data, and cleanup. */
 export interface Harness {

@@ -1,0 +1,83 @@
+import { performance } from 'node:perf_hooks';
+import { runClaudeCodeHook } from '../mcp/claude-hook.js';
+import { agentClient } from '../mcp/connection.js';
+import { createHttpBackend } from '../mcp/http-backend.js';
+import type { Command } from './command.js';
+import { positiveOption } from './mcp-command.js';
+
+/** Claude Code's default timeout for a command hook in older releases (newer ones allow 600 s): set it to match. */
+export const DEFAULT_HOOK_TIMEOUT_SECONDS = 60;
+
+/** A hook input is one JSON object; a Write's content can be large, but not this large. */
+const MAX_STDIN_BYTES = 16 * 1024 * 1024;
+
+/** All of stdin, as Claude Code writes it and closes it. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_STDIN_BYTES) throw new Error(`stdin is larger than ${MAX_STDIN_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export const hookCommand: Command = {
+  name: 'hook',
+  summary: "Answer Claude Code's hooks from Slack: PreToolUse asks people, Notification tells them",
+  usage: 'rodizio hook claude-code [--tools Bash,Edit,Write] [--timeout <seconds>] [--project <name>] [--channel <id>]',
+  details: [
+    "For Claude Code's hooks settings (a command hook). Reads the hook input on stdin; for PreToolUse on the tools",
+    'named by --tools (all when omitted) it asks in Slack and prints the allow/deny decision; when nobody answers',
+    `before --timeout (the hook's own timeout in settings.json, default ${DEFAULT_HOOK_TIMEOUT_SECONDS}) it answers "ask" so the`,
+    'terminal prompt takes over. Notification events are posted to Slack. Other events pass through.',
+    'Reaches the bridge at RODIZIO_URL with RODIZIO_TOKEN, like `rodizio mcp`. Exit 0 with JSON on stdout;',
+    'exit 1 (a non-blocking error for Claude Code) when the input or the environment is wrong.',
+  ].join('\n'),
+  options: {
+    tools: { type: 'string' },
+    timeout: { type: 'string' },
+    project: { type: 'string' },
+    channel: { type: 'string' },
+  },
+  positionals: 1,
+  async run({ positionals, values, io }) {
+    // Exit 2 would block the tool call in Claude Code: mistakes here are reported with exit 1 instead.
+    if (positionals[0] !== 'claude-code') {
+      io.stderr(`rodizio hook: unknown hook kind "${positionals[0]}" (the one kind is claude-code)\n`);
+      return 1;
+    }
+    let timeoutSeconds: number;
+    try {
+      timeoutSeconds = positiveOption(values, 'timeout', 'seconds') ?? DEFAULT_HOOK_TIMEOUT_SECONDS;
+    } catch (err) {
+      io.stderr(`rodizio hook: ${(err as Error).message}\n`);
+      return 1;
+    }
+    const tools =
+      typeof values.tools === 'string'
+        ? values.tools
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean)
+        : undefined;
+    if (tools?.length === 0) {
+      io.stderr('rodizio hook: --tools names tools separated by commas (e.g. Bash,Edit,Write)\n');
+      return 1;
+    }
+    const backend = createHttpBackend(agentClient(io.env));
+    const result = await runClaudeCodeHook(await readStdin(), {
+      backend,
+      tools,
+      timeoutMs: timeoutSeconds * 1000,
+      // Claude Code's timeout started when it spawned this process: count the start-up too.
+      elapsedMs: () => performance.now(),
+      project: values.project as string | undefined,
+      channel: values.channel as string | undefined,
+    });
+    if (result.output) io.stdout(`${JSON.stringify(result.output)}\n`);
+    if (result.stderr) io.stderr(result.stderr);
+    return result.exitCode;
+  },
+};
