@@ -4,8 +4,8 @@ import { alreadyClosedText, voteRecordedText } from '../blocks/notices.js';
 import { endSentence } from '../blocks/text.js';
 import type { Token } from '../src/domain/token.js';
 import type { Logger } from '../src/logger.js';
-import type { AnswerOutcome } from '../src/slack/answer-service.js';
-import type { IntakeResult } from '../src/slack/intake.js';
+import type { AnswerAttempt, AnswerOutcome } from '../src/slack/answer-service.js';
+import type { IntakeContext, IntakeResult } from '../src/slack/intake.js';
 import type { HandlerDeps } from './deps.js';
 
 /**
@@ -39,6 +39,38 @@ export function outcomeText(outcome: AnswerOutcome): string | undefined {
 /** Whether an answer's outcome changed anything (its intake row is kept) or not (refused, too late). */
 export function intakeResult(outcome: AnswerOutcome): IntakeResult {
   return outcome.kind === 'resolved' || outcome.kind === 'vote' || outcome.kind === 'recorded' ? 'done' : 'unchanged';
+}
+
+/** Who submitted a modal answer, as its intake row records it. */
+export interface FormSubmitter {
+  token_id: string;
+  user: string;
+  user_name: string | null;
+  channel: string | null;
+}
+
+/**
+ * Processes a recorded modal answer (a form, Edit…, Deny…, Allow for…): remembers the person's name, answers
+ * through the answer service with `answer`'s input and extras, and tells the person when nothing changed.
+ */
+export async function answerFromForm(
+  deps: HandlerDeps,
+  ctx: IntakeContext,
+  who: FormSubmitter,
+  answer: Pick<AnswerAttempt, 'input' | 'isOption' | 'editedInput' | 'message' | 'grant'>,
+): Promise<IntakeResult> {
+  deps.directory.rememberName(who.user, who.user_name ?? undefined);
+  const outcome = await deps.answers.answer({
+    tokenId: who.token_id,
+    user: who.user,
+    userName: who.user_name,
+    via: 'form',
+    ...answer,
+    retry: ctx.attempt > 1,
+  });
+  const text = outcomeText(outcome);
+  if (text) await tell(ctx.client, { userId: who.user, channel: who.channel ?? undefined }, text, ctx.logger);
+  return intakeResult(outcome);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Token } from '../../src/domain/token.js';
 import { type IntakeProcessor, intakeKind } from '../../src/slack/intake.js';
 import type { HandlerDeps } from '../deps.js';
 import { viewKey } from '../intake-keys.js';
-import { intakeResult, outcomeText, tell } from '../tell.js';
+import { answerFromForm, outcomeText } from '../tell.js';
 import { viewOrigin } from '../view-origin.js';
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -106,19 +106,5 @@ export function createAnswerSubmitHandler(deps: HandlerDeps) {
 
 /** Answers with the recorded form; says why when nothing changed (ephemeral in the card's channel, else a DM). */
 export function createFormAnswerProcessor(deps: HandlerDeps): IntakeProcessor<FormAnswer> {
-  return async (form, ctx) => {
-    deps.directory.rememberName(form.user, form.user_name ?? undefined);
-    const outcome = await deps.answers.answer({
-      tokenId: form.token_id,
-      user: form.user,
-      userName: form.user_name,
-      via: 'form',
-      input: form.input,
-      isOption: form.is_option,
-      retry: ctx.attempt > 1,
-    });
-    const text = outcomeText(outcome);
-    if (text) await tell(ctx.client, { userId: form.user, channel: form.channel ?? undefined }, text, ctx.logger);
-    return intakeResult(outcome);
-  };
+  return (form, ctx) => answerFromForm(deps, ctx, form, { input: form.input, isOption: form.is_option });
 }

@@ -4,7 +4,7 @@ import { BlockId, INPUT_ACTION_ID } from '../../blocks/ids.js';
 import { type IntakeProcessor, intakeKind } from '../../src/slack/intake.js';
 import type { HandlerDeps } from '../deps.js';
 import { viewKey } from '../intake-keys.js';
-import { intakeResult, outcomeText, tell } from '../tell.js';
+import { answerFromForm, outcomeText } from '../tell.js';
 import { viewOrigin } from '../view-origin.js';
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -56,20 +56,10 @@ export function createDenySubmitHandler(deps: HandlerDeps) {
 
 /** Denies with the recorded reason; says why when nothing changed. */
 export function createDenyAnswerProcessor(deps: HandlerDeps): IntakeProcessor<DenyAnswer> {
-  return async (deny, ctx) => {
-    deps.directory.rememberName(deny.user, deny.user_name ?? undefined);
-    const outcome = await deps.answers.answer({
-      tokenId: deny.token_id,
-      user: deny.user,
-      userName: deny.user_name,
-      via: 'form',
+  return (deny, ctx) =>
+    answerFromForm(deps, ctx, deny, {
       input: 'Deny',
       isOption: true,
       ...(deny.message ? { message: deny.message } : {}),
-      retry: ctx.attempt > 1,
     });
-    const text = outcomeText(outcome);
-    if (text) await tell(ctx.client, { userId: deny.user, channel: deny.channel ?? undefined }, text, ctx.logger);
-    return intakeResult(outcome);
-  };
 }

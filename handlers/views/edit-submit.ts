@@ -7,7 +7,7 @@ import { stableStringify } from '../../src/json.js';
 import { type IntakeProcessor, intakeKind } from '../../src/slack/intake.js';
 import type { HandlerDeps } from '../deps.js';
 import { viewKey } from '../intake-keys.js';
-import { intakeResult, outcomeText, tell } from '../tell.js';
+import { answerFromForm, outcomeText } from '../tell.js';
 import { viewOrigin } from '../view-origin.js';
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -131,20 +131,10 @@ export function createEditSubmitHandler(deps: HandlerDeps) {
 
 /** Answers with the recorded edit; says why when nothing changed. */
 export function createEditAnswerProcessor(deps: HandlerDeps): IntakeProcessor<EditAnswer> {
-  return async (edit, ctx) => {
-    deps.directory.rememberName(edit.user, edit.user_name ?? undefined);
-    const outcome = await deps.answers.answer({
-      tokenId: edit.token_id,
-      user: edit.user,
-      userName: edit.user_name,
-      via: 'form',
+  return (edit, ctx) =>
+    answerFromForm(deps, ctx, edit, {
       input: edit.input,
       isOption: edit.is_option,
       ...(edit.edited ? { editedInput: edit.edited_input } : {}),
-      retry: ctx.attempt > 1,
     });
-    const text = outcomeText(outcome);
-    if (text) await tell(ctx.client, { userId: edit.user, channel: edit.channel ?? undefined }, text, ctx.logger);
-    return intakeResult(outcome);
-  };
 }

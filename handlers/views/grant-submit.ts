@@ -9,7 +9,7 @@ import type { Token } from '../../src/domain/token.js';
 import { type IntakeProcessor, intakeKind } from '../../src/slack/intake.js';
 import type { HandlerDeps } from '../deps.js';
 import { viewKey } from '../intake-keys.js';
-import { intakeResult, outcomeText, tell } from '../tell.js';
+import { answerFromForm, outcomeText } from '../tell.js';
 import { viewOrigin } from '../view-origin.js';
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -96,20 +96,10 @@ export function createGrantSubmitHandler(deps: HandlerDeps) {
 
 /** Allows the request and records the grant; says why when nothing changed. */
 export function createGrantAnswerProcessor(deps: HandlerDeps): IntakeProcessor<GrantAnswer> {
-  return async (g, ctx) => {
-    deps.directory.rememberName(g.user, g.user_name ?? undefined);
-    const outcome = await deps.answers.answer({
-      tokenId: g.token_id,
-      user: g.user,
-      userName: g.user_name,
-      via: 'form',
+  return (g, ctx) =>
+    answerFromForm(deps, ctx, g, {
       input: 'Allow',
       isOption: true,
       grant: { scope: g.scope, value: g.value, durationMs: g.duration_ms },
-      retry: ctx.attempt > 1,
     });
-    const text = outcomeText(outcome);
-    if (text) await tell(ctx.client, { userId: g.user, channel: g.channel ?? undefined }, text, ctx.logger);
-    return intakeResult(outcome);
-  };
 }
