@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { openPostgresStore } from '../../../src/store/postgres/store.js';
@@ -12,8 +13,10 @@ import { tempDir } from '../../helpers/temp.js';
  * engines (describe.each(engines)), plus Postgres-only ones for what needs two stores at once.
  */
 
-/** The schema version the migrations folders are at. */
-export const SCHEMA_VERSION = 9;
+/** The schema version the migrations folders are at: the highest numbered file (`NNN_name.sql`). */
+export const SCHEMA_VERSION = Math.max(
+  ...readdirSync(new URL('../../../migrations/sqlite/', import.meta.url)).map((f) => Number.parseInt(f, 10) || 0),
+);
 
 /** An engine under test: a fresh, migrated store, a way to open a second one on the same data, and cleanup. */
 export interface Harness {
