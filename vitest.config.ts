@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Suites that run a second time on PostgreSQL: the store, the lifecycle, the agent API and the Slack end-to-end
- * suites, unchanged (test/helpers/engine.ts gives each test a fresh Postgres database instead of a SQLite file).
+ * Suites that run a second time on PostgreSQL: the store, the lifecycle, the agent API, the Slack end-to-end,
+ * the permission/grant and the MCP-over-HTTP suites, unchanged (test/helpers/engine.ts gives each test a fresh Postgres database instead of a SQLite file).
  * Suites about SQLite itself, child processes on a SQLite file, and the engine contract suite (which covers both
  * engines by itself) run only once.
  */
@@ -14,6 +14,8 @@ const ON_POSTGRES = [
   'test/slack/{e2e,modal,thread-replies,permissions,intake,card-feedback,reassign,command-and-home}.test.ts',
   'test/followups/{deadlines,claim}.test.ts',
   'test/events/{feed-api,subscriptions-shared}.test.ts',
+  'test/permissions/{api,grants,edit-deny,rules}.test.ts',
+  'test/mcp/{permission,http,notify-api}.test.ts',
 ];
 
 const shared = {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ReassignBody } from '../domain/reassign.js';
 import { Reentry, Token, TokenInput, TokenPatch } from '../domain/token.js';
 import { MAX_JSON_DEPTH } from '../json.js';
+import { NotifyBody } from '../slack/notice.js';
 import { eventFeedOpenApi } from './events-openapi.js';
 import { CancelBody, ListQuery, ResolveBody } from './tokens-routes.js';
 
@@ -16,6 +17,11 @@ const ErrorBody = z.object({
 const TokenList = z.object({ tokens: z.array(Token), next_cursor: z.string().nullable() });
 const Settled = z.object({ token: Token, reentry: Reentry });
 const Reassigned = z.object({ changed: z.boolean(), token: Token });
+const NotifyQueued = z.object({
+  queued: z.literal(true),
+  channel: z.string().nullable(),
+  token_id: z.string().nullable(),
+});
 
 function schema(s: z.ZodType, io: 'input' | 'output') {
   return z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' });
@@ -71,6 +77,8 @@ export function buildOpenApi(version: string) {
         Settled: schema(Settled, 'output'),
         ReassignBody: schema(ReassignBody, 'input'),
         Reassigned: schema(Reassigned, 'output'),
+        NotifyBody: schema(NotifyBody, 'input'),
+        NotifyQueued: schema(NotifyQueued, 'output'),
         Error: schema(ErrorBody, 'output'),
         ...eventFeedOpenApi().schemas,
       },
@@ -177,6 +185,20 @@ export function buildOpenApi(version: string) {
           summary: "The token's audit trail",
           parameters: [idParam],
           responses: { '200': { description: 'Events, oldest first' }, ...errors(401, 403, 404) },
+        },
+      },
+      '/v1/notify': {
+        post: {
+          summary: "Post a message for people without waiting (a channel, or a token's card thread)",
+          requestBody: { required: true, ...json('NotifyBody') },
+          responses: {
+            '202': {
+              description: 'Queued: posted once Slack takes it, with the same pacing and retries as cards',
+              ...json('NotifyQueued'),
+            },
+            ...errors(400, 401, 403, 404, 409, 413, 415),
+            '503': { description: 'Slack is off on this bridge, or there is no channel to post in', ...json('Error') },
+          },
         },
       },
       ...eventFeedOpenApi().paths,

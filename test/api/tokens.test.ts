@@ -371,8 +371,16 @@ describe('service routes', () => {
     expect(res.status).toBe(200);
     expect(res.json.openapi).toBe('3.1.0');
     expect(Object.keys(res.json.paths)).toEqual(
-      expect.arrayContaining(['/v1/tokens', '/v1/tokens/{id}', '/v1/tokens/{id}/reentry', '/v1/tokens/{id}/resolve']),
+      expect.arrayContaining([
+        '/v1/tokens',
+        '/v1/tokens/{id}',
+        '/v1/tokens/{id}/reentry',
+        '/v1/tokens/{id}/resolve',
+        '/v1/notify',
+      ]),
     );
+    expect(Object.keys(res.json.paths['/v1/notify'].post.responses)).toContain('202');
+    expect(res.json.components.schemas.NotifyBody.required).toEqual(['text']);
     const input = res.json.components.schemas.TokenInput;
     expect(input.required).toEqual(['reason']);
     expect(input.properties.reason.enum).toContain('error_recovery');

@@ -22,7 +22,20 @@ function rodizioArgs(commandLine: string): string[] {
   return words.slice(2);
 }
 
+/** Every ```json block of the README, parsed (a block that is not JSON fails here: the README would mislead). */
+function readmeJsonBlocks(): unknown[] {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  return [...readme.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => JSON.parse(m[1] as string));
+}
+
 describe('the Claude Code configuration snippets', () => {
+  it.each(['settings.json', 'mcp-config.json', 'mcp-config-http.json'])(
+    'the README shows %s exactly as tested here',
+    (name) => {
+      expect(readmeJsonBlocks()).toContainEqual(fixture(name));
+    },
+  );
+
   it('settings.json: PreToolUse asks through `rodizio hook claude-code` with matching timeouts', () => {
     const settings = fixture('settings.json');
     const [pre] = settings.hooks.PreToolUse;
