@@ -13,9 +13,11 @@ const ON_POSTGRES = [
   'test/import/api-import.test.ts',
   'test/slack/{e2e,modal,thread-replies,permissions,intake,card-feedback,reassign,command-and-home}.test.ts',
   'test/followups/{deadlines,claim}.test.ts',
+  'test/github-ref/{input,poll}.test.ts',
   'test/events/{feed-api,subscriptions-shared}.test.ts',
-  'test/permissions/{api,grants,edit-deny,rules}.test.ts',
+  'test/permissions/{api,grants,grants-gc,edit-deny,rules}.test.ts',
   'test/mcp/{permission,http,notify-api}.test.ts',
+  'test/metrics/*.test.ts',
 ];
 
 const shared = {

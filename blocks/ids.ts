@@ -23,6 +23,8 @@ export const ActionId = {
   grant: 'rodizio.grant',
   /** "Revoke" beside a standing grant (App Home, `/rodizio grants`); value is the grant id. */
   revokeGrant: 'rodizio.grant_revoke',
+  /** The "Snooze reminders" menu on a pending card; option values `<token id>|<choice>` (see blocks/snooze.ts). */
+  snooze: 'rodizio.snooze',
 } as const;
 
 export const CallbackId = {
@@ -37,6 +39,8 @@ export const CallbackId = {
 export const BlockId = {
   actions: (tokenId: string) => `rodizio.actions.${tokenId}`,
   prompt: (tokenId: string) => `rodizio.prompt.${tokenId}`,
+  /** The line about a github_ref token's commit (stale or not). */
+  githubRef: (tokenId: string) => `rodizio.ref.${tokenId}`,
   /** What the agent wants to do (a permission request) or proposes (`proposed_input`). */
   request: (tokenId: string) => `rodizio.request.${tokenId}`,
   /** One standing grant in a list: `rodizio.grant.<grant id>`. */
@@ -67,15 +71,18 @@ export const INPUT_ACTION_ID = 'value';
 
 export const SLASH_COMMAND = '/rodizio';
 
-/** `<token id>|<option index>`, the value of option buttons and select options. */
-export function encodeOptionValue(tokenId: string, index: number): string {
-  return `${tokenId}|${index}`;
+/**
+ * `<token id>|<option index>`, the value of option buttons and select options; `|<sha>` after it on a token with
+ * a github_ref: the commit the card showed, so a click after the ref moved on is refused (token ids hold no `|`).
+ */
+export function encodeOptionValue(tokenId: string, index: number, sha?: string): string {
+  return sha ? `${tokenId}|${index}|${sha}` : `${tokenId}|${index}`;
 }
 
-export function decodeOptionValue(value: string): { tokenId: string; index: number } | undefined {
-  const at = value.lastIndexOf('|');
-  if (at <= 0) return undefined;
-  const index = Number(value.slice(at + 1));
-  if (!Number.isInteger(index) || index < 0) return undefined;
-  return { tokenId: value.slice(0, at), index };
+export function decodeOptionValue(value: string): { tokenId: string; index: number; sha?: string } | undefined {
+  const m = /^(.+?)\|(\d+)(?:\|([0-9a-f]{40}))?$/.exec(value);
+  if (!m?.[1] || m[2] === undefined) return undefined;
+  const index = Number(m[2]);
+  if (!Number.isSafeInteger(index)) return undefined;
+  return { tokenId: m[1], index, ...(m[3] ? { sha: m[3] } : {}) };
 }

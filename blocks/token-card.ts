@@ -11,6 +11,8 @@ import {
 } from './display.js';
 import { ActionId, BlockId, encodeOptionValue } from './ids.js';
 import { codeBlock, describeRequest, editDiff, proposalText, requestLine } from './permission.js';
+import { type QuietState, quietLine, type SnoozeState, snoozeLine, snoozeMenu } from './snooze.js';
+import { type RefState, withGithubRef } from './stale-ref.js';
 import { endSentence, escapeMrkdwn, mrkdwnFit, plainLine, slackDate, stripEmphasis, truncate } from './text.js';
 
 /** Options beyond this many are offered in a select menu rather than as buttons. */
@@ -39,6 +41,14 @@ export interface CardState {
   reassignable?: boolean;
   /** The latest reassignment (to a person, a group, or this channel). */
   reassigned?: Reassigned | null;
+  /** Offer the "Snooze reminders" menu. */
+  snoozable?: boolean;
+  /** Somebody snoozed the reminders (live snoozes only). */
+  snooze?: SnoozeState | null;
+  /** The project's quiet hours hold the reminders, or the escalation too (live holds only). */
+  quiet?: QuietState | null;
+  /** A github_ref token's commit: what the agent saw and where the ref is now. */
+  githubRef?: RefState | null;
 }
 
 /** The latest reassignment, as the card shows it. */
@@ -207,12 +217,12 @@ function optionElements(token: Token): (Button | StaticSelect)[] {
 
 /**
  * The buttons of a pending token: its options (Deny… on a permission request asks for a reason), "Allow for
- * 1 h…", "Edit…", "Answer…" (not on a permission request), "I'm on it" and "Reassign…". Shared by the card and
- * App Home.
+ * 1 h…", "Edit…", "Answer…" (not on a permission request), "I'm on it", "Reassign…" and the Snooze menu.
+ * Shared by the card and App Home.
  */
 export function tokenActions(
   token: Token,
-  state: Pick<CardState, 'claimable' | 'claim' | 'reassignable'>,
+  state: Pick<CardState, 'claimable' | 'claim' | 'reassignable' | 'snoozable' | 'snooze'>,
 ): ActionsBlock | undefined {
   const elements: (Button | StaticSelect)[] = optionElements(token);
   if (grantable(token)) {
@@ -256,6 +266,7 @@ export function tokenActions(
       value: token.id,
     });
   }
+  if (state.snoozable) elements.push(snoozeMenu(token.id, Boolean(state.snooze)));
   return elements.length ? { type: 'actions', block_id: BlockId.actions(token.id), elements } : undefined;
 }
 
@@ -286,6 +297,8 @@ function statusLines(token: Token, state: CardState): string[] {
         `📣 *Escalated* ${slackDate(state.escalated.at)}${state.escalated.target ? ` to ${state.escalated.target}` : ''} — the deadline passed`,
       );
     }
+    if (state.snooze) lines.push(snoozeLine(state.snooze, state.now));
+    if (state.quiet) lines.push(quietLine(state.quiet, state.now));
   } else if (token.status === 'resolved') {
     const answer = escapeMrkdwn(describeAnswer(token.human_input, 1500, token.answer_schema));
     const via = token.answered_via ? ` via ${token.answered_via.replace('_', ' ')}` : '';
@@ -392,7 +405,7 @@ export function renderTokenCard(token: Token, state: CardState): RenderedCard {
   }
   return {
     text: cardFallbackText(token),
-    blocks,
+    blocks: withGithubRef(blocks, token, state.githubRef, state.githubWebBase),
     promptOverflow: fit?.cut ? token.prompt : null,
   };
 }

@@ -6,7 +6,9 @@ import { PermissionRule } from './domain/permission.js';
 import { Answerers, Delivery, HostId } from './domain/token.js';
 import { ConfigError } from './errors.js';
 import { SubscriptionInput } from './events/event.js';
-import { isValidTimeZone } from './time.js';
+import { QuietHours } from './followups/quiet-hours.js';
+import { ForgeLogin, RequiredPermission, SlackUserId } from './identity/login.js';
+import { isValidTimeZone, parseDuration } from './time.js';
 
 const Name = z.string().regex(/^[\w.-]{1,100}$/, 'may hold letters, digits, ".", "_" and "-" only');
 
@@ -14,6 +16,17 @@ const Name = z.string().regex(/^[\w.-]{1,100}$/, 'may hold letters, digits, ".",
 export const DefaultExpiryPolicy = z.enum(['escalate', 'expire'], {
   error: 'must be "escalate" or "expire" ("resolve:<option>" only on a token)',
 });
+
+/** A duration such as `15m`, `1h` or `1h30m` between `min` and `max` ms, read as milliseconds. */
+const Interval = (min: number, max: number, words: string) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms < min || ms > max) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration ${words} (like "15m", "1h", "1h30m")` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 /** Per-project routing in the RODIZIO_CONFIG file. */
 export const ProjectRoute = z.strictObject({
@@ -32,6 +45,20 @@ export const ProjectRoute = z.strictObject({
   oncall: z.string().min(1).optional(),
   /** Deadline policy for this project's tokens that name none. */
   expiry_policy: DefaultExpiryPolicy.optional(),
+  /**
+   * Whoever answers this project's `critical` tokens must have this access to `repo` on the forge, through the
+   * forge login linked to their Slack account (identities, `/rodizio link`). A token's `answerer_permission` wins.
+   */
+  critical_permission: RequiredPermission.optional(),
+  /** `{"every": "1h"}`: `info` tokens wait for one digest message per interval instead of a card each. */
+  digest: z.strictObject({ every: Interval(60_000, 86_400_000, 'from 1m to 24h') }).optional(),
+  /** `{"window": "2m"}`: a runner's tokens arriving together go into one thread under a parent message. */
+  grouping: z.strictObject({ window: Interval(1000, 3_600_000, 'from 1s to 1h').default(120_000) }).optional(),
+  /**
+   * `{"tz": "Europe/Lisbon", "from": "20:00", "to": "08:00", "days": ["sat", "sun"]}`: reminders and escalations of
+   * non-critical tokens that fall inside wait until the quiet hours end (see src/followups/quiet-hours.ts).
+   */
+  quiet_hours: QuietHours.optional(),
 });
 export type ProjectRoute = z.infer<typeof ProjectRoute>;
 
@@ -150,6 +177,12 @@ export const FileConfig = z.strictObject({
    * rule that matches wins; otherwise the first match. A bad rule stops start-up, named by its index.
    */
   rules: z.array(PermissionRule).max(1000).default([]),
+  /** Slack user id → forge login, declared by the operator; wins over links people make with `/rodizio link`. */
+  identities: z
+    .record(SlackUserId, ForgeLogin, {
+      error: (i) => (i.code === 'invalid_key' ? 'must be a Slack user id such as U0123ABCD' : undefined),
+    })
+    .optional(),
 });
 export type FileConfig = z.infer<typeof FileConfig>;
 

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { DefaultExpiryPolicy, describeIssues, FileConfig, loadFileConfig } from './config-file.js';
 import { HostId } from './domain/token.js';
 import { ConfigError } from './errors.js';
+import type { ForgeKind } from './forge/forge.js';
+import { giteaApiUrl, giteaWebUrl } from './forge/gitea.js';
 import { parseDuration } from './time.js';
 
 export { FileConfig, loadFileConfig, ProjectRoute, RunnerDefaults } from './config-file.js';
@@ -89,6 +91,10 @@ const Env = z
     RODIZIO_HOST_ID: HostId.optional(),
     RODIZIO_API_TOKENS: ApiTokens,
     RODIZIO_ADMIN_TOKEN: z.string().min(1).optional(),
+    RODIZIO_METRICS_TOKEN: z
+      .string()
+      .regex(/^\S{16,}$/, 'must be at least 16 characters with no spaces (it is sent as a bearer token)')
+      .optional(),
     RODIZIO_CONFIG: z.string().min(1).optional(),
     LOG_LEVEL: LogLevel.default('info'),
     SLACK_BOT_TOKEN: z
@@ -111,6 +117,14 @@ const Env = z
     GITHUB_APP_PRIVATE_KEY: z.string().min(1).optional(),
     GITHUB_APP_INSTALLATION_ID: z.coerce.number().int().positive().optional(),
     GITHUB_BLOCKED_LABEL: z.string().min(1).max(50).default('blocked'),
+    GITHUB_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters: use a long random string').optional(),
+    GITHUB_REF_POLL: z.stringbool().optional(),
+    GITHUB_REF_POLL_INTERVAL: Duration('1m', 10_000),
+    FORGE: z
+      .enum(['github', 'gitea'], { error: 'must be "github" or "gitea" (Forgejo speaks gitea)' })
+      .default('github'),
+    FORGE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    FORGE_TOKEN: z.string().min(1).optional(),
     RENOTIFY_INTERVAL: Duration('6h', 60_000),
     BLOCKED_AFTER: Duration('24h', 60_000),
     GC_RETENTION: Duration('30d', 3_600_000),
@@ -122,6 +136,7 @@ const Env = z
     RENOTIFY_SCHEDULE: CronExpression('*/5 * * * *'),
     BLOCKED_SCHEDULE: CronExpression('*/10 * * * *'),
     GC_SCHEDULE: CronExpression('30 3 * * *'),
+    REFS_SCHEDULE: CronExpression('* * * * *'),
     RODIZIO_TMUX_SOCKET: z
       .string()
       .regex(/^[\w.-]{1,100}$/, 'a tmux -L socket name')
@@ -160,6 +175,7 @@ const Env = z
       }
       if (e.GITHUB_TOKEN) issue('GITHUB_TOKEN', 'set either GITHUB_TOKEN or the GITHUB_APP_* variables, not both');
     }
+    forgeIssues(e, issue);
   });
 
 /** True for addresses only this machine can reach: `localhost`, 127.0.0.0/8 and ::1. */
@@ -205,6 +221,8 @@ export interface Config {
   /** runner name → bearer secret */
   apiTokens: Map<string, string>;
   adminToken: string | undefined;
+  /** Bearer token GET /metrics requires; unset: /metrics is open. */
+  metricsToken: string | undefined;
   configFile: string | undefined;
   logLevel: z.infer<typeof LogLevel>;
   file: FileConfig;
@@ -213,6 +231,8 @@ export interface Config {
   githubWebUrl: string;
   /** Present when GITHUB_TOKEN or a GitHub App is configured. */
   github: GitHubConfig | undefined;
+  /** Approvals tied to repository state (a token's github_ref): the webhook and the polling sweep. */
+  githubRefs: GithubRefsConfig;
   followups: FollowupConfig;
   schedules: Record<SweepName, string>;
   /** `tmux -L` socket name for injections (unset: the default tmux server). */
@@ -251,6 +271,78 @@ export interface GitHubConfig {
   apiUrl: string;
   auth: GitHubAuth;
   blockedLabel: string;
+  /** FORGE: `gitea` (Forgejo too) speaks Gitea's API at `apiUrl` (ending in /api/v1); absent means GitHub. */
+  forge?: ForgeKind;
+}
+
+/**
+ * FORGE=gitea needs FORGE_API_URL and FORGE_TOKEN and no GitHub App; with FORGE=github, FORGE_TOKEN and
+ * FORGE_API_URL are other names for GITHUB_TOKEN and GITHUB_API_URL.
+ */
+function forgeIssues(
+  e: { FORGE: ForgeKind; FORGE_API_URL?: string; FORGE_TOKEN?: string; GITHUB_TOKEN?: string; GITHUB_APP_ID?: number },
+  issue: (key: string, message: string) => void,
+): void {
+  if (e.FORGE === 'gitea') {
+    const what = 'is required with FORGE=gitea';
+    if (!e.FORGE_API_URL) issue('FORGE_API_URL', `${what}: the Forgejo/Gitea address, e.g. https://forge.example.com`);
+    if (!e.FORGE_TOKEN) issue('FORGE_TOKEN', `${what}: an access token of the account rodizio acts as`);
+    if (e.GITHUB_APP_ID !== undefined) issue('GITHUB_APP_ID', 'GitHub App authentication is for FORGE=github only');
+    if (e.GITHUB_TOKEN) issue('GITHUB_TOKEN', 'with FORGE=gitea set FORGE_TOKEN instead');
+    return;
+  }
+  if (e.FORGE_TOKEN && (e.GITHUB_TOKEN || e.GITHUB_APP_ID !== undefined)) {
+    issue('FORGE_TOKEN', 'set GITHUB_TOKEN, FORGE_TOKEN or the GITHUB_APP_* variables, only one of them');
+  }
+}
+
+/** A project's `critical_permission` is checked on its repo through the forge: both must be there. */
+function checkCriticalPermissions(file: FileConfig, forge: GitHubConfig | undefined): void {
+  for (const [name, project] of Object.entries(file.projects)) {
+    if (!project.critical_permission) continue;
+    const key = `RODIZIO_CONFIG: projects.${name}.critical_permission`;
+    if (!project.repo) throw new ConfigError(`${key} needs the project's repo (owner/repo) to check it on`);
+    if (!forge) {
+      throw new ConfigError(`${key} needs a forge to check it: set GITHUB_TOKEN, or FORGE=gitea with FORGE_TOKEN`);
+    }
+  }
+}
+
+/** The forge settings of a parsed environment (undefined without credentials). */
+function forgeConfig(e: z.infer<typeof Env>): { web: string; github: GitHubConfig | undefined } {
+  if (e.FORGE === 'gitea') {
+    const apiUrl = giteaApiUrl(e.FORGE_API_URL as string);
+    return {
+      web: e.GITHUB_WEB_URL ?? giteaWebUrl(apiUrl),
+      github: {
+        forge: 'gitea',
+        apiUrl,
+        auth: { kind: 'token', token: e.FORGE_TOKEN as string },
+        blockedLabel: e.GITHUB_BLOCKED_LABEL,
+      },
+    };
+  }
+  const apiUrl = e.FORGE_API_URL ?? e.GITHUB_API_URL;
+  const token = e.GITHUB_TOKEN ?? e.FORGE_TOKEN;
+  return {
+    web: e.GITHUB_WEB_URL ?? webUrlFor(apiUrl),
+    github:
+      token || e.GITHUB_APP_ID
+        ? {
+            apiUrl,
+            auth: token
+              ? { kind: 'token', token }
+              : {
+                  kind: 'app',
+                  appId: e.GITHUB_APP_ID as number,
+                  // A PEM pasted into one line keeps its newlines as \n.
+                  privateKey: (e.GITHUB_APP_PRIVATE_KEY as string).replace(/\\n/g, '\n'),
+                  installationId: e.GITHUB_APP_INSTALLATION_ID as number,
+                },
+            blockedLabel: e.GITHUB_BLOCKED_LABEL,
+          }
+        : undefined,
+  };
 }
 
 export interface FollowupConfig {
@@ -264,7 +356,17 @@ export interface FollowupConfig {
   unblockOnAnswer: boolean;
 }
 
-export type SweepName = 'deadlines' | 'renotify' | 'blocked' | 'gc';
+/** How rodizio learns that a token's branch or pull request moved. */
+export interface GithubRefsConfig {
+  /** GITHUB_WEBHOOK_SECRET: set → `POST /github/webhook` accepts GitHub's signed push and pull_request events. */
+  webhookSecret: string | undefined;
+  /** GITHUB_REF_POLL: the `refs` sweep asks GitHub (default: on unless the webhook is set up). */
+  poll: boolean;
+  /** GITHUB_REF_POLL_INTERVAL: a ref is asked for at most this often. */
+  pollIntervalMs: number;
+}
+
+export type SweepName = 'deadlines' | 'renotify' | 'blocked' | 'gc' | 'refs';
 
 /** The Web address GitHub issue links point to, derived from the API URL unless GITHUB_WEB_URL says otherwise. */
 function webUrlFor(apiUrl: string): string {
@@ -293,15 +395,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `HOST=${e.HOST} is not a loopback address, and without Slack credentials rodizio runs the sandbox, whose page lets anyone who reaches the port answer every card: set HOST=127.0.0.1, or RODIZIO_SANDBOX=1 to expose the sandbox on purpose`,
     );
   }
+  const forge = forgeConfig(e);
+  const file = e.RODIZIO_CONFIG ? loadFileConfig(e.RODIZIO_CONFIG) : FileConfig.parse({});
+  checkCriticalPermissions(file, forge.github);
   return {
     port: e.PORT,
     host: e.HOST,
     dbPath: e.RODIZIO_DB,
     apiTokens: e.RODIZIO_API_TOKENS,
     adminToken: e.RODIZIO_ADMIN_TOKEN,
+    metricsToken: e.RODIZIO_METRICS_TOKEN,
     configFile: e.RODIZIO_CONFIG,
     logLevel: e.LOG_LEVEL,
-    file: e.RODIZIO_CONFIG ? loadFileConfig(e.RODIZIO_CONFIG) : FileConfig.parse({}),
+    file,
     sandbox,
     slack: sandbox
       ? {
@@ -324,23 +430,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             postIntervalMs: e.SLACK_POST_INTERVAL,
           }
         : undefined,
-    githubWebUrl: e.GITHUB_WEB_URL ?? webUrlFor(e.GITHUB_API_URL),
-    github:
-      e.GITHUB_TOKEN || e.GITHUB_APP_ID
-        ? {
-            apiUrl: e.GITHUB_API_URL,
-            auth: e.GITHUB_TOKEN
-              ? { kind: 'token', token: e.GITHUB_TOKEN }
-              : {
-                  kind: 'app',
-                  appId: e.GITHUB_APP_ID as number,
-                  // A PEM pasted into one line keeps its newlines as \n.
-                  privateKey: (e.GITHUB_APP_PRIVATE_KEY as string).replace(/\\n/g, '\n'),
-                  installationId: e.GITHUB_APP_INSTALLATION_ID as number,
-                },
-            blockedLabel: e.GITHUB_BLOCKED_LABEL,
-          }
-        : undefined,
+    githubWebUrl: forge.web,
+    github: forge.github,
+    githubRefs: {
+      webhookSecret: e.GITHUB_WEBHOOK_SECRET,
+      poll: e.GITHUB_REF_POLL ?? !e.GITHUB_WEBHOOK_SECRET,
+      pollIntervalMs: e.GITHUB_REF_POLL_INTERVAL,
+    },
     followups: {
       renotifyIntervalMs: e.RENOTIFY_INTERVAL,
       blockedAfterMs: e.BLOCKED_AFTER,
@@ -364,6 +460,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       renotify: e.RENOTIFY_SCHEDULE,
       blocked: e.BLOCKED_SCHEDULE,
       gc: e.GC_SCHEDULE,
+      refs: e.REFS_SCHEDULE,
     },
   };
 }

@@ -32,6 +32,9 @@ export const REDACT_PATHS = [
   '*.githubToken',
   'privateKey',
   '*.privateKey',
+  'webhookSecret',
+  '*.webhookSecret',
+  'req.headers["x-hub-signature-256"]',
   'frozen_state',
   '*.frozen_state',
 ];

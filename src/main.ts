@@ -3,8 +3,10 @@ import type { Server } from 'node:http';
 import { registerHandlers } from '../handlers/index.js';
 import { createAuthenticator } from './api/auth.js';
 import { registerEventRoutes } from './api/events-routes.js';
+import { registerGithubWebhookRoutes } from './api/github-webhook-routes.js';
 import { registerHealthRoutes } from './api/health-routes.js';
 import { registerImportRoutes } from './api/import-routes.js';
+import { registerMetricsRoutes } from './api/metrics-routes.js';
 import { registerNotifyRoutes } from './api/notify-routes.js';
 import { createRouter } from './api/router.js';
 import { createRequestListener, createServer, listen, type Mount } from './api/server.js';
@@ -15,6 +17,7 @@ import type { Config } from './config.js';
 import { createDeliveryJobs } from './delivery/jobs.js';
 import { createOnceNotes } from './delivery/notes.js';
 import { createDeliveryPlanner } from './delivery/planner.js';
+import { createSessionReplyJob, SESSION_REPLY_KIND } from './delivery/session-replies.js';
 import { createDeliveryGuard } from './delivery/targets.js';
 import { createTmux } from './delivery/tmux.js';
 import { compilePermissionRules } from './domain/permission.js';
@@ -25,12 +28,16 @@ import { createSubscriptions, EVENT_DELIVERY_KIND, type Subscriptions } from './
 import { createFollowupRules, type FollowupRules } from './followups/rules.js';
 import { createScheduler, type Scheduler } from './followups/scheduler.js';
 import { createSweeps, type Sweeps } from './followups/sweeps.js';
+import { createForge } from './forge/create.js';
 import { createGitHubClient, type GitHubClientOptions } from './github/client.js';
 import { createGitHubJobs } from './github/jobs.js';
 import { createGitHubPlanner } from './github/planner.js';
+import { createRefMover, createRefPoller } from './github/refs.js';
+import { createIdentities } from './identity/identities.js';
 import { createLeadership } from './leadership.js';
 import type { Logger } from './logger.js';
 import { createMcpMount } from './mcp/http-mount.js';
+import { createMetrics } from './metrics/metrics.js';
 import { createGates } from './outbox/gates.js';
 import type { JobKind } from './outbox/worker.js';
 import { createOutboxWorker, type OutboxWorker } from './outbox/worker.js';
@@ -42,6 +49,7 @@ import { createRunnerLock } from './runner-lock.js';
 import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
 import { readOrCreateSandboxToken } from './sandbox/token-file.js';
 import { createSlackBridge, type SlackBridge } from './slack/app.js';
+import { withNoiseControl } from './slack/grouping.js';
 import { createNotifier } from './slack/notice.js';
 import { createSlackPlanner } from './slack/planner.js';
 import { openStore } from './store/open.js';
@@ -59,7 +67,7 @@ const REPLICA_LEASE_MS = 15_000;
 /** The planners that turn state changes into outbox jobs: the same set in the server and the CLI. */
 export function buildPlanners(config: Config): EffectPlanner[] {
   const planners: EffectPlanner[] = [];
-  if (config.slack) planners.push(createSlackPlanner(config));
+  if (config.slack) planners.push(...withNoiseControl(config, createSlackPlanner(config)));
   if (config.github) planners.push(createGitHubPlanner(config));
   planners.push(createDeliveryPlanner(config));
   return planners;
@@ -137,9 +145,21 @@ export async function createBridge({
       ? { ...given, apiTokens: new Map([['demo', readOrCreateSandboxToken(given.dbPath)]]) }
       : given;
   const { store, purgatory, subscriptions } = await openPurgatory(config, clock, logger);
+  const metrics = createMetrics({ purgatory, store, clock, logger, waiters: () => waiters.count() });
   const rules = createFollowupRules({ purgatory, config, clock, logger });
-  const sweeps = createSweeps({ rules, purgatory, config, clock, logger });
-  const scheduler = createScheduler({ sweeps, schedules: config.schedules, logger });
+  // Approvals tied to repository state: a moved branch or pull request marks its tokens' cards stale.
+  const moveRef = createRefMover({ purgatory });
+  const refPoller = createRefPoller({
+    store: store.githubRefs,
+    // Declared below; read when the sweep runs. GitHub only (not FORGE=gitea), unless GITHUB_REF_POLL=false.
+    client: () => (config.githubRefs.poll ? githubClient : undefined),
+    move: moveRef,
+    clock,
+    intervalMs: config.githubRefs.pollIntervalMs,
+    logger,
+  });
+  const sweeps = createSweeps({ rules, purgatory, config, clock, logger, refs: refPoller });
+  const scheduler = createScheduler({ sweeps: metrics.sweeps(sweeps), schedules: config.schedules, logger });
   const kinds: Record<string, JobKind> = {};
   const mounts: Mount[] = [];
 
@@ -215,8 +235,8 @@ export async function createBridge({
   });
   const noteOnce = createOnceNotes(purgatory);
   const tmux = createTmux({ socketName: config.tmuxSocket });
-  Object.assign(kinds, createDeliveryJobs({ purgatory, config, clock, tmux, note: noteOnce }));
-  Object.assign(kinds, createEventDeliveryJobs({ subscriptions, config }));
+  Object.assign(kinds, metrics.deliveries(createDeliveryJobs({ purgatory, config, clock, tmux, note: noteOnce })));
+  Object.assign(kinds, metrics.deliveries(createEventDeliveryJobs({ subscriptions, config })));
   const phase = createPhaseBridge({
     purgatory,
     store: store.phaseFiles,
@@ -227,6 +247,7 @@ export async function createBridge({
     noteOnce,
   });
   kinds['phase.guidance'] = phase.guidanceJob;
+  kinds[SESSION_REPLY_KIND] = createSessionReplyJob({ purgatory, config, tmux });
   // With several replicas phase files are watched only where RODIZIO_PHASE_DIR says where they are.
   const phaseWatcher =
     config.phase.enabled && (!replicas || config.phase.dirSet)
@@ -264,12 +285,25 @@ export async function createBridge({
       : undefined;
   let slack: SlackBridge | undefined;
   let sandbox: Sandbox | undefined;
-  const githubClient = config.github ? createGitHubClient(config.github, logger, github) : undefined;
-  if (githubClient) {
+  const githubClient =
+    config.github && config.github.forge !== 'gitea'
+      ? metrics.observeOctokit(createGitHubClient(config.github, logger, github))
+      : undefined;
+  // GitHub through the client above, or Forgejo/Gitea (FORGE=gitea) through its own fetch client.
+  const forge = config.github ? createForge(config.github, logger, github, githubClient) : undefined;
+  const identities = createIdentities({
+    store: store.identities,
+    declared: config.file.identities ?? {},
+    forge,
+    clock,
+    logger,
+  });
+  if (forge) {
     Object.assign(
       kinds,
       createGitHubJobs({
-        client: githubClient,
+        forge,
+        loginOf: identities.loginOf,
         purgatory,
         rules,
         clock,
@@ -320,6 +354,9 @@ export async function createBridge({
   registerImportRoutes(router, { purgatory, auth, runners: () => [...config.apiTokens.keys()] });
   const notifier = createNotifier({ purgatory, config });
   registerNotifyRoutes(router, { notifier, auth });
+  const webhookSecret = config.githubRefs.webhookSecret;
+  if (webhookSecret) registerGithubWebhookRoutes(router, { secret: webhookSecret, move: moveRef });
+  registerMetricsRoutes(router, { metrics, token: config.metricsToken });
   // Agents over MCP (Streamable HTTP), with the same bearer secrets as the API.
   mounts.push(
     createMcpMount({ auth, purgatory, waiters, notifier, clock, logger: logger.child({ component: 'mcp' }) }),
@@ -386,6 +423,9 @@ export async function createBridge({
             phase,
             gates,
             intakeStore: store.intake,
+            identities,
+            forge,
+            fetch: metrics.slackFetch,
             register: registerHandlers,
           });
           Object.assign(kinds, slack.jobs);

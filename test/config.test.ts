@@ -95,6 +95,7 @@ describe('loadConfig', () => {
       renotify: '*/5 * * * *',
       blocked: '*/10 * * * *',
       gc: '0 4 * * 0',
+      refs: '* * * * *',
     });
     expect(c.github).toEqual({
       apiUrl: 'https://ghe.acme.dev/api/v3',

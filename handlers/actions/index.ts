@@ -11,11 +11,13 @@ import {
 } from './open-token-modal.js';
 import { createOptionHandler, createOptionProcessor, OptionClick } from './option-button.js';
 import { createRevokeGrantHandler, createRevokeGrantProcessor, RevokeClick } from './revoke-grant.js';
+import { createSnoozeHandler, createSnoozeProcessor, SnoozeClick } from './snooze.js';
 
 export function register(app: App, deps: HandlerDeps): void {
   deps.intake.register(OptionClick, createOptionProcessor(deps));
   deps.intake.register(ClaimClick, createClaimProcessor(deps));
   deps.intake.register(RevokeClick, createRevokeGrantProcessor(deps));
+  deps.intake.register(SnoozeClick, createSnoozeProcessor(deps));
   app.action(ActionId.optionPattern, createOptionHandler(deps));
   app.action(ActionId.optionSelect, createOptionHandler(deps));
   app.action(ActionId.answer, createOpenAnswerModalHandler(deps));
@@ -25,4 +27,5 @@ export function register(app: App, deps: HandlerDeps): void {
   app.action(ActionId.deny, createOpenDenyModalHandler(deps));
   app.action(ActionId.grant, createOpenGrantModalHandler(deps));
   app.action(ActionId.revokeGrant, createRevokeGrantHandler(deps));
+  app.action(ActionId.snooze, createSnoozeHandler(deps));
 }

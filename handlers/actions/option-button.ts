@@ -25,6 +25,8 @@ export const OptionClick = intakeKind(
     channel: z.string().nullable(),
     trigger_id: z.string().nullable(),
     from_home: z.boolean(),
+    /** The commit the card showed (github_ref tokens); absent in clicks recorded before it existed. */
+    sha: z.string().optional(),
   }),
 );
 type OptionClick = z.infer<typeof OptionClick.schema>;
@@ -65,6 +67,7 @@ export function createOptionHandler(deps: HandlerDeps) {
         channel: body.channel?.id ?? null,
         trigger_id: body.trigger_id ?? null,
         from_home: body.container?.type === 'view',
+        ...(decoded.sha ? { sha: decoded.sha } : {}),
       },
     );
     await ack();
@@ -83,6 +86,7 @@ export function createOptionProcessor(deps: HandlerDeps): IntakeProcessor<Option
       via: 'button',
       input: click.option,
       isOption: true,
+      sha: click.sha,
       retry: ctx.attempt > 1,
     });
     const text = outcomeText(outcome);

@@ -5,12 +5,14 @@ import { renderGrantsReply } from '../../blocks/grants.js';
 import { SLASH_COMMAND } from '../../blocks/ids.js';
 import { escapeMrkdwn, plainLine } from '../../blocks/text.js';
 import type { Token } from '../../src/domain/token.js';
+import { ForgeLogin } from '../../src/identity/login.js';
 import type { Logger } from '../../src/logger.js';
 import { answerableBy } from '../../src/slack/home.js';
 import type { HandlerDeps } from '../deps.js';
 import { commandKey } from '../intake-keys.js';
 import { respondEphemeral } from '../tell.js';
 import { ChangeCommand, RESOLVE_USAGE } from './change-command.js';
+import { IdentityCommand, linkOutcomeText, linkStatusText } from './link-command.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -21,6 +23,7 @@ export const USAGE = [
   `• \`${SLASH_COMMAND} resolve <id> <answer>\` — answer it (an option's text, or anything)`,
   `• \`${SLASH_COMMAND} cancel <id>\` — cancel it; the agent is told`,
   `• \`${SLASH_COMMAND} grants\` — standing "Allow for 1 h" grants, with Revoke buttons`,
+  `• \`${SLASH_COMMAND} link <github-login>\` — prove which GitHub (or Forgejo) account is yours; \`link\` alone shows it`,
 ].join('\n');
 
 function line(t: Token): string {
@@ -113,7 +116,30 @@ export function createRodizioCommandHandler(deps: HandlerDeps) {
       }
     };
 
+    /** Records an identity step (see IdentityCommand), then processes it like `change`. */
+    const identity = async (payload: Pick<IdentityCommand, 'verb' | 'login'>): Promise<void> => {
+      const recorded = await deps.intake.record(IdentityCommand, commandKey(command.trigger_id), {
+        ...payload,
+        user,
+        response_url: command.response_url,
+      });
+      if (!recorded.fresh) return ack();
+      const processing = deps.intake.process(recorded.id, { respond: (t) => replier.respond(t) });
+      await replier.ackSoon('Checking…');
+      if ((await processing) === 'failed') await replier.respond('Something went wrong; it is logged. Try again.');
+    };
+
     switch (verb.toLowerCase()) {
+      case 'link': {
+        if (!deps.identities) return reply('Linking accounts is not available on this rodizio.');
+        if (!id) return reply(await linkStatusText(deps.identities, deps, user));
+        if (id.toLowerCase() === 'verify') return identity({ verb: 'verify', login: null });
+        const login = ForgeLogin.safeParse(id);
+        if (!login.success) return reply(linkOutcomeText({ kind: 'bad_login', input: id }, deps));
+        return identity({ verb: 'start', login: login.data });
+      }
+      case 'unlink':
+        return identity({ verb: 'unlink', login: null });
       case '':
       case 'help':
         return reply(USAGE);

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
+import { queueSessionReply, sessionTarget } from '../../src/delivery/session-replies.js';
 import type { EventRecorder, IntakeProcessor } from '../../src/slack/intake.js';
 import { intakeKind } from '../../src/slack/intake.js';
 import { threadResolves } from '../../src/slack/routing.js';
@@ -84,7 +85,9 @@ export function createThreadReplyProcessor(deps: HandlerDeps): IntakeProcessor<T
     const name = await deps.directory.displayName(reply.user);
     const place = { userId: reply.user, channel: reply.channel };
     const phase = token.kind === 'phase_escalation';
-    if (phase) {
+    // A Claude Code notification card: replies are typed into the terminal, so only those allowed may send them.
+    const terminal = sessionTarget(token) !== undefined;
+    if (phase || terminal) {
       const permission = await deps.mayAnswer(token, reply.user);
       if (!permission.ok) {
         await tell(ctx.client, place, `${permission.message} Your reply was not forwarded.`, ctx.logger);
@@ -104,6 +107,10 @@ export function createThreadReplyProcessor(deps: HandlerDeps): IntakeProcessor<T
       // guidance was queued too — unless the process stopped between the two commits, when the guidance is lost
       // rather than repeated: queueing again on a retry could type it into the session twice.
       if (added) await deps.phase.queueGuidance(token, { user: reply.user, name, text: reply.text });
+      return 'done';
+    }
+    if (terminal) {
+      if (added) await queueSessionReply(deps.purgatory, token, { user: reply.user, text: reply.text });
       return 'done';
     }
     if (!threadResolves(token)) return 'done';

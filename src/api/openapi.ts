@@ -88,6 +88,19 @@ export function buildOpenApi(version: string) {
       '/healthz': {
         get: { summary: 'Liveness and store health', security: [], responses: { '200': { description: 'Healthy' } } },
       },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (text format); needs the bearer RODIZIO_METRICS_TOKEN when that is set',
+          security: [],
+          responses: {
+            '200': {
+              description: 'Prometheus text exposition',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+            ...errors(401),
+          },
+        },
+      },
       '/v1/tokens': {
         post: {
           summary: 'Hand rodizio a semaphore token (idempotent on id)',

@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { SessionTarget } from '../delivery/session-replies.js';
 import { runClaudeCodeHook } from '../mcp/claude-hook.js';
 import { agentClient } from '../mcp/connection.js';
 import { createHttpBackend } from '../mcp/http-backend.js';
@@ -23,6 +27,35 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+const run = promisify(execFile);
+
+/**
+ * The tmux pane this hook runs in, when Claude Code runs in tmux: `$TMUX_PANE` is the pane, tmux names its
+ * session, and the host is RODIZIO_HOST_ID (else this machine's name, the bridge's default too), so only a bridge
+ * on this machine types into it. Undefined outside tmux, or when tmux cannot say.
+ */
+export async function locateTmuxPane(env: Record<string, string | undefined>): Promise<SessionTarget | undefined> {
+  const pane = env.TMUX_PANE;
+  if (!env.TMUX || !pane) return undefined;
+  try {
+    // $TMUX (inherited from Claude Code) tells the tmux client which server the pane is on.
+    const { stdout } = await run('tmux', ['display-message', '-p', '-t', pane, '#{pane_pid} #{session_name}'], {
+      env,
+      timeout: 5000,
+    });
+    const [, pid, session] = /^(\d+) (.+)$/.exec(stdout.trim()) ?? [];
+    const found = SessionTarget.safeParse({
+      session,
+      pane,
+      pane_pid: Number(pid),
+      host: env.RODIZIO_HOST_ID ?? hostname(),
+    });
+    return found.success ? found.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const hookCommand: Command = {
   name: 'hook',
   summary: "Answer Claude Code's hooks from Slack: PreToolUse asks people, Notification tells them",
@@ -31,7 +64,8 @@ export const hookCommand: Command = {
     "For Claude Code's hooks settings (a command hook). Reads the hook input on stdin; for PreToolUse on the tools",
     'named by --tools (all when omitted) it asks in Slack and prints the allow/deny decision; when nobody answers',
     `before --timeout (the hook's own timeout in settings.json, default ${DEFAULT_HOOK_TIMEOUT_SECONDS}) it answers "ask" so the`,
-    'terminal prompt takes over. Notification events are posted to Slack. Other events pass through.',
+    'terminal prompt takes over. Notification events are posted to Slack; when Claude Code runs in tmux, replies in',
+    "the card's thread are typed into its pane (by a bridge on this machine). Other events pass through.",
     'Reaches the bridge at RODIZIO_URL with RODIZIO_TOKEN, like `rodizio mcp`. Exit 0 with JSON on stdout;',
     'exit 1 (a non-blocking error for Claude Code) when the input or the environment is wrong.',
   ].join('\n'),
@@ -75,6 +109,7 @@ export const hookCommand: Command = {
       elapsedMs: () => performance.now(),
       project: values.project as string | undefined,
       channel: values.channel as string | undefined,
+      terminal: () => locateTmuxPane(io.env),
     });
     if (result.output) io.stdout(`${JSON.stringify(result.output)}\n`);
     if (result.stderr) io.stderr(result.stderr);

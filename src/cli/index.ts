@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { openPurgatory } from '../main.js';
 import { packageVersion } from '../package-info.js';
 import { describeStoreError } from '../store/errors.js';
+import { auditCommand } from './audit-command.js';
 import { type CliIo, type Command, type CommandContext, UsageError } from './command.js';
 import { demoCommand } from './demo-command.js';
 import { eventsCommand } from './events-command.js';
@@ -16,6 +17,7 @@ import { migrateStoreCommand } from './migrate-store-command.js';
 import { deliveriesCommand, exportCommand, manifestCommand, outboxCommand, redeliverCommand } from './ops-commands.js';
 import { escalateCommand } from './phase-commands.js';
 import { migrateCommand, serveCommand } from './server-commands.js';
+import { statsCommand } from './stats-command.js';
 import {
   cancelCommand,
   gcCommand,
@@ -42,7 +44,9 @@ export const COMMANDS: Command[] = [
   deliveriesCommand,
   redeliverCommand,
   exportCommand,
+  auditCommand,
   eventsCommand,
+  statsCommand,
   importCommand,
   manifestCommand,
   demoCommand,

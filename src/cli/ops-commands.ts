@@ -112,7 +112,10 @@ export const exportCommand: Command = {
   name: 'export',
   summary: 'Write the audit log as JSON lines (archive it before `rodizio gc`)',
   usage: 'rodizio export [--since 2026-01-01T00:00:00] [--out events.jsonl]',
-  details: 'One event per line: {seq, token_id, type, at, actor, data}, oldest first. Times without an offset are UTC.',
+  details: [
+    'One event per line: {seq, token_id, type, at, actor, data, hash, prev_hash, token_prev_hash}, oldest first.',
+    'Times without an offset are UTC. `rodizio audit verify --file <export>` checks the hashes later.',
+  ].join('\n'),
   options: { since: { type: 'string' }, out: { type: 'string' } },
   positionals: 0,
   async run({ store, values, io }) {

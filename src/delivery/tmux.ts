@@ -49,9 +49,28 @@ export function createTmux(options: TmuxOptions = {}) {
   return {
     hasSession,
 
-    /** Pastes `text` into the session's active pane and presses Enter. */
-    async inject(session: string, text: string): Promise<void> {
+    /**
+     * The session a pane (`%12`) belongs to and the pid of the process it started with, or undefined when there is
+     * no such pane (its session ended, or this tmux server is not the one it lives on). Pane ids start again at
+     * `%0` on a new tmux server: the pid tells a pane from a later one with the same id.
+     */
+    async paneInfo(pane: string): Promise<{ session: string; pid: number } | undefined> {
+      try {
+        const { stdout } = await tmux('display-message', '-p', '-t', pane, '#{pane_pid} #{session_name}');
+        const [, pid, session] = /^(\d+) (.+)$/.exec(stdout.trim()) ?? [];
+        return pid && session ? { session, pid: Number(pid) } : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+
+    /**
+     * Pastes `text` into the session's active pane and presses Enter; with `pane` (`%12`), into that pane, which
+     * stays the same whichever window or pane the person looks at.
+     */
+    async inject(session: string, text: string, pane?: string): Promise<void> {
       if (!(await hasSession(session))) throw new TmuxSessionMissingError(session);
+      const target = pane ?? `=${session}:`;
       const dir = await mkdtemp(join(tmpdir(), 'rodizio-tmux-'));
       const file = join(dir, 'guidance.txt');
       const buffer = `rodizio-${randomBytes(6).toString('hex')}`;
@@ -59,9 +78,9 @@ export function createTmux(options: TmuxOptions = {}) {
         await writeFile(file, text, { mode: 0o600 });
         await tmux('load-buffer', '-b', buffer, file);
         // -p: bracketed paste when the application asked for it, so a multi-line paste is not typed line by line.
-        await tmux('paste-buffer', '-p', '-t', `=${session}:`, '-b', buffer);
+        await tmux('paste-buffer', '-p', '-t', target, '-b', buffer);
         await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 300));
-        await tmux('send-keys', '-t', `=${session}:`, '', 'Enter');
+        await tmux('send-keys', '-t', target, '', 'Enter');
       } finally {
         await tmux('delete-buffer', '-b', buffer).catch(() => {});
         await rm(dir, { recursive: true, force: true });

@@ -11,6 +11,12 @@ export type GrantScope = z.infer<typeof GrantScope>;
 export const GRANT_MIN_MS = 60_000;
 export const GRANT_MAX_MS = 24 * 60 * 60_000;
 export const GRANT_DEFAULT_MS = 60 * 60_000;
+/**
+ * How long an expired grant's row is kept before the `gc` sweep deletes it: long enough to look into what it
+ * allowed last week. The audit events that tell its story (`grant_created`, `grant_revoked`, `resolved` via
+ * grant) stay with their tokens, for as long as those are kept (GC_RETENTION).
+ */
+export const GRANT_RETENTION_MS = 7 * 24 * 60 * 60_000;
 
 /**
  * A standing grant: somebody clicked "Allow for 1 h" on a permission card, so later requests of the same runner

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseIsoTime, parseIsoTimeAt, parseUtcOffset } from '../time.js';
 import { AnswerSchema } from './answer-schema.js';
+import { GithubRef } from './github-ref.js';
 
 /** Why an agent stopped; the six reasons of the interoperable format. */
 export const Reason = z.enum([
@@ -95,6 +96,10 @@ export const ExpiryPolicy = z.union([z.literal('escalate'), z.literal('expire'),
 });
 export type ExpiryPolicy = z.infer<typeof ExpiryPolicy>;
 
+/** The access to the token's repository on the forge that an answerer may be required to have. */
+export const AnswererPermission = z.enum(['write', 'admin'], { error: 'must be "write" or "admin"' });
+export type AnswererPermission = z.infer<typeof AnswererPermission>;
+
 /** At most this many characters as JSON text: a proposed or edited input (shown on a card, typed in a modal). */
 export const MAX_INPUT_JSON = 100_000;
 
@@ -181,6 +186,10 @@ export const TokenInput = z
     proposed_input: jsonWithin(MAX_INPUT_JSON).default(null),
     /** A Claude Code permission request; its options default to Allow/Deny, its proposed_input to its input. */
     permission: PermissionRequest.nullable().default(null),
+    /** Whoever answers must have this access to the token's repository on the forge (a linked login). */
+    answerer_permission: AnswererPermission.optional(),
+    /** The branch or pull request head the agent looked at, and its sha: the card says when it moves. */
+    github_ref: GithubRef.optional(),
   })
   .superRefine((t, ctx) => {
     // Grants, rules and the Deny modal answer with these two, and agents map "Deny" to a refusal.
@@ -244,6 +253,12 @@ export const Followup = z.object({
   github_blocked_at: z.string().nullable(),
   github_unblocked_at: z.string().nullable(),
   github_error: z.string().nullable(),
+  /** Reminders are snoozed until then (the deadline is not), by `snoozed_by`. */
+  snoozed_until: z.string().nullable(),
+  snoozed_by: z.string().nullable(),
+  /** The project's quiet hours hold back its reminders (`reminder`), or its escalation too, until then. */
+  quiet_until: z.string().nullable(),
+  quiet_hold: z.enum(['reminder', 'escalation']).nullable(),
 });
 export type Followup = z.infer<typeof Followup>;
 
@@ -328,6 +343,10 @@ export const Token = z.object({
   proposed_input: z.json(),
   /** The Claude Code permission request this token asks about; null for other tokens. */
   permission: PermissionRequest.nullable(),
+  /** The access to its repository an answerer must have; absent when the token asks none. */
+  answerer_permission: AnswererPermission.optional(),
+  /** The commit the agent looked at (absent when it named none). */
+  github_ref: GithubRef.optional(),
   status: TokenStatus,
   /** When rodizio stored it (its own clock; `created_at` is the agent's). */
   received_at: z.string(),
@@ -372,6 +391,8 @@ export const Reentry = z.object({
   notes: z.array(Note),
   /** With `required_approvals` > 1: everyone who chose the winning option. */
   approvals: z.array(z.string()).optional(),
+  /** With a `github_ref`: the commit the answer was given for (the ref's head then, which may have moved). */
+  approved_sha: z.string().optional(),
 });
 export type Reentry = z.infer<typeof Reentry>;
 

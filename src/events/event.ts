@@ -84,6 +84,21 @@ export const EVENT_TYPES: { name: string; when: string; data: string }[] = [
   { name: 'approval', when: 'One vote on a token that needs several approvals', data: '`option`, `count`, `needed`' },
   { name: 'claimed', when: 'Somebody clicked "I\'m on it"', data: '`until_ms`' },
   { name: 'claim_ended', when: 'A claim lapsed without an answer', data: '`user`' },
+  {
+    name: 'snoozed',
+    when: 'Somebody chose Snooze on the card: its reminders pause for everyone (not the deadline)',
+    data: '`until`, `until_ms`, `choice` (`1h` or `tomorrow`), `time_zone`',
+  },
+  {
+    name: 'snooze_ended',
+    when: 'A snooze ran out (actor `rodizio`) or somebody chose "Resume reminders"',
+    data: '`user` (who had snoozed)',
+  },
+  {
+    name: 'quiet_held',
+    when: "The project's quiet hours held a reminder, or the deadline's escalation, until they end",
+    data: '`what` (`reminder` or `escalation`), `until`, `until_ms`, `time_zone`',
+  },
   { name: 'note', when: 'A thread reply was kept for the reentry', data: '`length`' },
   {
     name: 'note:<key>',
@@ -96,7 +111,26 @@ export const EVENT_TYPES: { name: string; when: string; data: string }[] = [
   { name: 'github_blocked', when: 'Pending for 24 h: the GitHub issue was labelled `blocked`', data: '`issue`' },
   { name: 'github_unblocked', when: 'The token left pending: the `blocked` label was removed', data: '—' },
   { name: 'github_error', when: 'A GitHub call for the token failed for good', data: '`error`' },
-  { name: 'guidance_queued', when: 'A reply for a tmux-session agent was queued', data: '`session`' },
+  {
+    name: 'ref_moved',
+    when: "The branch or pull request of a pending token's `github_ref` moved (webhook or poll)",
+    data: '`repo`, `ref`, `from`, `to`, `seen`, `via` (`webhook` or `poll`), `votes_cleared`?',
+  },
+  {
+    name: 'guidance_queued',
+    when: 'A thread reply for a tmux-session agent was queued (a phase escalation, or a Claude Code notification card)',
+    data: '`session`, `pane` (Claude Code)',
+  },
+  {
+    name: 'grant_created',
+    when: '"Allow for…" on a permission card recorded a standing grant',
+    data: '`grant_id`, `runner`, `tool`, `scope`, `value`, `expires_at`',
+  },
+  {
+    name: 'grant_revoked',
+    when: 'A standing grant was revoked (App Home, `/rodizio grants`)',
+    data: '`grant_id`, `runner`, `tool`, `scope`, `value`, `expires_at`, `uses`',
+  },
   {
     name: 'resolved',
     when: 'Answered (button, form, thread, CLI, API, quorum)',
@@ -118,4 +152,9 @@ export const EVENT_TYPES: { name: string; when: string; data: string }[] = [
   { name: 'outbox_dead', when: 'Another side effect (Slack, GitHub) died', data: '`job_id`, `kind`, `error`' },
   { name: 'phase_failed', when: 'A phase file said `PHASE:failed` (no token: admin only)', data: '`ref`, `session`' },
   { name: 'gc', when: 'Old closed tokens were deleted (no token: admin only)', data: '`deleted`, `closed_before`' },
+  {
+    name: 'audit_anchor',
+    when: 'GC removed audit events: what it took out of the hash chain, so `rodizio audit verify` stays green (no token: admin only)',
+    data: '`removed`, `tokens`, `first_hash`, `last_hash`, `head_seq`, `head_hash`, `runs`: `[prev_hash, last_hash, count]`…',
+  },
 ];

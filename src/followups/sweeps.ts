@@ -3,7 +3,10 @@ import type { Config, SweepName } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Purgatory } from '../purgatory.js';
 import { rowToToken, type TokenRow } from '../store/tokens.js';
+import { effectivePolicy } from './policy.js';
+import { createQuietHolds } from './quiet-hours.js';
 import type { FollowupRules } from './rules.js';
+import { createSnoozes } from './snooze.js';
 
 const BATCH = 200;
 
@@ -36,19 +39,31 @@ export function createSweeps(deps: {
   config: Config;
   clock: Clock;
   logger: Logger;
+  /** Polls the refs of pending github_ref tokens (absent without GitHub or with polling off). */
+  refs?: { poll(): Promise<SweepResult> };
 }): Record<SweepName, () => Promise<SweepResult>> {
   const { rules, purgatory, config, clock } = deps;
   const store = purgatory.store.followups;
   const f = config.followups;
+  const quiet = createQuietHolds({ purgatory, config });
+  const snoozes = createSnoozes({ purgatory });
 
   return {
     async deadlines() {
       const now = clock.now();
-      const result: SweepResult = { escalated: 0, expired: 0, resolved: 0, warned: 0, claims_ended: 0 };
+      const result: SweepResult = { escalated: 0, expired: 0, resolved: 0, warned: 0, claims_ended: 0, held: 0 };
+      result.quiet_ended = await quiet.releaseEnded(now);
       await forEachDue(
         () => store.deadlineDue(now, BATCH),
         async (row) => {
-          const action = await rules.applyDeadline(rowToToken(row));
+          const token = rowToToken(row);
+          // Quiet hours hold an escalation (not an expiry or an automatic answer) until they end.
+          const until = effectivePolicy(config, token).kind === 'escalate' ? quiet.heldUntil(token, now) : null;
+          if (until !== null) {
+            if (await quiet.hold(token, until, 'escalation')) result.held = (result.held ?? 0) + 1;
+            return;
+          }
+          const action = await rules.applyDeadline(token);
           if (action !== 'none') result[action] = (result[action] ?? 0) + 1;
         },
       );
@@ -65,14 +80,22 @@ export function createSweeps(deps: {
     },
 
     async renotify() {
+      const now = clock.now();
+      const snoozes_ended = await snoozes.releaseEnded(now);
+      const quiet_ended = await quiet.releaseEnded(now);
       let reminded = 0;
+      let held = 0;
       await forEachDue(
-        () => store.reminderDue(clock.now(), f.renotifyIntervalMs, BATCH),
+        () => store.reminderDue(now, f.renotifyIntervalMs, BATCH),
         async (row) => {
-          if (await rules.remind(rowToToken(row), row.received_ms)) reminded++;
+          const token = rowToToken(row);
+          const until = quiet.heldUntil(token, now);
+          if (until === null) {
+            if (await rules.remind(token, row.received_ms)) reminded++;
+          } else if (await quiet.hold(token, until, 'reminder')) held++;
         },
       );
-      return { reminded };
+      return { reminded, held, snoozes_ended, quiet_ended };
     },
 
     async blocked() {
@@ -88,7 +111,11 @@ export function createSweeps(deps: {
     },
 
     async gc() {
-      return { deleted: await purgatory.gc(f.gcRetentionMs) };
+      return { deleted: await purgatory.gc(f.gcRetentionMs), grants_deleted: await purgatory.removeExpiredGrants() };
+    },
+
+    async refs() {
+      return deps.refs ? deps.refs.poll() : { moved: 0 };
     },
   };
 }

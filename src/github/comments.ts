@@ -35,12 +35,11 @@ export function blockedComment(token: Token, p: { nowMs: number; permalink: stri
   return lines.join('\n');
 }
 
-/** The comment when the label comes off. */
-export function unblockedComment(token: Token): string {
-  const how =
-    token.status === 'resolved'
-      ? `answered${token.answered_by_name || token.answered_by ? ` by ${token.answered_by_name ?? token.answered_by}` : ''}`
-      : token.status;
+/** The comment when the label comes off; `login` is the answerer's forge login when known (then mentioned). */
+export function unblockedComment(token: Token, login?: string): string {
+  const name = token.answered_by_name ?? token.answered_by;
+  const by = login ? ` by @${login}${name && name !== login ? ` (${name} in Slack)` : ''}` : name ? ` by ${name}` : '';
+  const how = token.status === 'resolved' ? `answered${by}` : token.status;
   return `▶️ **Unblocked:** the question was ${how}; the agent has been told. <sub>rodizio token \`${token.id}\`</sub>`;
 }
 

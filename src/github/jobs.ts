@@ -2,10 +2,10 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Token } from '../domain/token.js';
 import type { FollowupRules } from '../followups/rules.js';
+import type { Forge } from '../forge/forge.js';
 import { PermanentJobError } from '../outbox/job-errors.js';
 import { defineJob, type JobKind, type RetryPolicy } from '../outbox/worker.js';
 import type { Purgatory } from '../purgatory.js';
-import type { GitHubClient } from './client.js';
 import { blockedComment, parseIssueRef, unblockedComment } from './comments.js';
 import { classifyGitHubError, describeGitHubError, isPermanentGitHubError } from './errors.js';
 
@@ -13,12 +13,15 @@ import { classifyGitHubError, describeGitHubError, isPermanentGitHubError } from
 export const GITHUB_RETRY: RetryPolicy = { maxAttempts: 12, baseMs: 5000, maxMs: 15 * 60_000 };
 
 export interface GitHubJobDeps {
-  client: GitHubClient;
+  /** GitHub or Forgejo/Gitea (FORGE): the jobs are the same. */
+  forge: Forge;
   purgatory: Purgatory;
   rules: FollowupRules;
   clock: Clock;
   /** The Slack permalink of a token's card, when Slack is on. */
   permalink(token: Token): Promise<string | null>;
+  /** The forge login of a Slack user, when known: comments name the answerer by it. */
+  loginOf?(slackUser: string): Promise<string | undefined>;
 }
 
 /** Every GitHub job names its issue; labels and comments add their own fields. */
@@ -36,19 +39,18 @@ function issueOf(payload: { ref: string }) {
   return parsed;
 }
 
-const status = (err: unknown) => (err as { status?: number })?.status;
-
 /**
  * Outbox job kinds that call GitHub. Each step is its own job so a retry repeats only what failed: the label
  * is created only when missing and added idempotently; a comment is posted once. A refusal that retrying
  * cannot fix (403, 404, 422) is recorded on the token and told in its Slack thread.
  */
 export function createGitHubJobs({
-  client,
+  forge,
   purgatory,
   rules,
   clock,
   permalink,
+  loginOf,
 }: GitHubJobDeps): Record<string, JobKind> {
   /**
    * Throws what classifyGitHubError throws, after recording a permanent refusal on the token. The record is
@@ -63,28 +65,9 @@ export function createGitHubJobs({
     'github.label': defineJob({
       payload: LabelPayload,
       retry: GITHUB_RETRY,
-      async handle({ job, payload, logger }) {
-        const { owner, repo, issue } = issueOf(payload);
-        const name = payload.label;
+      async handle({ job, payload }) {
         try {
-          try {
-            await client.issues.getLabel({ owner, repo, name });
-          } catch (err) {
-            if (status(err) !== 404) throw err;
-            try {
-              await client.issues.createLabel({
-                owner,
-                repo,
-                name,
-                color: 'b60205',
-                description: 'Waiting for a human (rodizio)',
-              });
-              logger.info({ repo: `${owner}/${repo}`, label: name }, 'created the label');
-            } catch (createErr) {
-              if (status(createErr) !== 422) throw createErr; // already_exists: somebody made it meanwhile
-            }
-          }
-          await client.issues.addLabels({ owner, repo, issue_number: issue, labels: [name] });
+          await forge.addLabel(issueOf(payload), payload.label);
         } catch (err) {
           await refuse(job.token_id, err);
         }
@@ -95,11 +78,10 @@ export function createGitHubJobs({
       payload: LabelPayload,
       retry: GITHUB_RETRY,
       async handle({ job, payload }) {
-        const { owner, repo, issue } = issueOf(payload);
         try {
-          await client.issues.removeLabel({ owner, repo, issue_number: issue, name: payload.label });
+          await forge.removeLabel(issueOf(payload), payload.label); // a label already gone is no error
         } catch (err) {
-          if (status(err) !== 404) await refuse(job.token_id, err); // 404: already gone
+          await refuse(job.token_id, err);
         }
         if (job.token_id) await rules.recordUnblocked(job.token_id);
       },
@@ -109,14 +91,14 @@ export function createGitHubJobs({
       payload: CommentPayload,
       retry: GITHUB_RETRY,
       async handle({ job, payload }) {
-        const { owner, repo, issue } = issueOf(payload);
+        const issue = issueOf(payload);
         let body = payload.body;
         if (!body) {
           const token = job.token_id ? await purgatory.find(job.token_id) : undefined;
           if (!token) return;
           body =
             payload.template === 'unblocked'
-              ? unblockedComment(token)
+              ? unblockedComment(token, token.answered_by ? await loginOf?.(token.answered_by) : undefined)
               : blockedComment(token, {
                   nowMs: clock.now(),
                   permalink: await permalink(token),
@@ -124,7 +106,7 @@ export function createGitHubJobs({
                 });
         }
         try {
-          await client.issues.createComment({ owner, repo, issue_number: issue, body });
+          await forge.comment(issue, body);
         } catch (err) {
           await refuse(job.token_id, err);
         }

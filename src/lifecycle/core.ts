@@ -120,6 +120,7 @@ export function createCore({
     const notes = await repos.notes.forToken(row.id);
     const approvals =
       token.required_approvals > 1 && row.status === 'resolved' ? await repos.approvals.forToken(row.id) : [];
+    const approvedSha = token.github_ref ? (await repos.githubRefs.get(row.id))?.approved_sha : null;
     return {
       token_id: token.id,
       frozen_state: token.frozen_state,
@@ -142,6 +143,7 @@ export function createCore({
       ...(token.required_approvals > 1 && row.status === 'resolved'
         ? { approvals: approvals.filter((a) => a.option === token.human_input).map((a) => a.user_id) }
         : {}),
+      ...(approvedSha ? { approved_sha: approvedSha } : {}),
     };
   }
 

@@ -9,6 +9,7 @@ import { formatIsoTime } from '../time.js';
 import { zodIssues } from '../validation.js';
 import { decideAtCreate } from './auto-decide.js';
 import type { Core } from './core.js';
+import { watchRefIn } from './github-refs.js';
 import type { Actor, AutoDecision, DeliveryCheck } from './types.js';
 
 /**
@@ -42,6 +43,8 @@ export function tokenExt(input: ParsedTokenInput, timeOffset: TimeOffset | null)
     time_offset: timeOffset,
     ...(input.proposed_input !== null ? { proposed_input: input.proposed_input } : {}),
     ...(input.permission !== null ? { permission: input.permission } : {}),
+    ...(input.answerer_permission ? { answerer_permission: input.answerer_permission } : {}),
+    ...(input.github_ref ? { github_ref: input.github_ref } : {}),
   };
 }
 
@@ -125,6 +128,7 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck, rules
       throw new ConflictError(conflictMessage(existing, runner));
     }
     const token = newRowToToken(row);
+    if (input.github_ref) await watchRefIn(tx, id, input.github_ref);
     if (read.timeOffset) times.inferred(runner, id, read.timeOffset);
     await tx.events.append({
       tokenId: id,

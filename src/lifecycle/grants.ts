@@ -1,4 +1,4 @@
-import type { Grant } from '../domain/grant.js';
+import { GRANT_RETENTION_MS, type Grant } from '../domain/grant.js';
 import { NotFoundError } from '../errors.js';
 import { rowToGrant } from '../store/grants.js';
 import { rowToToken } from '../store/tokens.js';
@@ -15,6 +15,20 @@ export function createGrantOps(core: Core) {
     /** Grants still live now (unrevoked, unexpired), soonest to expire first. */
     async liveGrants(limit = LIST_LIMIT): Promise<Grant[]> {
       return (await store.grants.listLive(clock.now(), limit)).map(rowToGrant);
+    },
+
+    /**
+     * Deletes the grants that expired more than `retentionMs` ago, in batches (the `gc` sweep); returns how many.
+     * Only the rows go: their audit events stay with the tokens.
+     */
+    async removeExpiredGrants(retentionMs = GRANT_RETENTION_MS, batchSize = 500): Promise<number> {
+      const cutoff = clock.now() - retentionMs;
+      let removed = 0;
+      for (;;) {
+        const n = await store.grants.removeExpired(cutoff, batchSize);
+        removed += n;
+        if (n < batchSize) return removed;
+      }
     },
 
     /** One grant, live or not; undefined when unknown. */

@@ -1,3 +1,5 @@
+import { appendGcAnchor } from '../audit/anchor.js';
+import type { RemovedEvent } from '../store/events.js';
 import { formatIsoTime } from '../time.js';
 import type { Core } from './core.js';
 
@@ -9,21 +11,25 @@ export function createHousekeeping(core: Core) {
     /**
      * Deletes terminal tokens that left pending more than `retentionMs` ago, in batches. Their audit events,
      * notes and outbox rows go with them (export the log first to keep it); one `gc` event records the run.
+     * Each batch appends an `audit_anchor` event recording the events it removed, so the chain still verifies.
      */
     async gc(retentionMs: number, batchSize = 500): Promise<number> {
       const cutoff = clock.now() - retentionMs;
       let deleted = 0;
       for (;;) {
         // Collected and deleted in one transaction, so a second process running GC cannot count them twice.
-        const n = await store.transaction(async (tx) => {
+        const n = await write(async (tx) => {
           const ids = await tx.tokens.collectable(cutoff, batchSize);
+          const removed: RemovedEvent[] = [];
           for (const id of ids) {
-            await tx.events.removeForToken(id);
+            removed.push(...(await tx.events.removeForToken(id)));
             await tx.notes.removeForToken(id);
             await tx.approvals.removeForToken(id);
+            await tx.githubRefs.removeForToken(id);
             await tx.outbox.removeForToken(id);
             await tx.tokens.remove(id);
           }
+          await appendGcAnchor(tx, removed, ids.length, clock.now());
           return ids.length;
         });
         deleted += n;
@@ -53,6 +59,10 @@ export function createHousekeeping(core: Core) {
             at: formatIsoTime(e.at_ms),
             actor: e.actor,
             data: JSON.parse(e.data) as Record<string, unknown>,
+            // The audit chain (src/audit): `rodizio audit verify --file` checks an archive with these.
+            hash: e.hash,
+            prev_hash: e.prev_hash,
+            token_prev_hash: e.token_prev_hash,
           };
         }
         if (page.length < pageSize) return;

@@ -8,6 +8,7 @@ import { rowToToken } from '../store/tokens.js';
 import { formatIsoTime } from '../time.js';
 import { answerIssues } from './answer-checks.js';
 import { type Core, OUTCOME_OF } from './core.js';
+import { approvedShaIn } from './github-refs.js';
 import type { Answer, SettleResult, Vote, VoteResult } from './types.js';
 
 interface Leaving {
@@ -19,6 +20,8 @@ interface Leaving {
   detail?: AnswerDetail;
   /** "Allow for…": the standing grant to record with the answer, in the same transaction. */
   grant?: NonNullable<Answer['grant']>;
+  /** The commit the answerer was shown (a github_ref token): refused when the ref has moved on since. */
+  sha?: string;
 }
 
 /** The answer's details as the audit event keeps them: the proposed input beside the edited one. */
@@ -46,6 +49,7 @@ export function createSettleOps(core: Core) {
       return { changed: false, token: rowToToken(row), reentry: (await reentryOf(tx, row)) as Reentry };
     }
     const nowMs = clock.now();
+    const approvedSha = leave.status === 'resolved' ? await approvedShaIn(tx, id, leave.sha) : undefined;
     const { answer } = leave;
     const before = rowToToken(row);
     let detail = leave.detail ?? {};
@@ -74,12 +78,17 @@ export function createSettleOps(core: Core) {
       const now = await mustGet(tx, id);
       return { changed: false, token: rowToToken(now), reentry: (await reentryOf(tx, now)) as Reentry };
     }
+    if (approvedSha) await tx.githubRefs.approve(id, approvedSha);
     await tx.events.append({
       tokenId: id,
       type: leave.eventType,
       atMs: nowMs,
       actor: answer.by,
-      data: { ...leave.eventData, ...detailEventData(before, detail) },
+      data: {
+        ...leave.eventData,
+        ...detailEventData(before, detail),
+        ...(approvedSha ? { approved_sha: approvedSha } : {}),
+      },
     });
     if (grant && grantId && before.permission && answer.by) {
       await tx.grants.insert({
@@ -151,6 +160,7 @@ export function createSettleOps(core: Core) {
         eventData: { via: answer.via, human_input: answer.humanInput },
         detail,
         grant: answer.grant,
+        sha: answer.sha,
       });
     },
 
@@ -190,6 +200,8 @@ export function createSettleOps(core: Core) {
           };
         }
         const nowMs = clock.now();
+        // A vote for a commit the ref has moved on from is refused before it counts.
+        if (vote.sha !== undefined) await approvedShaIn(tx, id, vote.sha);
         const needed = rowToToken(row).required_approvals;
         await tx.approvals.record(id, vote.by, vote.byName ?? null, vote.option, nowMs);
         const count = (await tx.approvals.forToken(id)).filter((a) => a.option === vote.option).length;
@@ -206,6 +218,7 @@ export function createSettleOps(core: Core) {
             answer: { humanInput: vote.option, by: vote.by, byName: vote.byName ?? null, via: vote.via },
             eventType: 'resolved',
             eventData: { via: vote.via, human_input: vote.option, approvals: count },
+            sha: vote.sha,
           });
           return { ...settled, settled: true, count };
         }

@@ -76,6 +76,8 @@ export interface Answer {
   message?: string;
   /** "Allow for…": also record a standing grant for later requests like this one (permission tokens only). */
   grant?: GrantChoice;
+  /** The commit the answerer was shown (a github_ref token's card): refused when the ref has moved on since. */
+  sha?: string;
 }
 
 /** A decision made without asking anyone, at create: by a config rule or a standing grant. */
@@ -95,6 +97,8 @@ export interface Vote {
   by: string;
   byName?: string | null;
   via: AnswerVia;
+  /** As Answer.sha. */
+  sha?: string;
 }
 
 export interface VoteResult {

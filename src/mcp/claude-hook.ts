@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import type { Reentry, TokenInput } from '../domain/token.js';
+import type { SessionTarget } from '../delivery/session-replies.js';
+import type { Reentry, Token, TokenInput } from '../domain/token.js';
 import { parseJsonText } from '../json.js';
 import type { RodizioBackend } from './backend.js';
 import { describeBackendError } from './errors.js';
+import { decidedAtCreate } from './wait.js';
 
 /**
  * What Claude Code writes on a command hook's stdin (its hooks reference): the fields every event has, plus
@@ -46,6 +48,8 @@ export interface HookOptions {
   elapsedMs: () => number;
   project?: string;
   channel?: string;
+  /** Finds the tmux pane Claude Code runs in (undefined outside tmux); asked only for a Notification. */
+  terminal?: () => Promise<SessionTarget | undefined>;
   /** A signal that aborts after `ms` (tests end the wait themselves instead of sleeping). */
   timeout?: (ms: number) => AbortSignal;
 }
@@ -138,15 +142,18 @@ async function preToolUse(input: ClaudeHookInput, options: HookOptions): Promise
     project: options.project ?? null,
     slack_channel: options.channel ?? null,
   };
-  let tokenId: string;
+  let created: Token;
   try {
-    tokenId = (await backend.create(token)).id;
+    created = await backend.create(token);
   } catch (err) {
     return {
       exitCode: 0,
       output: decision('ask', `rodizio could not ask in Slack (${describeBackendError(err)}); asking here.`),
     };
   }
+  const atOnce = decidedAtCreate(created);
+  if (atOnce) return { exitCode: 0, output: hookDecision(atOnce) };
+  const tokenId = created.id;
   const timeUp = (options.timeout ?? AbortSignal.timeout)(budgetMs);
   try {
     return { exitCode: 0, output: hookDecision(await backend.wait(tokenId, timeUp)) };
@@ -181,14 +188,53 @@ async function handOver(backend: RodizioBackend, tokenId: string, budgetMs: numb
   return decision('ask', reason);
 }
 
+/** How long a Notification card takes thread replies for the session, unless someone clicks Done first. */
+export const NOTIFICATION_OPEN_MS = 12 * 60 * 60_000;
+
+/**
+ * Notification: in tmux, a card whose thread replies the bridge types into Claude Code's pane (it stays open
+ * for NOTIFICATION_OPEN_MS, or until Done); elsewhere a message that says replies cannot reach the session.
+ */
 async function notification(input: ClaudeHookInput, options: HookOptions): Promise<HookResult> {
   if (!input.message) return { exitCode: 0 };
   const title = input.title ?? 'Claude Code';
   const where = input.cwd ? ` (\`${input.cwd}\`)` : '';
+  const text = `🔔 *${title}*${where}: ${input.message}`;
+  const place = options.channel ? { channel: options.channel } : options.project ? { project: options.project } : {};
+  const { backend } = options;
   try {
-    await options.backend.notify({
-      text: `🔔 *${title}*${where}: ${input.message}`,
-      ...(options.channel ? { channel: options.channel } : options.project ? { project: options.project } : {}),
+    const terminal = await options.terminal?.();
+    if (!terminal) {
+      await backend.notify({
+        text: `${text}\n_Not running in tmux: replies here cannot reach the session._`,
+        ...place,
+      });
+      return { exitCode: 0 };
+    }
+    await backend.create({
+      reason: 'context_required',
+      prompt: `${text}\nReply in this thread to type into the session (tmux \`${terminal.session}\`, pane ${terminal.pane}); *Done* closes this card.`,
+      options: ['Done'],
+      // Every reply is typed into the pane; none of them answers the card.
+      thread_resolves: false,
+      deadline: new Date(backend.now() + NOTIFICATION_OPEN_MS).toISOString(),
+      expiry_policy: 'expire',
+      original_event: {
+        claude_code: {
+          hook_event_name: input.hook_event_name,
+          session_id: input.session_id,
+          ...(input.cwd ? { cwd: input.cwd } : {}),
+          ...(input.notification_type ? { notification_type: input.notification_type } : {}),
+          tmux: {
+            session: terminal.session,
+            pane: terminal.pane,
+            pane_pid: terminal.pane_pid,
+            ...(terminal.host ? { host: terminal.host } : {}),
+          },
+        },
+      },
+      project: options.project ?? null,
+      slack_channel: options.channel ?? null,
     });
     return { exitCode: 0 };
   } catch (err) {

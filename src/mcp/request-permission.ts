@@ -5,7 +5,7 @@ import type { TokenInput } from '../domain/token.js';
 import { deadlineIn, type ToolDeps } from './deps.js';
 import { describeBackendError } from './errors.js';
 import { type PermissionDecision, permissionDecision } from './outcomes.js';
-import { waitWithProgress } from './wait.js';
+import { decidedAtCreate, waitWithProgress } from './wait.js';
 
 /** Exactly what Claude Code's `--permission-prompt-tool` sends (unknown extra keys are ignored, not refused). */
 export const RequestPermissionInput = {
@@ -66,6 +66,8 @@ export function registerRequestPermission(server: McpServer, deps: ToolDeps): vo
       } catch (err) {
         return decided({ behavior: 'deny', message: `Could not ask a person in Slack: ${describeBackendError(err)}` });
       }
+      const atOnce = decidedAtCreate(token);
+      if (atOnce) return decided(permissionDecision(atOnce, args.input, token.deadline));
       try {
         const reentry = await waitWithProgress({
           backend,

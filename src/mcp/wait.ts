@@ -1,6 +1,6 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { Reentry } from '../domain/token.js';
+import type { Reentry, Token } from '../domain/token.js';
 import type { RodizioBackend } from './backend.js';
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -21,6 +21,31 @@ export interface WaitOptions {
 function elapsed(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
+}
+
+/**
+ * The reentry of a token a grant or a rule answered when it was created, read off the token itself: nobody was
+ * asked, so there is no card, no note and nothing to wait for, and the agent is spared a second request to the
+ * bridge. Undefined for any other token (those are waited for, notes and all).
+ */
+export function decidedAtCreate(token: Token): Reentry | undefined {
+  const auto = token.answered_via === 'grant' || token.answered_via === 'rule';
+  if (token.status !== 'resolved' || !auto) return undefined;
+  return {
+    token_id: token.id,
+    frozen_state: token.frozen_state,
+    human_input: token.human_input,
+    original_event: token.original_event,
+    outcome: 'resolved',
+    answered_by: token.answered_by,
+    answered_by_name: token.answered_by_name,
+    answered_at: token.resolved_at ?? token.received_at,
+    via: token.answered_via,
+    ...(token.edited_input !== undefined ? { edited_input: token.edited_input } : {}),
+    ...(token.message !== undefined ? { message: token.message } : {}),
+    ...(token.decided_by !== undefined ? { decided_by: token.decided_by } : {}),
+    notes: [],
+  };
 }
 
 /**

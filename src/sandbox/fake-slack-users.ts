@@ -1,4 +1,5 @@
 /** The sandbox workspace's people: a few default humans, and the shapes Slack returns for them. */
+import { zoneOffsetMinutes } from '../time.js';
 import type { Json } from './fake-slack-blocks.js';
 
 /** What the sandbox knows about a user. */
@@ -6,6 +7,8 @@ export interface FakeUserProfile {
   name: string;
   real_name?: string;
   display_name?: string;
+  /** The user's IANA time zone as `users.info` reports it (`tz`); UTC when not given. */
+  tz?: string;
 }
 
 /** A profile with its id. */
@@ -45,9 +48,9 @@ export function slackUserObject(user: FakeUser, teamId: string, bot?: { botId: s
     name: user.name,
     deleted: false,
     real_name: realName,
-    tz: 'UTC',
-    tz_label: 'Coordinated Universal Time',
-    tz_offset: 0,
+    tz: user.tz ?? 'UTC',
+    tz_label: user.tz ?? 'Coordinated Universal Time',
+    tz_offset: user.tz ? zoneOffsetMinutes(user.tz, Date.now()) * 60 : 0,
     profile: {
       real_name: realName,
       real_name_normalized: realName,

@@ -64,8 +64,9 @@ export interface SubmitResponse extends DriverResponse {
 
 /** The humans' side of Slack. */
 export interface SlackDriver {
+  /** `blockId` picks the block when several hold the same action_id (a digest lists several tokens' buttons). */
   clickButton(
-    args: { channel: string; ts: string; actionId: string; user: string },
+    args: { channel: string; ts: string; actionId: string; user: string; blockId?: string },
     options?: RequestOptions,
   ): Promise<DriverResponse>;
   selectOption(
@@ -156,10 +157,11 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     channel: string,
     ts: string,
     actionId: string,
+    blockId?: string,
   ): { message: SlackMessage; found: FoundElement } {
     const message = fake.message(channel, ts);
     if (!message) throw new Error(`no message ${channel}/${ts} in the fake Slack`);
-    const found = findElement(message.blocks, actionId);
+    const found = findElement(message.blocks, actionId, blockId);
     if (!found) {
       const ids = listActionIds(message.blocks).join(', ') || 'none';
       throw new Error(`message ${channel}/${ts} has no element with action_id "${actionId}" (action_ids: ${ids})`);
@@ -168,11 +170,11 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
   }
 
   async function messageAction(
-    args: { channel: string; ts: string; actionId: string; user: string },
+    args: { channel: string; ts: string; actionId: string; user: string; blockId?: string },
     value: InputValue,
     opts: RequestOptions | undefined,
   ) {
-    const { message, found } = findInMessage(args.channel, args.ts, args.actionId);
+    const { message, found } = findInMessage(args.channel, args.ts, args.actionId, args.blockId);
     const state = buildStateValues(message.blocks);
     const blockState = state[found.blockId];
     if (blockState && value !== undefined) blockState[args.actionId] = elementState(found.element, value);
@@ -222,7 +224,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     sendEvent,
 
     async clickButton(args, opts) {
-      const { found } = findInMessage(args.channel, args.ts, args.actionId);
+      const { found } = findInMessage(args.channel, args.ts, args.actionId, args.blockId);
       if (found.element.type !== 'button') {
         throw new Error(`"${args.actionId}" is a ${String(found.element.type)}, not a button: use selectOption`);
       }

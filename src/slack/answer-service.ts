@@ -30,6 +30,8 @@ export interface AnswerAttempt {
   message?: string;
   /** "Allow for…": the standing grant to record with the answer. */
   grant?: GrantChoice;
+  /** The commit the card showed (a github_ref token): refused when the ref has moved on since. */
+  sha?: string;
   /**
    * An earlier attempt at this same request may have committed before its process stopped: if the token
    * already holds exactly this answer (or vote) from this person, report `recorded` instead of acting again.
@@ -87,7 +89,20 @@ export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purga
             message: `This needs ${token.required_approvals} people to choose the same option: use the buttons on the card.`,
           };
         }
-        const vote = await purgatory.vote(token.id, { option: a.input, by: a.user, byName: a.userName, via: a.via });
+        let vote: Awaited<ReturnType<Purgatory['vote']>>;
+        try {
+          vote = await purgatory.vote(token.id, {
+            option: a.input,
+            by: a.user,
+            byName: a.userName,
+            via: a.via,
+            sha: a.sha,
+          });
+        } catch (err) {
+          // The ref moved on from the commit the card showed: nothing was counted.
+          if (err instanceof ValidationError) return { kind: 'invalid', token, message: err.message };
+          throw err;
+        }
         if (!vote.changed) return { kind: 'closed', token: vote.token };
         if (vote.settled) return { kind: 'resolved', token: vote.token };
         return {
@@ -107,6 +122,7 @@ export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purga
           ...(a.editedInput !== undefined ? { editedInput: a.editedInput } : {}),
           ...(a.message !== undefined ? { message: a.message } : {}),
           ...(a.grant ? { grant: a.grant } : {}),
+          ...(a.sha !== undefined ? { sha: a.sha } : {}),
         });
         return result.changed ? { kind: 'resolved', token: result.token } : { kind: 'closed', token: result.token };
       } catch (err) {

@@ -1,10 +1,13 @@
 import { App } from '@slack/bolt';
-import { WebClient } from '@slack/web-api';
+import { type FetchFunction, WebClient } from '@slack/web-api';
 import type { Mount } from '../api/server.js';
 import type { Clock } from '../clock.js';
 import type { Config, SlackConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import type { FollowupRules } from '../followups/rules.js';
+import type { Forge } from '../forge/forge.js';
+import type { Identities } from '../identity/identities.js';
+import { createRepoPermissionCheck, withRepoPermission } from '../identity/repo-permission.js';
 import type { Logger } from '../logger.js';
 import type { Gates } from '../outbox/gates.js';
 import type { JobKind } from '../outbox/worker.js';
@@ -15,7 +18,9 @@ import { type AnswerService, createAnswerService } from './answer-service.js';
 import { type AnswererCheck, createAnswererCheck } from './answerers.js';
 import { toSlackLogger } from './bolt-logger.js';
 import { type CardStateReader, createCardStateReader } from './card-state.js';
+import { createDigestJobs } from './digest.js';
 import { createSlackDirectory, type SlackDirectory } from './directory.js';
+import { createGroupJobs, createThreadRoot } from './grouping.js';
 import { createHomePublisher, type HomePublisher } from './home.js';
 import { createSlackMount, createSlackReceiver } from './http-mount.js';
 import { createIntake, type Intake } from './intake.js';
@@ -36,6 +41,10 @@ export interface SlackServices {
   phase: PhaseBridge;
   /** Slack requests that change state: recorded before the ack, processed from the table. */
   intake: Intake;
+  /** Slack ↔ forge logins (`/rodizio link`); absent when the composition root gives none. */
+  identities: Identities | undefined;
+  /** GitHub or Forgejo/Gitea; absent without forge credentials. */
+  forge: Forge | undefined;
 }
 
 export interface SlackBridge {
@@ -66,6 +75,11 @@ export interface SlackBridgeOptions {
   gates: Gates;
   /** The intake table's store, on the composition root's database. */
   intakeStore: IntakeStore;
+  /** Slack ↔ forge logins: answers that need a repository permission are checked through them. */
+  identities?: Identities;
+  forge?: Forge;
+  /** The fetch every Web API client uses (the composition root's is timed for /metrics); default: global fetch. */
+  fetch?: FetchFunction;
   /** Registers the Slack listeners (handlers/), passed in by the composition root. */
   register: (app: App, services: SlackServices) => void;
 }
@@ -101,7 +115,7 @@ function socketClientOptions(slack: SlackConfig, logger: Logger) {
 export async function createSlackBridge(options: SlackBridgeOptions): Promise<SlackBridge> {
   const { config, slack, logger, clock, purgatory } = options;
   const log = logger.child({ component: 'slack' });
-  const clientOptions = webClientOptions(slack, logger);
+  const clientOptions = { ...webClientOptions(slack, logger), ...(options.fetch ? { fetch: options.fetch } : {}) };
   const client = new WebClient(slack.botToken, clientOptions);
 
   let auth: Awaited<ReturnType<WebClient['auth']['test']>>;
@@ -154,6 +168,13 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
   const directory = createSlackDirectory({ client, clock, logger: log });
   const mayAnswer = createAnswererCheck(config, directory);
   const cardState = createCardStateReader({ purgatory, config, clock });
+  // Answers (not listings) also check the forge permission a token may ask for: one forge call per answer.
+  const answerCheck = options.identities
+    ? withRepoPermission(
+        mayAnswer,
+        createRepoPermissionCheck({ config, identities: options.identities, forge: options.forge, logger: log }),
+      )
+    : mayAnswer;
   const intake = createIntake({
     store: options.intakeStore,
     client,
@@ -166,7 +187,7 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
     config,
     logger: log,
     purgatory,
-    answers: createAnswerService({ purgatory, mayAnswer }),
+    answers: createAnswerService({ purgatory, mayAnswer: answerCheck }),
     mayAnswer,
     directory,
     cardState,
@@ -174,10 +195,17 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
     rules: options.rules,
     phase: options.phase,
     intake,
+    identities: options.identities,
+    forge: options.forge,
   };
   options.register(app, services);
 
-  const jobs = createSlackJobs({ client, clock, purgatory, config, cardState, gates: options.gates });
+  const noise = { client, clock, purgatory, config, gates: options.gates };
+  const jobs = {
+    ...createSlackJobs({ ...noise, cardState, threadRoot: createThreadRoot(purgatory) }),
+    ...createDigestJobs(noise),
+    ...createGroupJobs({ ...noise, cardState }),
+  };
 
   const mount: Mount | undefined = receiver
     ? createSlackMount({ receiver, signingSecret: slack.signingSecret as string })

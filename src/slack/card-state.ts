@@ -4,6 +4,9 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { ReassignTarget, targetMention } from '../domain/reassign.js';
 import { type Token, tokenDeadlineMs } from '../domain/token.js';
+import { liveQuiet } from '../followups/quiet-hours.js';
+import { liveSnooze } from '../followups/snooze.js';
+import { readRefState } from '../github/refs.js';
 import type { Purgatory } from '../purgatory.js';
 import { threadResolves } from './routing.js';
 
@@ -47,9 +50,13 @@ export function createCardStateReader({
       reassignable: token.kind === 'semaphore',
       reassigned: token.status === 'pending' ? await lastReassigned(purgatory, token) : null,
       claim: liveClaim(token, clock.now()),
+      snoozable: token.status === 'pending',
+      snooze: liveSnooze(token, clock.now()),
+      quiet: liveQuiet(config, token, clock.now()),
       escalated: token.followup.escalated_at
         ? { at: Date.parse(token.followup.escalated_at), target: token.followup.escalated_to }
         : null,
+      githubRef: await readRefState(purgatory.store.githubRefs, token),
       blockedAt:
         token.followup.github_blocked_at && !token.followup.github_unblocked_at
           ? Date.parse(token.followup.github_blocked_at)

@@ -30,6 +30,8 @@ export interface SlackJobDeps {
   config: Config;
   cardState: CardStateReader;
   gates: Gates;
+  /** The thread a card's replies go to when the card is itself a reply (a group's thread, src/slack/grouping.ts). */
+  threadRoot?: (token: Token) => Promise<string | undefined>;
 }
 
 /** `slack.card` carries nothing: it renders the token as it is when the job runs. */
@@ -67,6 +69,7 @@ export function createSlackJobs({
   config,
   cardState,
   gates,
+  threadRoot,
 }: SlackJobDeps): Record<string, JobKind> {
   /** One Slack call through a gate: waits its turn (RetryLater), and a 429 pauses the whole gate. */
   async function through<T>(gate: string, call: () => Promise<T>): Promise<T> {
@@ -285,10 +288,11 @@ export function createSlackJobs({
                   permalink: await permalinkOf(from.channel, from.ts),
                 })
               : payload.text;
+        const root = (await threadRoot?.(token)) ?? ts;
         await through(Gate.post(channel), () =>
           client.chat.postMessage({
             channel,
-            thread_ts: ts,
+            thread_ts: root,
             text,
             reply_broadcast: payload.broadcast === true,
             unfurl_links: false,

@@ -5,6 +5,8 @@
 export const COPIED_TABLES = [
   { name: 'tokens', orderBy: 'seq', unfinishedOnly: false },
   { name: 'events', orderBy: 'seq', unfinishedOnly: false },
+  // Where each audit chain ends: without them the copy could not tell a removed last event (src/audit).
+  { name: 'audit_heads', orderBy: 'chain', unfinishedOnly: false },
   { name: 'notes', orderBy: 'id', unfinishedOnly: false },
   { name: 'approvals', orderBy: 'token_id, user_id', unfinishedOnly: false },
   { name: 'outbox', orderBy: 'id', unfinishedOnly: true },
@@ -12,6 +14,8 @@ export const COPIED_TABLES = [
   { name: 'phase_files', orderBy: 'path', unfinishedOnly: false },
   { name: 'intake', orderBy: 'id', unfinishedOnly: true },
   { name: 'grants', orderBy: 'id', unfinishedOnly: false },
+  { name: 'github_refs', orderBy: 'token_id', unfinishedOnly: false },
+  { name: 'identity_links', orderBy: 'slack_user', unfinishedOnly: false },
 ] as const;
 
 export type CopiedTable = (typeof COPIED_TABLES)[number]['name'];

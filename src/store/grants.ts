@@ -38,6 +38,11 @@ export interface GrantStore {
   used(id: string): Promise<void>;
   /** Compare-and-set: the row after revoking, undefined when it was already revoked (or is unknown). */
   revoke(id: string, by: string, atMs: number): Promise<GrantRow | undefined>;
+  /**
+   * Deletes up to `limit` grants that expired at or before `beforeMs` (revoked ones too: a grant lasts a day at
+   * most, so they go by expiry as well); returns how many. The audit events about them stay.
+   */
+  removeExpired(beforeMs: number, limit: number): Promise<number>;
 }
 
 /** A stored row as the domain's Grant. */

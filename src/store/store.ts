@@ -1,15 +1,19 @@
 import type { ApprovalStore } from './approvals.js';
 import type { TableCopy } from './copy.js';
+import type { DigestStore } from './digests.js';
 import type { EventFeedStore } from './event-feed.js';
 import type { EventStore } from './events.js';
 import type { FollowupStore } from './followups.js';
 import type { GateStore } from './gates.js';
+import type { GithubRefStore } from './github-refs.js';
 import type { GrantStore } from './grants.js';
+import type { IdentityStore } from './identities.js';
 import type { IntakeStore } from './intake.js';
 import type { NoteStore } from './notes.js';
 import type { OutboxStore } from './outbox.js';
 import type { PhaseFileStore } from './phase-files.js';
 import type { RunnerLockStore } from './runner-locks.js';
+import type { StatsStore } from './stats.js';
 import type { SubscriptionStore } from './subscriptions.js';
 import type { TokenStore } from './tokens.js';
 
@@ -28,6 +32,14 @@ export interface Repos {
   feed: EventFeedStore;
   gates: GateStore;
   grants: GrantStore;
+  /** Which Slack digest or group message holds which tokens (src/slack/digest.ts, grouping.ts). */
+  digests: DigestStore;
+  /** The branch or pull request heads tokens were asked about (github_ref). */
+  githubRefs: GithubRefStore;
+  /** Slack ↔ forge login links and their pending challenges. */
+  identities: IdentityStore;
+  /** Aggregate reads for /metrics and `rodizio stats`. */
+  stats: StatsStore;
 }
 
 /** The repos bound to one open transaction. */

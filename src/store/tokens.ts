@@ -45,6 +45,10 @@ export interface TokenRow {
   blocked_at_ms: number | null;
   unblocked_at_ms: number | null;
   github_error: string | null;
+  snooze_until_ms: number | null;
+  snooze_user: string | null;
+  quiet_until_ms: number | null;
+  quiet_hold: string | null;
 }
 
 /** Columns the follow-up rules own; a new token starts with none of them set. */
@@ -59,7 +63,11 @@ type FollowupColumns =
   | 'claim_until_ms'
   | 'blocked_at_ms'
   | 'unblocked_at_ms'
-  | 'github_error';
+  | 'github_error'
+  | 'snooze_until_ms'
+  | 'snooze_user'
+  | 'quiet_until_ms'
+  | 'quiet_hold';
 
 export type NewTokenRow = Omit<
   TokenRow,
@@ -106,6 +114,9 @@ export type TokenExt = Pick<
   /** Absent in rows written before edit-before-approve: read as null. */
   proposed_input?: Token['proposed_input'];
   permission?: Token['permission'];
+  answerer_permission?: Token['answerer_permission'];
+  /** The commit the agent looked at; absent when it named none. */
+  github_ref?: Token['github_ref'];
   /** Written with the settlement: the edit, the Deny reason, the grant or rule (absent when there is none). */
   answer?: AnswerDetail;
 };
@@ -206,6 +217,10 @@ export function newRowToToken(row: NewTokenRow): Token {
     blocked_at_ms: null,
     unblocked_at_ms: null,
     github_error: null,
+    snooze_until_ms: null,
+    snooze_user: null,
+    quiet_until_ms: null,
+    quiet_hold: null,
   });
 }
 
@@ -243,6 +258,8 @@ export function rowToToken(row: TokenRow): Token {
     time_offset: ext.time_offset ?? null,
     proposed_input: ext.proposed_input ?? null,
     permission: ext.permission ?? null,
+    ...(ext.answerer_permission ? { answerer_permission: ext.answerer_permission } : {}),
+    ...(ext.github_ref ? { github_ref: ext.github_ref } : {}),
     status: row.status as Token['status'],
     received_at: formatIsoTime(row.received_ms),
     human_input: row.human_input === null ? null : JSON.parse(row.human_input),
@@ -262,6 +279,10 @@ export function rowToToken(row: TokenRow): Token {
       github_blocked_at: iso(row.blocked_at_ms),
       github_unblocked_at: iso(row.unblocked_at_ms),
       github_error: row.github_error,
+      snoozed_until: iso(row.snooze_until_ms),
+      snoozed_by: row.snooze_user,
+      quiet_until: iso(row.quiet_until_ms),
+      quiet_hold: row.quiet_hold === 'reminder' || row.quiet_hold === 'escalation' ? row.quiet_hold : null,
     },
   };
 }

@@ -8,10 +8,13 @@ import { join } from 'node:path';
 import { startPostgresCluster } from '../helpers/postgres.js';
 import { benchBigStore, benchCreate, benchWake } from './core.js';
 import { benchPhase, benchWebhooks } from './delivery.js';
+import { benchDigest } from './digest.js';
 import { benchCreateEngines } from './engines.js';
 import { benchEventFanout } from './events.js';
 import { benchClickToFlip, benchHungReceivers } from './field.js';
 import type { Figure } from './lib.js';
+import { benchMcpClick, benchMcpGrants } from './mcp.js';
+import { benchMetrics } from './metrics.js';
 import { benchCrossReplicaClick } from './replicas-click.js';
 import { benchFailover } from './replicas-failover.js';
 import { benchReplicaOutbox } from './replicas-outbox.js';
@@ -33,6 +36,10 @@ const sections: [string, (dir: string) => Promise<Figure[]> | Figure[]][] = [
   ['delivery: phase files', (d) => benchPhase(d)],
   ['events: fan-out to 100 streams', (d) => benchEventFanout(d)],
   ['start: npm start to a healthy bridge', (d) => benchStartup(d)],
+  ['digest: render 500 pending tokens within Block Kit limits', () => benchDigest()],
+  ['metrics: /metrics scrape with 100k tokens in the store', (d) => benchMetrics(d)],
+  ['mcp: request_permission over stdio, click → tool result', (d) => benchMcpClick(d)],
+  ['mcp: request_permission answered by a grant, 1,000 grants', (d) => benchMcpGrants(d)],
   ['replicas: create over HTTP, SQLite and Postgres side by side', (d) => benchCreateEngines(d)],
   ['replicas: click on one replica → reentry at a long-poll on another', (d) => benchCrossReplicaClick(d)],
   ['replicas: leader SIGKILLed → takeover and next sweep', (d) => benchFailover(d)],

@@ -38,7 +38,8 @@ const locks = (db: string) => {
   }
 };
 
-describe('rodizio serve: a process that cannot serve starts nothing', () => {
+// Each test starts two or three tsx child processes; on 2 busy cores one start can take 10 s.
+describe('rodizio serve: a process that cannot serve starts nothing', { timeout: 60_000 }, () => {
   it('port taken: exit 1 with one line naming the port, and the database lock is let go', async () => {
     const port = await freePort();
     await occupy(port);

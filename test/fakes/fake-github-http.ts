@@ -11,6 +11,8 @@ export interface Answer {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Send `body` as text, not JSON (the `sha` media type). */
+  raw?: boolean;
 }
 
 /** GitHub's error body: a message, the docs of the endpoint, and (since 2024) the status as a string. */

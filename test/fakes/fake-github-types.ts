@@ -124,6 +124,8 @@ export interface FakeGitHubCall {
   at: number;
   /** The credential presented in `Authorization` (token or JWT), if any. */
   auth?: string;
+  /** The `If-None-Match` sent (a conditional request), if any. */
+  ifNoneMatch?: string;
 }
 
 /** Which requests a fault applies to: all those matching every given field. */
@@ -179,6 +181,9 @@ export interface FakeGitHub {
   addLabel(repo: string, label: FakeLabelSeed): GitHubLabel;
   /** Seeds an issue as if it had been opened earlier. */
   addIssue(repo: string, issue: FakeIssueSeed): GitHubIssue;
+  /** Points a branch (`main`, `refs/heads/main`) or a pull request head (`pull/42`) at a commit (a push). */
+  setRef(repo: string, ref: string, sha: string): void;
+  refHead(repo: string, ref: string): string | undefined;
   /** Answers the next `times` matching requests with `fault`, oldest injection first. */
   inject(match: FakeGitHubMatch, fault: FakeGitHubFault, times?: number): void;
   clearFaults(): void;

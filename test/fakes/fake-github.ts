@@ -18,6 +18,7 @@ import {
   requestId,
   testRegExp,
 } from './fake-github-http.js';
+import { GitHubRefs } from './fake-github-refs.js';
 import { createDispatcher } from './fake-github-routes.js';
 import { GitHubState } from './fake-github-state.js';
 import type {
@@ -71,6 +72,7 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   });
   const dispatch = createDispatcher({ state, auth, installations: options.installations, onChange: emit });
   const budget = new RateBudget(clock, options.rateLimit ?? 5000);
+  const refs = new GitHubRefs((options.htmlUrl ?? 'https://github.com').replace(/\/+$/, ''));
   const faults = new GitHubFaults();
   const calls: FakeGitHubCall[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -106,7 +108,7 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
   }
 
   function send(res: ServerResponse, answer: Answer) {
-    const text = answer.body === undefined ? '' : JSON.stringify(answer.body);
+    const text = answer.body === undefined ? '' : answer.raw ? String(answer.body) : JSON.stringify(answer.body);
     res.writeHead(answer.status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': String(Buffer.byteLength(text)),
@@ -136,7 +138,15 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
       body = raw;
       parseError = true;
     }
-    const base = { method, path, query: url.search, body, ...(credential ? { auth: credential } : {}) };
+    const conditional = req.headers['if-none-match'];
+    const base = {
+      method,
+      path,
+      query: url.search,
+      body,
+      ...(credential ? { auth: credential } : {}),
+      ...(typeof conditional === 'string' ? { ifNoneMatch: conditional } : {}),
+    };
     const answer = (a: Answer) => {
       record({ ...base, status: a.status });
       if (!res.destroyed) send(res, a);
@@ -151,11 +161,15 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     } else if (fault) return answer(faultAnswer(fault, budget));
     if (!inPrefix) return answer({ status: 404, body: errorBody(404, 'Not Found') });
     if (parseError) return answer({ status: 400, body: errorBody(400, 'Problems parsing JSON') });
+    // Branches and pull request heads; a 304 (If-None-Match still matches) costs no rate limit.
+    const ref = refs.answer(method, path, req.headers);
+    if (ref && !auth.whoIs(credential ?? '')) return answer({ status: 401, body: errorBody(401, 'Bad credentials') });
+    if (ref?.status === 304) return answer(ref);
     if (!budget.take()) {
       const message = 'API rate limit exceeded for user ID 1.';
       return answer({ status: 403, body: errorBody(403, message, RATE_LIMIT_DOCS) });
     }
-    return answer(dispatch(method, path, body, req.headers.authorization));
+    return answer(ref ?? dispatch(method, path, body, req.headers.authorization));
   }
 
   const fake: FakeGitHub = {
@@ -208,6 +222,8 @@ export function createFakeGitHub(options: FakeGitHubOptions = {}): FakeGitHub {
     },
     tokens: auth.issued,
     addLabel: seedLabel,
+    setRef: (repo, ref, sha) => refs.set(repo, ref, sha),
+    refHead: (repo, ref) => refs.head(repo, ref),
     addIssue(repo: string, seed: FakeIssueSeed) {
       const r = state.seedRepo(repo);
       if (r.issues.has(seed.number)) throw new Error(`fake GitHub: issue ${repo}#${seed.number} already exists`);

@@ -8,7 +8,13 @@ import { captureLogger } from '../helpers/logs.js';
 import { CARDS } from '../helpers/slack.js';
 import { tempDbPath } from '../helpers/temp.js';
 
-const schedules = { deadlines: '* * * * *', renotify: '* * * * *', blocked: '* * * * *', gc: '* * * * *' };
+const schedules = {
+  deadlines: '* * * * *',
+  renotify: '* * * * *',
+  blocked: '* * * * *',
+  gc: '* * * * *',
+  refs: '* * * * *',
+};
 
 describe('scheduler', () => {
   it('a sweep that throws is logged and does not stop the others', async () => {
@@ -33,6 +39,7 @@ describe('scheduler', () => {
           ran.push('gc');
           return { deleted: 0 };
         },
+        refs: () => ({ moved: 0 }),
       },
     });
     const results = await scheduler.runAll();
@@ -66,6 +73,7 @@ describe('scheduler', () => {
           if (runs > 1) resolveTick('gc'); // the first run is start()'s catch-up
           return {};
         },
+        refs: () => ({}),
       },
     });
     await scheduler.start();

@@ -160,13 +160,18 @@ describe('rodizio hook claude-code', () => {
     expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 
-  it('Notification: posts the message to Slack', async () => {
+  it('Notification outside tmux: posts the message, saying replies cannot reach the session', async () => {
     const t = await startSlackBridge();
-    expect(await runClaudeCodeHook(fixture('notification.json'), hookOptions(t))).toEqual({ exitCode: 0 });
+    const res = await runClaudeCodeHook(
+      fixture('notification.json'),
+      hookOptions(t, { terminal: async () => undefined }),
+    );
+    expect(res).toEqual({ exitCode: 0 });
     await t.settle();
     expect(t.fake.messages(CARDS).map((m) => m.text)).toEqual([
-      '🔔 *Claude Code* (`/home/dev/shop`): Claude is waiting for your input',
+      '🔔 *Claude Code* (`/home/dev/shop`): Claude is waiting for your input\n_Not running in tmux: replies here cannot reach the session._',
     ]);
+    expect((await t.bridge.purgatory.list({})).tokens).toEqual([]);
   });
 
   it.each([

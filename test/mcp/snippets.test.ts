@@ -25,7 +25,7 @@ function rodizioArgs(commandLine: string): string[] {
 /** Every ```json block of the README, parsed (a block that is not JSON fails here: the README would mislead). */
 function readmeJsonBlocks(): unknown[] {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  return [...readme.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => JSON.parse(m[1] as string));
+  return [...readme.matchAll(/^[ \t]*```json\n([\s\S]*?)\n[ \t]*```/gm)].map((m) => JSON.parse(m[1] as string));
 }
 
 describe('the Claude Code configuration snippets', () => {

@@ -9,8 +9,12 @@ const BASH = { tool_name: 'Bash', input: { command: 'rm -rf build/', description
 
 /** The labels of the card's buttons, in order. */
 function buttons(message: SlackMessage): string[] {
-  const blocks = (message.blocks ?? []) as { type: string; elements?: { text?: { text?: string } }[] }[];
-  return blocks.filter((b) => b.type === 'actions').flatMap((b) => (b.elements ?? []).map((e) => e.text?.text ?? ''));
+  type Element = { text?: { text?: string }; placeholder?: { text?: string } };
+  const blocks = (message.blocks ?? []) as { type: string; elements?: Element[] }[];
+  // A menu (the Snooze menu) shows its placeholder where a button shows its text.
+  return blocks
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => (b.elements ?? []).map((e) => e.text?.text ?? e.placeholder?.text ?? ''));
 }
 
 /** The card once it has left pending (its header starts with ✅). */
@@ -42,7 +46,15 @@ describe('a permission card', () => {
     const { id, card } = await t.createAndPost({ reason: 'approval_needed', permission: BASH });
     expect(JSON.stringify(card.blocks)).toContain('*Bash:* `rm -rf build/`');
     expect(card.text).toBe(`🛡️ Approval needed: Bash: rm -rf build/ (${id})`);
-    expect(buttons(card)).toEqual(['Allow', 'Deny…', 'Allow for 1 h…', 'Edit…', "I'm on it", 'Reassign…']);
+    expect(buttons(card)).toEqual([
+      'Allow',
+      'Deny…',
+      'Allow for 1 h…',
+      'Edit…',
+      "I'm on it",
+      'Reassign…',
+      '💤 Snooze reminders',
+    ]);
     expect(validateMessage(t.fake.callsTo('chat.postMessage')[0]?.args ?? {})).toEqual([]);
   });
 
@@ -207,7 +219,15 @@ describe('Edit… on a token that is not a permission request', () => {
       proposed_input: { replicas: 6, region: 'eu-west-1' },
     });
     expect(JSON.stringify(card.blocks)).toContain('*Proposed:*');
-    expect(buttons(card)).toEqual(['Apply', 'Skip', 'Edit…', 'Answer…', "I'm on it", 'Reassign…']);
+    expect(buttons(card)).toEqual([
+      'Apply',
+      'Skip',
+      'Edit…',
+      'Answer…',
+      "I'm on it",
+      'Reassign…',
+      '💤 Snooze reminders',
+    ]);
     const modal = await openModal(t, card, 'Edit…', 'U0ALICE');
     expect(validateView(modal.view)).toEqual([]);
     const noOption = await t.driver.submitView({

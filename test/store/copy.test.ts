@@ -94,6 +94,10 @@ async function populate(path: string): Promise<Fixture> {
       slack_ts: '111.1',
     });
     await s.grants.used('grant-0123456789ab');
+    await s.identities.putLink({ slack_user: 'U1', login: 'octocat', linked_ms: 2400 });
+
+    await s.githubRefs.insert({ token_id: 't3', repo: 'o/r', ref: 'refs/heads/main', seen_sha: 'a'.repeat(40) });
+    await s.githubRefs.move('t3', 'a'.repeat(40), 'b'.repeat(40), 2400);
 
     const intakePending = (await s.intake.record('slack:1', 'click', '{"x":1}', 2000)).row.id;
     const intakeDone = (await s.intake.record('slack:2', 'click', '{}', 2100)).row.id;
@@ -118,6 +122,7 @@ async function rows(store: Store): Promise<Record<CopiedTable, CopiedRow[]>> {
 const EXPECTED_COUNTS = {
   tokens: 4,
   events: 3,
+  audit_heads: 3,
   notes: 2,
   approvals: 3,
   outbox: 2,
@@ -125,6 +130,8 @@ const EXPECTED_COUNTS = {
   phase_files: 1,
   intake: 1,
   grants: 1,
+  identity_links: 1,
+  github_refs: 1,
 };
 
 describe('copying a SQLite purgatory into Postgres', () => {

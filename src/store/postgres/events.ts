@@ -1,30 +1,137 @@
-import type { EventRow, EventStore, EventType, NewEvent } from '../events.js';
-import { all, EVENT_APPEND_LOCK, one, type PgConn } from './conn.js';
+import { createSealer, GLOBAL_CHAIN, linkEvent } from '../../audit/chain.js';
+import { hashTemplate, parseData } from '../../audit/hash.js';
+import type { AuditRow, ChainHead, EventStore, EventType, NewEvent, RemovedEvent } from '../events.js';
+import { all, EVENT_APPEND_LOCK, one, type PgConn, type Queryable } from './conn.js';
 
 /**
  * Readers page the log by `seq` and never look back. Postgres hands out identities at INSERT but shows rows at
  * COMMIT, so two writers could commit seq 11 before seq 10 and a reader would move past 10 forever. Each append
- * therefore first takes a transaction-scoped advisory lock (held until its transaction ends): transactions
- * that append events commit in `seq` order, as they do on SQLite where writers are serialized anyway. The lock
- * is taken in the same statement, so it also holds for an append made outside any transaction.
+ * therefore takes a transaction-scoped advisory lock (held until its transaction ends): transactions that
+ * append events commit in `seq` order, as they do on SQLite where writers are serialized anyway.
+ *
+ * The same statement links the event into the audit chain. It reads the log's head `FOR UPDATE`: that row is
+ * the chain's lock, held until commit, and a second appender waiting on it is handed the row as the first one
+ * left it (Read Committed re-reads a locked row), so two transactions never link to the same head. The hash is
+ * the template's (src/audit/hash.ts) with the two links filled in, computed here, and the heads move to the new
+ * event. No row comes back when the log has no head yet: the caller then takes the slow path.
  */
 const APPEND = `
-  WITH appending AS (SELECT pg_advisory_xact_lock(${EVENT_APPEND_LOCK}))
-  INSERT INTO events (token_id, type, at_ms, actor, data)
-  SELECT $1::text, $2::text, $3::bigint, $4::text, $5::text FROM appending
-  RETURNING seq`;
+  WITH head AS (SELECT hash FROM audit_heads WHERE chain = '' FOR UPDATE),
+  token_head AS (SELECT hash FROM audit_heads WHERE chain = $1::text FOR UPDATE),
+  linked AS (
+    SELECT head.hash AS prev_hash, (SELECT hash FROM token_head) AS token_prev_hash,
+      pg_advisory_xact_lock(${EVENT_APPEND_LOCK}) AS locked
+    FROM head),
+  inserted AS (
+    INSERT INTO events (token_id, type, at_ms, actor, data, hash, prev_hash, token_prev_hash)
+    SELECT $1::text, $2::text, $3::bigint, $4::text, $5::text,
+      encode(sha256(convert_to($6::text || to_json(prev_hash)::text || $7::text
+        || coalesce(to_json(token_prev_hash)::text, 'null') || $8::text, 'UTF8')), 'hex'),
+      prev_hash, token_prev_hash
+    FROM linked
+    RETURNING seq, hash),
+  moved AS (
+    INSERT INTO audit_heads (chain, seq, hash, count)
+    SELECT chain, inserted.seq, inserted.hash, 1 FROM inserted CROSS JOIN unnest($9::text[]) AS chain
+    ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, count = audit_heads.count + 1)
+  SELECT seq FROM inserted`;
+
+/** The log's first event (or the first after its head record was deleted): links computed in JS, under the lock. */
+const APPEND_FIRST = `
+  WITH inserted AS (
+    INSERT INTO events (token_id, type, at_ms, actor, data, hash, prev_hash, token_prev_hash)
+    VALUES ($1::text, $2::text, $3::bigint, $4::text, $5::text, $6::text, $7::text, $8::text)
+    RETURNING seq, hash),
+  moved AS (
+    INSERT INTO audit_heads (chain, seq, hash, count)
+    SELECT chain, inserted.seq, inserted.hash, 1 FROM inserted CROSS JOIN unnest($9::text[]) AS chain
+    ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, count = audit_heads.count + 1)
+  SELECT seq FROM inserted`;
+
+const LOCK = `SELECT pg_advisory_xact_lock(${EVENT_APPEND_LOCK})`;
+
+/** Rows read per step when sealing a log written before migration 010. */
+const SEAL_PAGE = 1000;
 
 /** SQL for the append-only audit log on Postgres. */
 export function createEventStore(db: PgConn): EventStore {
+  /**
+   * Hashes every row that has no hash yet (written before migration 010), in `seq` order, and records the heads
+   * that were missing. Runs under the append lock, so no event is appended meanwhile.
+   */
+  async function seal(q: Queryable): Promise<number> {
+    const sealer = createSealer();
+    let sealed = 0;
+    for (let after = 0; ; ) {
+      const rows = await all<AuditRow>(q, 'SELECT * FROM events WHERE seq > $1 ORDER BY seq LIMIT $2', [
+        after,
+        SEAL_PAGE,
+      ]);
+      const links = rows.map((r) => sealer.take(r)).filter((l) => l !== undefined);
+      if (links.length > 0) {
+        const result = await q.query(
+          `UPDATE events e SET hash = v.hash, prev_hash = v.prev, token_prev_hash = v.token_prev
+           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS v(seq, hash, prev, token_prev)
+           WHERE e.seq = v.seq AND e.hash IS NULL`,
+          [
+            links.map((l) => l.seq),
+            links.map((l) => l.hash),
+            links.map((l) => l.prev_hash),
+            links.map((l) => l.token_prev_hash),
+          ],
+        );
+        sealed += result.rowCount ?? 0;
+      }
+      if (rows.length < SEAL_PAGE) break;
+      after = rows.at(-1)?.seq ?? after;
+    }
+    // Heads are only ever written here for a log that had unhashed rows: a deleted head is not recreated.
+    const heads = sealer.heads();
+    if (sealed > 0) {
+      await q.query(
+        `INSERT INTO audit_heads (chain, seq, hash, count)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[]) ON CONFLICT (chain) DO NOTHING`,
+        [heads.map((h) => h.chain), heads.map((h) => h.seq), heads.map((h) => h.hash), heads.map((h) => h.count)],
+      );
+    }
+    return sealed;
+  }
+
+  /** The slow path: no head for the log yet. Under the append lock, seal an old log or start a new chain. */
+  async function appendFirst(q: Queryable, e: NewEvent, data: string, values: unknown[]): Promise<number> {
+    await q.query(LOCK);
+    if (await one(q, 'SELECT 1 FROM events LIMIT 1')) await seal(q);
+    const linked = await one<{ seq: number }>(q, APPEND, values);
+    if (linked) return linked.seq;
+    const token =
+      e.tokenId === null
+        ? undefined
+        : await one<{ hash: string }>(q, 'SELECT hash FROM audit_heads WHERE chain = $1', [e.tokenId]);
+    const links = linkEvent(e, data, { global: null, token: token?.hash ?? null });
+    const first = await one<{ seq: number }>(q, APPEND_FIRST, [
+      ...values.slice(0, 5),
+      links.hash,
+      links.prev_hash,
+      links.token_prev_hash,
+      values[8],
+    ]);
+    if (!first) throw new Error('INSERT … RETURNING seq returned no row');
+    return first.seq;
+  }
+
   return {
     async append(e: NewEvent): Promise<number> {
-      const values = [e.tokenId, e.type, e.atMs, e.actor ?? null, JSON.stringify(e.data ?? {})];
+      const data = JSON.stringify(e.data ?? {});
+      const actor = e.actor ?? null;
+      const template = hashTemplate({ token_id: e.tokenId, type: e.type, at_ms: e.atMs, actor, data: parseData(data) });
+      const chains = e.tokenId === null ? [GLOBAL_CHAIN] : [GLOBAL_CHAIN, e.tokenId];
+      const values = [e.tokenId, e.type, e.atMs, actor, data, ...template, chains];
+      // One statement, atomic by itself: no transaction of its own needed outside the caller's.
       const row = await one<{ seq: number }>(db, APPEND, values);
-      if (!row) throw new Error('INSERT … RETURNING seq returned no row');
-      return row.seq;
+      return row ? row.seq : db.atomic((q) => appendFirst(q, e, data, values));
     },
-    async forToken(tokenId: string): Promise<EventRow[]> {
-      return all<EventRow>(db, 'SELECT * FROM events WHERE token_id = $1 ORDER BY seq', [tokenId]);
+    async forToken(tokenId: string): Promise<AuditRow[]> {
+      return all<AuditRow>(db, 'SELECT * FROM events WHERE token_id = $1 ORDER BY seq', [tokenId]);
     },
     async count(tokenId: string, type: EventType): Promise<number> {
       const row = await one<{ n: number }>(db, 'SELECT count(*) AS n FROM events WHERE token_id = $1 AND type = $2', [
@@ -33,15 +140,40 @@ export function createEventStore(db: PgConn): EventStore {
       ]);
       return row?.n ?? 0;
     },
-    async page(sinceMs: number, afterSeq: number, limit: number): Promise<EventRow[]> {
-      return all<EventRow>(db, 'SELECT * FROM events WHERE at_ms >= $1 AND seq > $2 ORDER BY seq LIMIT $3', [
+    async page(sinceMs: number, afterSeq: number, limit: number): Promise<AuditRow[]> {
+      return all<AuditRow>(db, 'SELECT * FROM events WHERE at_ms >= $1 AND seq > $2 ORDER BY seq LIMIT $3', [
         sinceMs,
         afterSeq,
         limit,
       ]);
     },
-    async removeForToken(tokenId: string): Promise<void> {
-      await db.query('DELETE FROM events WHERE token_id = $1', [tokenId]);
+    async chain(afterSeq: number, limit: number): Promise<AuditRow[]> {
+      return all<AuditRow>(db, 'SELECT * FROM events WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit]);
+    },
+    async heads(): Promise<ChainHead[]> {
+      return all<ChainHead>(db, 'SELECT chain, seq, hash, count FROM audit_heads ORDER BY chain COLLATE "C"');
+    },
+    async head(): Promise<ChainHead | undefined> {
+      return one<ChainHead>(db, `SELECT chain, seq, hash, count FROM audit_heads WHERE chain = ''`);
+    },
+    async seal(): Promise<number> {
+      return db.atomic(async (q) => {
+        await q.query(LOCK);
+        return seal(q);
+      });
+    },
+    async removeForToken(tokenId: string): Promise<RemovedEvent[]> {
+      // The log's head first, as appends lock it before a token's head: two transactions never wait on each other.
+      return db.atomic(async (q) => {
+        await q.query(`SELECT 1 FROM audit_heads WHERE chain = '' FOR UPDATE`);
+        return all<RemovedEvent>(
+          q,
+          `WITH removed AS (DELETE FROM events WHERE token_id = $1 RETURNING seq, hash, prev_hash),
+         head AS (DELETE FROM audit_heads WHERE chain = $1)
+         SELECT * FROM removed ORDER BY seq`,
+          [tokenId],
+        );
+      });
     },
   };
 }

@@ -5,6 +5,7 @@ import { all, changes, type PgConn } from './conn.js';
 const DEADLINE_DUE = `
   SELECT * FROM tokens
   WHERE status = 'pending' AND escalated_at_ms IS NULL AND deadline_ms IS NOT NULL AND deadline_ms <= $1
+    AND (quiet_hold IS DISTINCT FROM 'escalation' OR quiet_until_ms <= $1)
   ORDER BY deadline_ms LIMIT $2`;
 const WARNING_DUE = `
   SELECT * FROM tokens
@@ -14,9 +15,15 @@ const REMINDER_DUE = `
   SELECT * FROM tokens
   WHERE status = 'pending' AND coalesce(last_reminder_ms, received_ms) <= $1 AND slack_ts IS NOT NULL
     AND (claim_until_ms IS NULL OR claim_until_ms <= $2)
+    AND (snooze_until_ms IS NULL OR snooze_until_ms <= $2)
+    AND (quiet_until_ms IS NULL OR quiet_until_ms <= $2)
   ORDER BY coalesce(last_reminder_ms, received_ms) LIMIT $3`;
 const CLAIMS_ENDED = `
   SELECT * FROM tokens WHERE claim_until_ms IS NOT NULL AND claim_until_ms <= $1 ORDER BY claim_until_ms LIMIT $2`;
+const SNOOZES_ENDED = `
+  SELECT * FROM tokens WHERE snooze_until_ms IS NOT NULL AND snooze_until_ms <= $1 ORDER BY snooze_until_ms LIMIT $2`;
+const QUIET_ENDED = `
+  SELECT * FROM tokens WHERE quiet_until_ms IS NOT NULL AND quiet_until_ms <= $1 ORDER BY quiet_until_ms LIMIT $2`;
 const BLOCKABLE = `
   SELECT * FROM tokens
   WHERE status = 'pending' AND github_issue IS NOT NULL AND blocked_at_ms IS NULL AND github_error IS NULL
@@ -79,5 +86,37 @@ export function createFollowupStore(db: PgConn): FollowupStore {
       ),
     recordGithubError: (id, error) =>
       cas('UPDATE tokens SET github_error = $1 WHERE id = $2 AND github_error IS NULL', [error, id]),
+    snooze: (id, user, untilMs) =>
+      cas(`UPDATE tokens SET snooze_until_ms = $1, snooze_user = $2 WHERE id = $3 AND status = 'pending'`, [
+        untilMs,
+        user,
+        id,
+      ]),
+    resumeSnooze: (id, nowMs) =>
+      cas(
+        `UPDATE tokens SET snooze_until_ms = NULL, snooze_user = NULL
+         WHERE id = $1 AND status = 'pending' AND snooze_until_ms > $2`,
+        [id, nowMs],
+      ),
+    snoozesEnded: (nowMs, limit) => rows(SNOOZES_ENDED, [nowMs, limit]),
+    releaseSnooze: (id, nowMs) =>
+      cas('UPDATE tokens SET snooze_until_ms = NULL, snooze_user = NULL WHERE id = $1 AND snooze_until_ms <= $2', [
+        id,
+        nowMs,
+      ]),
+    // A reminder hold may grow into an escalation hold within the same spell; nothing else replaces a live hold.
+    holdForQuiet: (id, untilMs, what, nowMs) =>
+      cas(
+        `UPDATE tokens SET quiet_until_ms = $2, quiet_hold = $3
+         WHERE id = $1 AND status = 'pending'
+           AND (quiet_until_ms IS NULL OR quiet_until_ms <= $4 OR ($3 = 'escalation' AND quiet_hold = 'reminder'))`,
+        [id, untilMs, what, nowMs],
+      ),
+    quietEnded: (nowMs, limit) => rows(QUIET_ENDED, [nowMs, limit]),
+    releaseQuiet: (id, nowMs) =>
+      cas('UPDATE tokens SET quiet_until_ms = NULL, quiet_hold = NULL WHERE id = $1 AND quiet_until_ms <= $2', [
+        id,
+        nowMs,
+      ]),
   };
 }

@@ -1,5 +1,5 @@
 import type { GrantRow, GrantStore, NewGrantRow } from '../grants.js';
-import { all, one, type PgConn } from './conn.js';
+import { all, changes, one, type PgConn } from './conn.js';
 
 const COLUMNS = [
   'id',
@@ -54,6 +54,13 @@ export function createGrantStore(db: PgConn): GrantStore {
         db,
         'UPDATE grants SET revoked_ms = $1, revoked_by = $2 WHERE id = $3 AND revoked_ms IS NULL RETURNING *',
         [atMs, by, id],
+      );
+    },
+    async removeExpired(beforeMs, limit) {
+      return changes(
+        db,
+        'DELETE FROM grants WHERE id IN (SELECT id FROM grants WHERE expires_ms <= $1 ORDER BY expires_ms LIMIT $2)',
+        [beforeMs, limit],
       );
     },
   };

@@ -10,11 +10,14 @@ import type { ExternalChange, Repos, Signal, Store, Tx } from '../store.js';
 import { createApprovalStore } from './approvals.js';
 import { createPrepared, isRetryable, type PgConn, typeParsers } from './conn.js';
 import { createPostgresCopy } from './copy.js';
+import { createDigestStore } from './digests.js';
 import { createEventFeedStore } from './event-feed.js';
 import { createEventStore } from './events.js';
 import { createFollowupStore } from './followups.js';
 import { createGateStore } from './gates.js';
+import { createGithubRefStore } from './github-refs.js';
 import { createGrantStore } from './grants.js';
+import { createIdentityStore } from './identities.js';
 import { createIntakeStore } from './intake.js';
 import { migrate, oneLine, schemaVersion } from './migrate.js';
 import { createNoteStore } from './notes.js';
@@ -22,6 +25,7 @@ import { CHANNEL, signalPayload, startListener } from './notify.js';
 import { createOutboxStore } from './outbox.js';
 import { createPhaseFileStore } from './phase-files.js';
 import { createRunnerLockStore } from './runner-locks.js';
+import { createStatsStore } from './stats.js';
 import { createSubscriptionStore } from './subscriptions.js';
 import { createTokenStore } from './tokens.js';
 
@@ -50,6 +54,10 @@ function createRepos(db: PgConn): Repos {
     feed: createEventFeedStore(db),
     gates: createGateStore(db),
     grants: createGrantStore(db),
+    digests: createDigestStore(db),
+    githubRefs: createGithubRefStore(db),
+    identities: createIdentityStore(db),
+    stats: createStatsStore(db),
   };
 }
 

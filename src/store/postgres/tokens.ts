@@ -137,11 +137,12 @@ export function createTokenStore(db: PgConn): TokenStore {
       return (await changes(db, sql, values)) === 1;
     },
 
-    // The claim is cleared: it was made by someone who may no longer answer, and reminders should reach the new people.
+    // The claim and any snooze are cleared: made by someone who may no longer answer, and reminders should reach
+    // the new people.
     async reassign(row: TokenReassignRow): Promise<boolean> {
       const sql = `
         UPDATE tokens SET ext = $1, slack_channel_id = $2, slack_ts = $3,
-          claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
+          claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL, snooze_until_ms = NULL, snooze_user = NULL
         WHERE id = $4 AND status = 'pending'`;
       return (await changes(db, sql, [row.ext, row.slack_channel_id, row.slack_ts, row.id])) === 1;
     },

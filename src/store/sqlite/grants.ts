@@ -20,6 +20,9 @@ export function createGrantStore(db: Db): GrantStore {
   const revoke = db.prepare<[number, string, string], GrantRow>(
     'UPDATE grants SET revoked_ms = ?, revoked_by = ? WHERE id = ? AND revoked_ms IS NULL RETURNING *',
   );
+  const removeExpired = db.prepare<[number, number]>(
+    'DELETE FROM grants WHERE id IN (SELECT id FROM grants WHERE expires_ms <= ? ORDER BY expires_ms LIMIT ?)',
+  );
 
   return {
     async insert(row) {
@@ -39,6 +42,9 @@ export function createGrantStore(db: Db): GrantStore {
     },
     async revoke(id, by, atMs) {
       return revoke.get(atMs, by, id);
+    },
+    async removeExpired(beforeMs, limit) {
+      return removeExpired.run(beforeMs, limit).changes;
     },
   };
 }

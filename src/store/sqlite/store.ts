@@ -8,16 +8,20 @@ import { createChangeWatcher } from './change-watcher.js';
 import { createCheckpointer } from './checkpointer.js';
 import { createSqliteCopy } from './copy.js';
 import { type Db, type OpenDatabaseOptions, openDatabase } from './database.js';
+import { createDigestStore } from './digests.js';
 import { createEventFeedStore } from './event-feed.js';
 import { createEventStore } from './events.js';
 import { createFollowupStore } from './followups.js';
 import { createGateStore } from './gates.js';
+import { createGithubRefStore } from './github-refs.js';
 import { createGrantStore } from './grants.js';
+import { createIdentityStore } from './identities.js';
 import { createIntakeStore } from './intake.js';
 import { createNoteStore } from './notes.js';
 import { createOutboxStore } from './outbox.js';
 import { createPhaseFileStore } from './phase-files.js';
 import { createRunnerLockStore } from './runner-locks.js';
+import { createStatsStore } from './stats.js';
 import { createSubscriptionStore } from './subscriptions.js';
 import { createTokenStore } from './tokens.js';
 
@@ -40,6 +44,10 @@ function createRepos(db: Db): Repos {
     feed: createEventFeedStore(db),
     gates: createGateStore(db),
     grants: createGrantStore(db),
+    digests: createDigestStore(db),
+    githubRefs: createGithubRefStore(db),
+    identities: createIdentityStore(db),
+    stats: createStatsStore(db),
   };
 }
 
@@ -152,6 +160,18 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     },
     get grants() {
       return repos().guarded.grants;
+    },
+    get digests() {
+      return repos().guarded.digests;
+    },
+    get githubRefs() {
+      return repos().guarded.githubRefs;
+    },
+    get identities() {
+      return repos().guarded.identities;
+    },
+    get stats() {
+      return repos().guarded.stats;
     },
     copy,
 

@@ -55,10 +55,11 @@ export function createTokenStore(db: Db): TokenStore {
     UPDATE tokens SET deadline = @deadline, deadline_ms = @deadline_ms, escalation = @escalation,
       severity = @severity, prompt = @prompt, options = @options, ext = @ext, warned_at_ms = @warned_at_ms
     WHERE id = @id AND status = 'pending'`);
-  // The claim is cleared: it was made by someone who may no longer answer, and reminders should reach the new people.
+  // The claim and any snooze are cleared: made by someone who may no longer answer, and reminders should reach
+  // the new people.
   const reassign = db.prepare<TokenReassignRow>(`
     UPDATE tokens SET ext = @ext, slack_channel_id = @slack_channel_id, slack_ts = @slack_ts,
-      claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
+      claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL, snooze_until_ms = NULL, snooze_user = NULL
     WHERE id = @id AND status = 'pending'`);
   const due = db.prepare<[number, number], TokenRow>(`
     SELECT * FROM tokens WHERE status = 'pending' AND deadline_ms IS NOT NULL AND deadline_ms <= ?
