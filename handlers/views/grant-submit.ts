@@ -1,4 +1,4 @@
-import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
 import { GRANT_DURATIONS_MIN } from '../../blocks/grant-modal.js';
 import { BlockId, INPUT_ACTION_ID } from '../../blocks/ids.js';
@@ -8,14 +8,10 @@ import { requestSubject } from '../../src/domain/permission.js';
 import type { Token } from '../../src/domain/token.js';
 import { type IntakeProcessor, intakeKind } from '../../src/slack/intake.js';
 import type { HandlerDeps } from '../deps.js';
-import { viewKey } from '../intake-keys.js';
-import { answerFromForm, outcomeText } from '../tell.js';
-import { viewOrigin } from '../view-origin.js';
+import { answerFromForm } from '../tell.js';
+import { openPermissionModal, type ViewArgs } from './permission-modal.js';
 
-type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 type StateValues = ViewSubmitAction['view']['state']['values'];
-
-const ModalOrigin = z.object({ token_id: z.string().min(1), channel: z.string().nullish(), ts: z.string().nullish() });
 
 /** A submitted "Allow for…": allow this request and record the grant the person chose. */
 export const GrantAnswer = intakeKind(
@@ -60,21 +56,11 @@ function readGrant(token: Token, values: StateValues): { grant: GrantChoice } | 
  * and the request is allowed with the grant recorded in the same transaction.
  */
 export function createGrantSubmitHandler(deps: HandlerDeps) {
-  return async ({ ack, body, view }: ViewArgs): Promise<void> => {
-    const user = body.user.id;
-    const key = viewKey(view.id, view.hash || user);
-    if (await deps.intake.seen(key)) return ack();
-    const origin = viewOrigin(view.private_metadata, ModalOrigin);
-    const token = origin ? await deps.purgatory.find(origin.token_id) : undefined;
-    if (!origin || !token?.permission) {
-      await ack({ response_action: 'errors', errors: { [BlockId.grantScope]: 'This request no longer exists.' } });
-      return;
-    }
-    if (token.status !== 'pending') {
-      const closed = outcomeText({ kind: 'closed', token }) ?? 'This request is closed.';
-      await ack({ response_action: 'errors', errors: { [BlockId.grantScope]: closed.slice(0, 2000) } });
-      return;
-    }
+  return async (args: ViewArgs): Promise<void> => {
+    const { ack, body, view } = args;
+    const open = await openPermissionModal(deps, args, BlockId.grantScope);
+    if (!open) return;
+    const { key, user, origin, token } = open;
     const read = readGrant(token, view.state.values);
     if ('errors' in read) {
       await ack({ response_action: 'errors', errors: read.errors });
