@@ -25,6 +25,8 @@ const shared = {
   pool: 'forks' as const,
   // One throwaway Postgres cluster for the run (the first project's setup starts it, the second finds its URL).
   globalSetup: ['test/global-postgres.ts'],
+  // Undoes what each test started through the helpers (test/helpers/cleanup.ts); runs for every file.
+  setupFiles: ['test/setup.ts'],
   testTimeout: 20_000,
   hookTimeout: 30_000,
 };
@@ -47,7 +49,15 @@ export default defineConfig({
           exclude: ['test/newcomer/**', '**/node_modules/**'],
         },
       },
-      { test: { ...shared, name: 'postgres', include: ON_POSTGRES, env: { RODIZIO_TEST_ENGINE: 'postgres' } } },
+      {
+        test: {
+          ...shared,
+          name: 'postgres',
+          isolate: false,
+          include: ON_POSTGRES,
+          env: { RODIZIO_TEST_ENGINE: 'postgres' },
+        },
+      },
     ],
   },
 });

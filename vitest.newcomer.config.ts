@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/newcomer/**/*.test.ts'],
     pool: 'forks',
+    setupFiles: ['test/setup.ts'],
     testTimeout: 400_000,
     hookTimeout: 60_000,
   },

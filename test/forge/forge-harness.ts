@@ -1,18 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createFakeForge, type FakeForge, type FakeForgeOptions, type ForgeDialect } from '../fakes/fake-forge.js';
+import { afterTest } from '../helpers/cleanup.js';
 import { type FollowupBridge, startFollowupBridge } from '../helpers/followups.js';
 import { tempDir } from '../helpers/temp.js';
 
 export const FORGE_TOKEN = 'forge-token-0123456789';
 export const REPO = 'acme/web';
-
-const forges: FakeForge[] = [];
-afterEach(async () => {
-  for (const f of forges.splice(0)) await f.stop();
-});
 
 /** A started fake forge of the dialect, stopped after the test; accepts FORGE_TOKEN only. */
 export async function startFakeForge(
@@ -20,7 +15,7 @@ export async function startFakeForge(
   options: Omit<FakeForgeOptions, 'dialect'> = {},
 ): Promise<FakeForge> {
   const fake = createFakeForge({ dialect, token: FORGE_TOKEN, ...options });
-  forges.push(fake);
+  afterTest(() => fake.stop());
   await fake.start();
   return fake;
 }

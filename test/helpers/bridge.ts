@@ -1,24 +1,19 @@
 import { tmpdir } from 'node:os';
-import { afterEach } from 'vitest';
 import type { StreamOptions } from '../../src/api/sse.js';
 import type { Clock } from '../../src/clock.js';
 import { type Config, FileConfig, loadConfig } from '../../src/config.js';
 import type { TokenInput } from '../../src/domain/token.js';
 import type { GitHubClientOptions } from '../../src/github/client.js';
 import { type Bridge, createBridge } from '../../src/main.js';
+import { afterTest } from './cleanup.js';
 import { testDbLocation } from './engine.js';
 import { captureLogger } from './logs.js';
 import { tempDbPath } from './temp.js';
+import { NO_TMUX_SERVER } from './tmux.js';
 
 export const RUNNER_SECRET = 'ci-secret-0123456789';
 export const OTHER_SECRET = 'other-secret-0123456789';
 export const ADMIN_SECRET = 'admin-secret-0123456789';
-
-const running: Bridge[] = [];
-
-afterEach(async () => {
-  for (const b of running.splice(0)) await b.stop().catch(() => {});
-});
 
 /**
  * The `ci` runner's delivery rules in tests: webhooks to loopback receivers, files under the temp folder, any
@@ -34,7 +29,13 @@ export const CI_ALLOW = {
 /** A config for tests: temp database, port 0, runners `ci` and `other`, an admin token. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ PORT: '0', LOG_LEVEL: 'debug', RODIZIO_PHASE_WATCH: 'false', RODIZIO_SANDBOX: 'false' }),
+    ...loadConfig({
+      PORT: '0',
+      LOG_LEVEL: 'debug',
+      RODIZIO_PHASE_WATCH: 'false',
+      RODIZIO_SANDBOX: 'false',
+      RODIZIO_TMUX_SOCKET: NO_TMUX_SERVER,
+    }),
     file: FileConfig.parse({ runners: { ci: { allow: CI_ALLOW } } }),
     dbPath: tempDbPath(),
     apiTokens: new Map([
@@ -83,7 +84,7 @@ export async function startTestBridge(
     github: options.github,
     eventStream: options.eventStream,
   });
-  running.push(bridge);
+  afterTest(() => bridge.stop().catch(() => {}));
   const port = await bridge.start();
   const url = `http://127.0.0.1:${port}`;
   return {

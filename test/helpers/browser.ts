@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterEach } from 'vitest';
+import { chromium, type Page } from 'playwright-core';
+import { afterTest } from './cleanup.js';
 import { ROOT } from './cli.js';
 
 /** Debian's Chromium (installed by .ci/run when missing); CHROMIUM_PATH overrides. */
@@ -23,11 +23,6 @@ export const BROWSER_AVAILABLE = chromiumPath() !== undefined || process.env.ROD
 
 export const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
 
-const browsers: Browser[] = [];
-afterEach(async () => {
-  for (const b of browsers.splice(0)) await b.close();
-});
-
 /** A headless Chromium page at 1280×800, with page errors collected (a test can assert there were none). */
 export async function openBrowser(): Promise<{ page: Page; errors: string[] }> {
   const executablePath = chromiumPath();
@@ -43,7 +38,7 @@ export async function openBrowser(): Promise<{ page: Page; errors: string[] }> {
       '--no-first-run',
     ],
   });
-  browsers.push(browser);
+  afterTest(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

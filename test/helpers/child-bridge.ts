@@ -1,12 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { afterEach, vi } from 'vitest';
+import { vi } from 'vitest';
+import { afterTest } from './cleanup.js';
 import { CLI_ENTRY, ROOT } from './cli.js';
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-});
 
 /** A free loopback port (listen on 0, read it, close). */
 export function freePort(): Promise<number> {
@@ -29,7 +25,9 @@ export async function startChildBridge(env: Record<string, string>) {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', RODIZIO_ENV_FILE: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(child);
+  afterTest(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
   child.stdout?.on('data', (d) => output.push(String(d)));
   child.stderr?.on('data', (d) => output.push(String(d)));
   const url = `http://127.0.0.1:${env.PORT}`;

@@ -1,6 +1,6 @@
-import { afterEach } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import type { Engine, Store } from '../../src/store/store.js';
+import { afterTest } from './cleanup.js';
 import { createTestDatabase } from './postgres.js';
 import { tempDbPath } from './temp.js';
 
@@ -10,12 +10,6 @@ import { tempDbPath } from './temp.js';
  */
 export const TEST_ENGINE: Engine = process.env.RODIZIO_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {});
-});
-
 /**
  * A fresh, empty database on the run's engine: a temp SQLite file, or a new Postgres database (dropped after).
  * With `migrated`, a Postgres database may come with every migration applied (a copy of the run's template,
@@ -24,13 +18,13 @@ afterEach(async () => {
 export async function testDbLocation(options: { migrated?: boolean } = {}): Promise<string> {
   if (TEST_ENGINE === 'sqlite') return tempDbPath();
   const db = await createTestDatabase(options);
-  cleanups.push(db.drop);
+  afterTest(() => db.drop().catch(() => {}));
   return db.url;
 }
 
 /** A migrated store on a fresh database of the run's engine, closed after the test. */
 export async function openTestStore(location?: string): Promise<Store> {
   const store = await openStore(location ?? (await testDbLocation()));
-  cleanups.push(() => store.close());
+  afterTest(() => store.close().catch(() => {}));
   return store;
 }

@@ -1,19 +1,14 @@
-import { afterEach } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { type Config, type GitHubAuth, loadConfig } from '../../src/config.js';
 import type { FakeSlack } from '../../src/sandbox/fake-slack.js';
 import { createFakeGitHub } from '../fakes/fake-github.js';
 import type { FakeGitHub } from '../fakes/fake-github-types.js';
+import { afterTest } from './cleanup.js';
 import { type SlackTestBridge, startSlackBridge } from './slack.js';
 
 export const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
 export const HOUR = 3_600_000;
 export const REPO = 'acme/web';
-
-const githubs: FakeGitHub[] = [];
-afterEach(async () => {
-  for (const g of githubs.splice(0)) await g.stop();
-});
 
 export interface FollowupBridge extends SlackTestBridge {
   clock: ManualClock;
@@ -52,7 +47,7 @@ export async function startFollowupBridge(
   const clock = options.clock ?? new ManualClock(T0);
   const github = options.github ?? createFakeGitHub();
   if (!options.github) {
-    githubs.push(github);
+    afterTest(() => github.stop());
     await github.start();
   }
   const t = await startSlackBridge({

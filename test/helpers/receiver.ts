@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { afterEach } from 'vitest';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { verifyRodizioSignature } from '../../src/index.js';
+import { afterTest } from './cleanup.js';
 
 export type Behaviour = 'ok' | 503 | 500 | 410 | 'hang';
 
@@ -12,16 +12,8 @@ export interface ReceivedDelivery {
   verified: boolean;
 }
 
-const servers: Server[] = [];
-
 /** Where a receiver on `port` takes deliveries. */
 export const receiverUrl = (port: number) => `http://127.0.0.1:${port}/rodizio`;
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((resolve) => s.close(resolve));
-  }
-});
 
 /**
  * An agent's webhook receiver on loopback, written the way the README tells receivers to: verify the
@@ -62,7 +54,10 @@ export async function startReceiver(secret: string, plan: Behaviour[] = [], port
       res.writeHead(204).end();
     });
   });
-  servers.push(server);
+  afterTest(() => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(resolve));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);

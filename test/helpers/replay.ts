@@ -1,14 +1,10 @@
-import { afterEach, vi } from 'vitest';
+import { vi } from 'vitest';
 
 /** A request body the driver sent to the bot, kept to send again byte for byte (a replay or a retry). */
 export interface SentRequest {
   body: string;
   contentType: string;
 }
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 /**
  * Records the bodies of requests sent to `…/slack/events` (what the Slack driver sends), passing every request

@@ -1,26 +1,28 @@
-import { afterEach } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
-import { type Bridge, createBridge } from '../../src/main.js';
+import { createBridge } from '../../src/main.js';
 import { readOrCreateSandboxToken } from '../../src/sandbox/token-file.js';
+import { afterTest } from './cleanup.js';
 import { captureLogger } from './logs.js';
 import { tempDbPath, tempDir } from './temp.js';
-
-const running: Bridge[] = [];
-afterEach(async () => {
-  for (const b of running.splice(0)) await b.stop().catch(() => {});
-});
+import { NO_TMUX_SERVER } from './tmux.js';
 
 /** A bridge started the zero-config way: no Slack credentials and no runner secrets, so sandbox mode. */
 export async function startSandboxBridge(overrides: Partial<Config> = {}) {
   const logs = captureLogger();
   const phaseDir = tempDir();
   const config: Config = {
-    ...loadConfig({ PORT: '0', LOG_LEVEL: 'debug', RODIZIO_PHASE_DIR: phaseDir, SLACK_POST_INTERVAL: '1ms' }),
+    ...loadConfig({
+      PORT: '0',
+      LOG_LEVEL: 'debug',
+      RODIZIO_PHASE_DIR: phaseDir,
+      SLACK_POST_INTERVAL: '1ms',
+      RODIZIO_TMUX_SOCKET: NO_TMUX_SERVER,
+    }),
     dbPath: tempDbPath(),
     ...overrides,
   };
   const bridge = await createBridge({ config, logger: logs.logger, schedule: false });
-  running.push(bridge);
+  afterTest(() => bridge.stop().catch(() => {}));
   const port = await bridge.start();
   const sandbox = bridge.sandbox;
   const driver = sandbox?.driver;

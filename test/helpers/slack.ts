@@ -1,4 +1,4 @@
-import { afterEach, vi } from 'vitest';
+import { vi } from 'vitest';
 import { ActionId } from '../../blocks/ids.js';
 import type { Clock } from '../../src/clock.js';
 import { type Config, FileConfig, type SlackConfig } from '../../src/config.js';
@@ -12,16 +12,12 @@ import {
 } from '../../src/sandbox/fake-slack.js';
 import { createSlackDriver, type SlackDriver } from '../../src/sandbox/slack-driver.js';
 import { RUNNER_SECRET, startTestBridge, type TestBridge } from './bridge.js';
+import { afterTest } from './cleanup.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-test-token';
 export const CARDS = 'C0CARDS';
 export const ONCALL = 'C0ONCALL';
-
-const fakes: FakeSlack[] = [];
-afterEach(async () => {
-  for (const f of fakes.splice(0)) await f.stop();
-});
 
 export interface SlackTestBridge extends TestBridge {
   fake: FakeSlack;
@@ -57,7 +53,7 @@ export interface CommandReply {
 /** A started fake Slack (optional faults set up by the caller before tokens flow). */
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const fake = createFakeSlack({ botToken: BOT_TOKEN, ...options });
-  fakes.push(fake);
+  afterTest(() => fake.stop());
   await fake.start();
   return fake;
 }

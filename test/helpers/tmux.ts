@@ -2,24 +2,26 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, vi } from 'vitest';
+import { vi } from 'vitest';
+import { afterTest } from './cleanup.js';
 import { tempDir } from './temp.js';
 
-const sockets: string[] = [];
-afterEach(() => {
-  for (const s of sockets.splice(0)) {
-    try {
-      execFileSync('tmux', ['-L', s, 'kill-server'], { stdio: 'ignore' });
-    } catch {
-      // the server already exited with its last session
-    }
-  }
-});
+/**
+ * A tmux socket no test starts a server on: the default for test bridges, so a bridge that tries to type into a
+ * session finds none, and a test never reaches the tmux server of the person running the suite.
+ */
+export const NO_TMUX_SERVER = 'rodizio-test-no-server';
 
 /** A private tmux server (its own `-L` socket) for one test, killed afterwards. */
 export function privateTmux() {
   const socket = `rodizio-test-${randomBytes(4).toString('hex')}`;
-  sockets.push(socket);
+  afterTest(() => {
+    try {
+      execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+    } catch {
+      // the server already exited with its last session
+    }
+  });
   const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
   return {
     socket,

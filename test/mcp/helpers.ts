@@ -1,16 +1,12 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, vi } from 'vitest';
+import { vi } from 'vitest';
 import type { Token } from '../../src/domain/token.js';
 import type { SlackMessage } from '../../src/sandbox/fake-slack.js';
 import { RUNNER_SECRET } from '../helpers/bridge.js';
+import { afterTest } from '../helpers/cleanup.js';
 import { buttonFor, type SlackTestBridge } from '../helpers/slack.js';
-
-const clients: Client[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) await c.close().catch(() => {});
-});
 
 /** An MCP client (the official SDK) connected to the bridge's `/mcp` with a runner's bearer secret. */
 export async function connectHttp(
@@ -22,14 +18,14 @@ export async function connectHttp(
     requestInit: token === null ? {} : { headers: { authorization: `Bearer ${token}` } },
   });
   const client = new Client({ name: 'rodizio-test', version: '0.0.0' });
-  clients.push(client);
+  afterTest(() => client.close().catch(() => {}));
   await client.connect(transport);
   return client;
 }
 
 /** Keeps a client for closing after the test (stdio clients made elsewhere). */
 export function track(client: Client): Client {
-  clients.push(client);
+  afterTest(() => client.close().catch(() => {}));
   return client;
 }
 

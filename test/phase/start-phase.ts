@@ -41,7 +41,7 @@ export async function startPhase(
     // Rescans are slow here so each test decides when to read the folder: scan() or a watch event.
     config: {
       phase: { enabled: true, dir, dirSet: true, rescanMs: 600_000, events: true },
-      tmuxSocket: options.socket,
+      ...(options.socket ? { tmuxSocket: options.socket } : {}),
     },
   });
   const watcher = t.bridge.phaseWatcher;
