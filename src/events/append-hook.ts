@@ -40,20 +40,29 @@ export interface EventHookDeps {
  */
 export function hookEventStore(events: EventStore, deps: EventHookDeps): EventStore {
   const { outbox, planner } = deps;
+  /** After an event is in: its subscription deliveries are planned in the same transaction, then it is counted. */
+  async function follow(e: NewEvent, seq: number): Promise<void> {
+    if (planner && e.tokenId !== null) {
+      const tokenId = e.tokenId;
+      const jobs = await planner(
+        { seq, tokenId, type: e.type, atMs: e.atMs, actor: e.actor ?? null, data: e.data ?? {} },
+        () => deps.owner(tokenId),
+      );
+      for (const job of jobs) await outbox.enqueue(job, e.atMs);
+    }
+    deps.appended(seq);
+  }
   return {
     ...events,
     async append(e: NewEvent): Promise<number> {
       const seq = await events.append(e);
-      if (planner && e.tokenId !== null) {
-        const tokenId = e.tokenId;
-        const jobs = await planner(
-          { seq, tokenId, type: e.type, atMs: e.atMs, actor: e.actor ?? null, data: e.data ?? {} },
-          () => deps.owner(tokenId),
-        );
-        for (const job of jobs) await outbox.enqueue(job, e.atMs);
-      }
-      deps.appended(seq);
+      await follow(e, seq);
       return seq;
+    },
+    async appendMany(batch: readonly NewEvent[]): Promise<number[]> {
+      const seqs = await events.appendMany(batch);
+      for (const [i, e] of batch.entries()) await follow(e, seqs[i] as number);
+      return seqs;
     },
   };
 }

@@ -61,6 +61,15 @@ export function hashedContent(input: ParsedTokenInput): Record<string, unknown> 
   };
 }
 
+interface Queued {
+  input: ParsedTokenInput;
+  runner: string;
+  resolve: (value: { token: Token; created: boolean }) => void;
+  reject: (err: unknown) => void;
+}
+
+type Outcome = { ok: true; token: Token; created: boolean } | { ok: false; err: unknown };
+
 /** Tokens per group-commit transaction at most, so one transaction stays short. */
 const MAX_BATCH = 100;
 
@@ -87,14 +96,8 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck, rules
     return { input, runner };
   }
 
-  /** Inserts one token with its audit event and planned jobs, inside the caller's transaction. */
-  async function insertIn(
-    tx: Tx,
-    input: ParsedTokenInput,
-    runner: string,
-    infer: boolean,
-  ): Promise<{ token: Token; created: boolean }> {
-    const id = input.id ?? (await freshId(tx));
+  /** The row a token is stored as (and its read times), from what the agent sent; nothing is written. */
+  function buildRow(input: ParsedTokenInput, runner: string, id: string, infer: boolean) {
     const hash = contentHash({ ...hashedContent(input), id, runner });
     const nowMs = clock.now();
     // Naive times are the agent's local time: read them in its declared zone or an offset its created_at shows.
@@ -121,27 +124,95 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck, rules
       ext: JSON.stringify(ext),
       content_hash: hash,
     };
-    if (!(await tx.tokens.insert(row))) {
-      // The id is taken: a replay of the same content, or a conflict.
-      const existing = await mustGet(tx, id);
-      if (existing.content_hash === hash) return { token: rowToToken(existing), created: false };
-      throw new ConflictError(conflictMessage(existing, runner));
-    }
+    return { row, read, nowMs };
+  }
+  type Built = ReturnType<typeof buildRow>;
+
+  /** The id is taken: a replay of the same content returns the stored token, anything else is a conflict. */
+  async function replayOf(tx: Tx, row: NewTokenRow): Promise<{ token: Token; created: false }> {
+    const existing = await mustGet(tx, row.id);
+    if (existing.content_hash === row.content_hash) return { token: rowToToken(existing), created: false };
+    throw new ConflictError(conflictMessage(existing, row.runner));
+  }
+
+  const ejected = ({ row, nowMs }: Built) => ({
+    tokenId: row.id,
+    type: 'ejected' as const,
+    atMs: nowMs,
+    actor: row.runner,
+    data: { reason: row.reason, severity: row.severity },
+  });
+
+  /** What follows a token's insert and its `ejected` event: the ref it watches, then a rule's decision or its jobs. */
+  async function afterInsert(tx: Tx, input: ParsedTokenInput, { row, read, nowMs }: Built): Promise<Token> {
     const token = newRowToToken(row);
-    if (input.github_ref) await watchRefIn(tx, id, input.github_ref);
-    if (read.timeOffset) times.inferred(runner, id, read.timeOffset);
-    await tx.events.append({
-      tokenId: id,
-      type: 'ejected',
-      atMs: nowMs,
-      actor: runner,
-      data: { reason: token.reason, severity: token.severity },
-    });
+    if (input.github_ref) await watchRefIn(tx, row.id, input.github_ref);
+    if (read.timeOffset) times.inferred(row.runner, row.id, read.timeOffset);
     // A permission request a rule or grant decides is stored answered: no card, and the agent's wait ends at once.
     const decision = await decideAtCreate(tx, token, rules, nowMs);
-    if (decision) return { token: await settleAtCreate(tx, token, decision, nowMs), created: true };
+    if (decision) return settleAtCreate(tx, token, decision, nowMs);
     await plan(tx, { type: 'created', token }, nowMs);
-    return { token, created: true };
+    return token;
+  }
+
+  /** Inserts one token with its audit event and planned jobs, inside the caller's transaction. */
+  async function insertIn(
+    tx: Tx,
+    input: ParsedTokenInput,
+    runner: string,
+    infer: boolean,
+  ): Promise<{ token: Token; created: boolean }> {
+    const built = buildRow(input, runner, input.id ?? (await freshId(tx)), infer);
+    if (!(await tx.tokens.insert(built.row))) return replayOf(tx, built.row);
+    await tx.events.append(ejected(built));
+    return { token: await afterInsert(tx, input, built), created: true };
+  }
+
+  /**
+   * A group-commit batch in one transaction, with one statement for all the new rows and one for their `ejected`
+   * events (on Postgres each statement is a round trip). A token without an id, a second one with the same id,
+   * and a taken id go one by one after the others, so a replay inside the batch finds the first one stored.
+   */
+  async function insertBatch(tx: Tx, batch: readonly Queued[]): Promise<Outcome[]> {
+    const out: Outcome[] = [];
+    const ids = new Set<string>();
+    const together: { i: number; built: Built }[] = [];
+    const alone: number[] = [];
+    for (const [i, q] of batch.entries()) {
+      if (q.input.id === undefined || ids.has(q.input.id)) {
+        alone.push(i);
+        continue;
+      }
+      ids.add(q.input.id);
+      // A refusal (an unreadable deadline, say) is decided before anything of that token is written.
+      try {
+        together.push({ i, built: buildRow(q.input, q.runner, q.input.id, true) });
+      } catch (err) {
+        if (!(err instanceof RodizioError)) throw err;
+        out[i] = { ok: false, err };
+      }
+    }
+    const inserted = await tx.tokens.insertMany(together.map((t) => t.built.row));
+    const fresh = together.filter((t, k) => {
+      if (!inserted[k]) alone.push(t.i);
+      return inserted[k];
+    });
+    await tx.events.appendMany(fresh.map((t) => ejected(t.built)));
+    for (const { i, built } of fresh) {
+      out[i] = { ok: true, token: await afterInsert(tx, (batch[i] as Queued).input, built), created: true };
+    }
+    for (const i of alone.sort((a, b) => a - b)) {
+      const q = batch[i] as Queued;
+      // A refusal (a conflicting id) is decided before anything of that token is written, so the others can
+      // still commit; a failure of the database itself fails the whole batch.
+      try {
+        out[i] = { ok: true, ...(await insertIn(tx, q.input, q.runner, true)) };
+      } catch (err) {
+        if (!(err instanceof RodizioError)) throw err;
+        out[i] = { ok: false, err };
+      }
+    }
+    return out;
   }
 
   /** Records an automatic decision on a token just inserted, in the same transaction; nothing asks a person. */
@@ -183,12 +254,6 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck, rules
     return settled;
   }
 
-  interface Queued {
-    input: ParsedTokenInput;
-    runner: string;
-    resolve: (value: { token: Token; created: boolean }) => void;
-    reject: (err: unknown) => void;
-  }
   const queue: Queued[] = [];
   let flushing = false;
 
@@ -205,22 +270,9 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck, rules
   }
 
   async function flushBatch(batch: Queued[]): Promise<void> {
-    let outcomes: ({ ok: true; token: Token; created: boolean } | { ok: false; err: unknown })[];
+    let outcomes: Outcome[];
     try {
-      outcomes = await write(async (tx) => {
-        const out: typeof outcomes = [];
-        for (const q of batch) {
-          // A refusal (a conflicting id) is decided before anything of that token is written, so the others
-          // can still commit; a failure of the database itself fails the whole batch below.
-          try {
-            out.push({ ok: true, ...(await insertIn(tx, q.input, q.runner, true)) });
-          } catch (err) {
-            if (!(err instanceof RodizioError)) throw err;
-            out.push({ ok: false, err });
-          }
-        }
-        return out;
-      });
+      outcomes = await write((tx) => insertBatch(tx, batch));
     } catch (err) {
       for (const q of batch) q.reject(err);
       return;

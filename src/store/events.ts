@@ -48,6 +48,8 @@ export interface NewEvent {
 export interface EventStore {
   /** Appends one event, chained to the log's and its token's heads; returns its `seq` (the feed's cursor). */
   append(e: NewEvent): Promise<number>;
+  /** Appends several events in order, each chained to the one before (group commit); returns their `seq`s. */
+  appendMany(events: readonly NewEvent[]): Promise<number[]>;
   forToken(tokenId: string): Promise<EventRow[]>;
   count(tokenId: string, type: EventType): Promise<number>;
   /** Pages through the log from `sinceMs`, in order; pass the last `seq` seen to continue. */

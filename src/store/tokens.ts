@@ -168,6 +168,11 @@ export interface Settlement {
 export interface TokenStore {
   /** Inserts a new pending token; false when the id is taken. */
   insert(row: NewTokenRow): Promise<boolean>;
+  /**
+   * Inserts several new pending tokens at once (group commit), in order; for each row, whether it went in (false
+   * when its id is taken). The ids must differ from one another.
+   */
+  insertMany(rows: readonly NewTokenRow[]): Promise<boolean[]>;
   /** Inserts a token that is already closed (imported history); false when the id is taken. */
   insertClosed(row: ClosedTokenRow): Promise<boolean>;
   get(id: string): Promise<TokenRow | undefined>;

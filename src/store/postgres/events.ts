@@ -50,6 +50,37 @@ const APPEND_FIRST = `
 
 const LOCK = `SELECT pg_advisory_xact_lock(${EVENT_APPEND_LOCK})`;
 
+/**
+ * A batch's first step: the log's head locked as APPEND locks it (row first, then the feed-order lock), so the
+ * batch and single appends queue on the same row. No row: the log has no head yet, and the batch goes one by one.
+ */
+const LOCK_HEAD = `
+  WITH head AS (SELECT hash FROM audit_heads WHERE chain = '' FOR UPDATE)
+  SELECT hash, pg_advisory_xact_lock(${EVENT_APPEND_LOCK}) IS NULL AS locked FROM head`;
+
+/**
+ * A batch's rows, linked in JS in the order given, inserted in that order (so `seq` follows the chain: checked
+ * on the way back), and every chain's head moved to its last event with its count raised by its events.
+ */
+const INSERT_LINKED = `
+  WITH inserted AS (
+    INSERT INTO events (token_id, type, at_ms, actor, data, hash, prev_hash, token_prev_hash)
+    SELECT token_id, type, at_ms, actor, data, hash, prev_hash, token_prev_hash
+    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+      WITH ORDINALITY AS r(token_id, type, at_ms, actor, data, hash, prev_hash, token_prev_hash, n)
+    ORDER BY n
+    RETURNING seq, hash, token_id),
+  chains AS (
+    SELECT '' AS chain, seq, hash FROM inserted
+    UNION ALL SELECT token_id, seq, hash FROM inserted WHERE token_id IS NOT NULL),
+  moved AS (
+    INSERT INTO audit_heads (chain, seq, hash, count)
+    SELECT DISTINCT ON (chain) chain, seq, hash, count(*) OVER (PARTITION BY chain) FROM chains
+    ORDER BY chain, seq DESC
+    ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+      count = audit_heads.count + excluded.count)
+  SELECT seq, hash FROM inserted ORDER BY seq`;
+
 /** Rows read per step when sealing a log written before migration 010. */
 const SEAL_PAGE = 1000;
 
@@ -119,16 +150,71 @@ export function createEventStore(db: PgConn): EventStore {
     return first.seq;
   }
 
-  return {
-    async append(e: NewEvent): Promise<number> {
+  /** One by one, each in one statement: for a log with no head yet, whose first append takes the slow path. */
+  async function appendEach(events: readonly NewEvent[]): Promise<number[]> {
+    const seqs: number[] = [];
+    for (const e of events) seqs.push(await append(e));
+    return seqs;
+  }
+
+  async function append(e: NewEvent): Promise<number> {
+    const data = JSON.stringify(e.data ?? {});
+    const actor = e.actor ?? null;
+    const template = hashTemplate({ token_id: e.tokenId, type: e.type, at_ms: e.atMs, actor, data: parseData(data) });
+    const chains = e.tokenId === null ? [GLOBAL_CHAIN] : [GLOBAL_CHAIN, e.tokenId];
+    const values = [e.tokenId, e.type, e.atMs, actor, data, ...template, chains];
+    // One statement, atomic by itself: no transaction of its own needed outside the caller's.
+    const row = await one<{ seq: number }>(db, APPEND, values);
+    return row ? row.seq : db.atomic((q) => appendFirst(q, e, data, values));
+  }
+
+  /**
+   * Three statements for any number of events: lock the log's head, read the heads of the batch's tokens (after the
+   * lock, so no append can move them meanwhile), then insert the rows linked here and move the heads.
+   */
+  async function appendMany(q: Queryable, events: readonly NewEvent[]): Promise<number[] | undefined> {
+    const head = await one<{ hash: string }>(q, LOCK_HEAD);
+    if (!head) return undefined;
+    const tokenIds = [...new Set(events.flatMap((e) => (e.tokenId === null ? [] : [e.tokenId])))];
+    const heads = new Map(
+      (
+        await all<{ chain: string; hash: string }>(q, 'SELECT chain, hash FROM audit_heads WHERE chain = ANY($1)', [
+          tokenIds,
+        ])
+      ).map((h) => [h.chain, h.hash]),
+    );
+    let global = head.hash;
+    const rows = events.map((e) => {
       const data = JSON.stringify(e.data ?? {});
-      const actor = e.actor ?? null;
-      const template = hashTemplate({ token_id: e.tokenId, type: e.type, at_ms: e.atMs, actor, data: parseData(data) });
-      const chains = e.tokenId === null ? [GLOBAL_CHAIN] : [GLOBAL_CHAIN, e.tokenId];
-      const values = [e.tokenId, e.type, e.atMs, actor, data, ...template, chains];
-      // One statement, atomic by itself: no transaction of its own needed outside the caller's.
-      const row = await one<{ seq: number }>(db, APPEND, values);
-      return row ? row.seq : db.atomic((q) => appendFirst(q, e, data, values));
+      const links = linkEvent(e, data, { global, token: e.tokenId === null ? null : (heads.get(e.tokenId) ?? null) });
+      global = links.hash;
+      if (e.tokenId !== null) heads.set(e.tokenId, links.hash);
+      return { e, data, links };
+    });
+    const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
+    const inserted = await all<{ seq: number; hash: string }>(q, INSERT_LINKED, [
+      column((r) => r.e.tokenId),
+      column((r) => r.e.type),
+      column((r) => r.e.atMs),
+      column((r) => r.e.actor ?? null),
+      column((r) => r.data),
+      column((r) => r.links.hash),
+      column((r) => r.links.prev_hash),
+      column((r) => r.links.token_prev_hash),
+    ]);
+    // The chain is only sound if the numbering followed the order the links were made in.
+    if (inserted.length !== rows.length || inserted.some((row, i) => row.hash !== rows[i]?.links.hash)) {
+      throw new Error('events of one batch were numbered out of their chain order');
+    }
+    return inserted.map((row) => row.seq);
+  }
+
+  return {
+    append,
+    async appendMany(events: readonly NewEvent[]): Promise<number[]> {
+      if (events.length <= 1) return appendEach(events);
+      // Meant for the caller's transaction; outside one, a log with no head yet gets its events one commit each.
+      return (await db.atomic((q) => appendMany(q, events))) ?? appendEach(events);
     },
     async forToken(tokenId: string): Promise<AuditRow[]> {
       return all<AuditRow>(db, 'SELECT * FROM events WHERE token_id = $1 ORDER BY seq', [tokenId]);

@@ -50,6 +50,38 @@ function insertSql(columns: readonly string[], extra: Record<string, string> = {
 }
 
 const INSERT = insertSql(NEW_COLUMNS, { status: "'pending'" });
+
+/** The Postgres type of each new-token column, for the arrays `unnest` reads. */
+const NEW_COLUMN_TYPES: Record<(typeof NEW_COLUMNS)[number], string> = {
+  id: 'text',
+  kind: 'text',
+  reason: 'text',
+  prompt: 'text',
+  options: 'text',
+  severity: 'text',
+  frozen_state: 'text',
+  original_event: 'text',
+  required_type: 'text',
+  deadline: 'text',
+  deadline_ms: 'bigint',
+  escalation: 'text',
+  created_at: 'text',
+  received_ms: 'bigint',
+  runner: 'text',
+  project: 'text',
+  github_issue: 'text',
+  ext: 'text',
+  content_hash: 'text',
+};
+
+/** One statement for a whole batch: a column of values per parameter, rows in the order given. */
+const INSERT_MANY = `
+  INSERT INTO tokens (${NEW_COLUMNS.join(', ')}, status)
+  SELECT ${NEW_COLUMNS.join(', ')}, 'pending' FROM unnest(${NEW_COLUMNS.map((c, i) => `$${i + 1}::${NEW_COLUMN_TYPES[c]}[]`).join(', ')})
+    WITH ORDINALITY AS r(${NEW_COLUMNS.join(', ')}, n)
+  ORDER BY n
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id`;
 const INSERT_CLOSED = insertSql(CLOSED_COLUMNS);
 
 const SETTLE = `
@@ -70,6 +102,20 @@ export function createTokenStore(db: PgConn): TokenStore {
           NEW_COLUMNS.map((c) => row[c]),
         )) === 1
       );
+    },
+
+    async insertMany(rows: readonly NewTokenRow[]): Promise<boolean[]> {
+      if (rows.length === 0) return [];
+      const inserted = new Set(
+        (
+          await all<{ id: string }>(
+            db,
+            INSERT_MANY,
+            NEW_COLUMNS.map((c) => rows.map((r) => r[c])),
+          )
+        ).map((r) => r.id),
+      );
+      return rows.map((r) => inserted.has(r.id));
     },
 
     async insertClosed(row: ClosedTokenRow): Promise<boolean> {

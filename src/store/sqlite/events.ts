@@ -131,6 +131,7 @@ export function createEventStore(db: Db): EventStore {
     return row.seq;
   }
   const appendAlone = writeTransaction(db, append);
+  const appendManyAlone = writeTransaction(db, (events: readonly NewEvent[]) => events.map(append));
   const sealAlone = writeTransaction(db, seal);
   const removeAlone = writeTransaction(db, (tokenId: string): RemovedEvent[] => {
     const removed = removedOf.all(tokenId);
@@ -144,6 +145,9 @@ export function createEventStore(db: Db): EventStore {
     async append(e: NewEvent): Promise<number> {
       // Inside the caller's transaction already: a savepoint would only cost time.
       return db.inTransaction ? append(e) : appendAlone(e);
+    },
+    async appendMany(events: readonly NewEvent[]): Promise<number[]> {
+      return db.inTransaction ? events.map(append) : appendManyAlone(events);
     },
     async forToken(tokenId: string): Promise<AuditRow[]> {
       return forToken.all(tokenId);

@@ -85,6 +85,11 @@ export function createTokenStore(db: Db): TokenStore {
       return insert.run(row).changes === 1;
     },
 
+    /** Prepared inserts in a row: SQLite has no round trips to save, and the caller's transaction holds them. */
+    async insertMany(rows: readonly NewTokenRow[]): Promise<boolean[]> {
+      return rows.map((r) => insert.run(r).changes === 1);
+    },
+
     async insertClosed(row: ClosedTokenRow): Promise<boolean> {
       return insertClosed.run(row).changes === 1;
     },
