@@ -9,7 +9,8 @@ import { createPatchOps } from './lifecycle/patch.js';
 import { createReassignOps } from './lifecycle/reassign.js';
 import { createSettleOps } from './lifecycle/settle.js';
 import type { ChangeContext, ListResult, PurgatoryOptions } from './lifecycle/types.js';
-import { rowToToken } from './store/tokens.js';
+import type { NewEvent } from './store/events.js';
+import { rowToToken, type TokenRow } from './store/tokens.js';
 
 export type { PatchResult } from './lifecycle/patch.js';
 export type { ReassignResult, ReassignVia } from './lifecycle/reassign.js';
@@ -173,17 +174,17 @@ export function createPurgatory(options: PurgatoryOptions) {
       });
     },
 
-    /** Called with the id of every token this process moves out of pending. */
-    onSettled(listener: (tokenId: string) => void): () => void {
+    /** Called with the id of every token this process moves out of pending, and its row as the change left it. */
+    onSettled(listener: (tokenId: string, row: TokenRow) => void): () => void {
       bus.on('settled', listener);
       return () => bus.off('settled', listener);
     },
 
     /**
-     * Called with the seq of every audit event this process appends, during its transaction: read the table
-     * after a tick (the event feed does), never inside the listener.
+     * Called with the seq and content of every audit event this process appended, once its transaction has
+     * committed; read the table after a tick (the event feed does), never inside the listener.
      */
-    onEvent(listener: (seq: number) => void): () => void {
+    onEvent(listener: (seq: number, event: NewEvent) => void): () => void {
       bus.on('event', listener);
       return () => bus.off('event', listener);
     },

@@ -29,8 +29,8 @@ export interface EventHookDeps {
   outbox: OutboxStore;
   owner(tokenId: string): Promise<TokenOwner | undefined>;
   planner?: EventPlanner;
-  /** Told of every appended seq; the caller passes it on once the transaction has committed. */
-  appended(seq: number): void;
+  /** Told of every appended event; the caller passes it on once the transaction has committed. */
+  appended(seq: number, event: NewEvent): void;
 }
 
 /**
@@ -50,7 +50,7 @@ export function hookEventStore(events: EventStore, deps: EventHookDeps): EventSt
       );
       for (const job of jobs) await outbox.enqueue(job, e.atMs);
     }
-    deps.appended(seq);
+    deps.appended(seq, e);
   }
   return {
     ...events,

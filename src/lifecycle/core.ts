@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Outcome, Reentry, TokenStatus } from '../domain/token.js';
 import { NotFoundError } from '../errors.js';
 import { hookEventStore } from '../events/append-hook.js';
+import type { NewEvent } from '../store/events.js';
 import type { Repos, Signal, Store, Tx } from '../store/store.js';
 import { rowToToken, type TokenRow } from '../store/tokens.js';
 import { formatIsoTime } from '../time.js';
@@ -18,9 +19,10 @@ export const OUTCOME_OF: Record<Exclude<TokenStatus, 'pending'>, Outcome> = {
 
 /** What a committed transaction tells this process's listeners (long-polls, the worker, the event feed). */
 interface Wakes {
-  settled: Set<string>;
+  /** Tokens moved out of pending, as they were left. */
+  settled: Map<string, TokenRow>;
   outbox: boolean;
-  events: number[];
+  events: { seq: number; event: NewEvent }[];
 }
 
 /**
@@ -59,7 +61,7 @@ export function createCore({
       async settle(...args: Parameters<Tx['tokens']['settle']>) {
         const row = await tx.tokens.settle(...args);
         if (row) {
-          wakes.settled.add(row.id);
+          wakes.settled.set(row.id, row);
           signal({ kind: 'settled', tokenId: row.id });
         }
         return row;
@@ -69,9 +71,9 @@ export function createCore({
       outbox,
       owner: (id) => tx.tokens.get(id),
       planner: eventPlanner,
-      appended: (seq) => {
+      appended: (seq, event) => {
         if (wakes.events.length === 0) signal({ kind: 'event' });
-        wakes.events.push(seq);
+        wakes.events.push({ seq, event });
       },
     });
     return { ...tx, outbox, tokens, events };
@@ -85,14 +87,14 @@ export function createCore({
     // Inside another write (a phase close resolving its token): the store joins that transaction, and its
     // listeners hear of both once the outer one has committed, never of a write that may still roll back.
     if (outer) return store.transaction((tx, signal) => fn(instrument(tx, signal, outer)));
-    let wakes: Wakes = { settled: new Set(), outbox: false, events: [] };
+    let wakes: Wakes = { settled: new Map(), outbox: false, events: [] };
     const result = await store.transaction((tx, signal) => {
       // A retried transaction starts over: forget what the failed attempt did.
-      wakes = { settled: new Set(), outbox: false, events: [] };
+      wakes = { settled: new Map(), outbox: false, events: [] };
       return writing.run(wakes, () => fn(instrument(tx, signal, wakes)));
     });
-    for (const seq of wakes.events) bus.emit('event', seq);
-    for (const id of wakes.settled) bus.emit('settled', id);
+    for (const { seq, event } of wakes.events) bus.emit('event', seq, event);
+    for (const [id, row] of wakes.settled) bus.emit('settled', id, row);
     if (wakes.outbox) bus.emit('outbox');
     return result;
   }

@@ -26,7 +26,7 @@ export interface MetricsDeps {
 export function createMetrics({ purgatory, store, clock, logger, waiters }: MetricsDeps) {
   const m = createRegistry();
   const log = logger.child({ component: 'metrics' });
-  const lifecycle = observeLifecycle(m, { purgatory, store, logger: log });
+  const lifecycle = observeLifecycle(m, { purgatory });
 
   /** The levels read at scrape time: two grouped counts, each over an index (see src/store/stats.ts). */
   async function readStore(): Promise<void> {
@@ -52,7 +52,6 @@ export function createMetrics({ purgatory, store, clock, logger, waiters }: Metr
 
   async function renderOnce(): Promise<{ contentType: string; text: string }> {
     m.withDefaults();
-    await lifecycle.flush();
     await readStore();
     m.waiters.set(waiters());
     return { contentType: m.registry.contentType, text: await m.registry.metrics() };

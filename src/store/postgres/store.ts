@@ -125,8 +125,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     return ctx?.open ? ctx : undefined;
   };
 
-  /** BEGIN … COMMIT on one pooled client, run again whole after a serialization failure or deadlock. */
-  async function inTransaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * BEGIN … COMMIT on one pooled client, run again whole after a serialization failure or deadlock. `beforeCommit`
+   * gives SQL without parameters sent in the same round trip as the COMMIT (the transaction's NOTIFYs).
+   */
+  async function inTransaction<T>(
+    body: (client: pg.PoolClient) => Promise<T>,
+    beforeCommit: (client: pg.PoolClient) => string | undefined = () => undefined,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await pool.connect();
       let broken: Error | undefined;
@@ -140,7 +146,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       try {
         await client.query('BEGIN');
         const result = await body(client);
-        await client.query('COMMIT');
+        const last = beforeCommit(client);
+        await client.query(last === undefined ? 'COMMIT' : `${last}; COMMIT`);
         return result;
       } catch (err) {
         // A failed ROLLBACK means the connection itself is gone: release it as broken so the pool drops it.
@@ -193,27 +200,30 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     transaction<T>(fn: (tx: Tx, signal: (s: Signal) => void) => Promise<T>): Promise<T> {
       const outer = current();
       if (outer) return fn(outer.repos, collect(outer));
-      return inTransaction(async (client) => {
-        const clientConn: PgConn = {
-          query: (text, values) => prepared.run(client, text, values),
-          atomic: (f) => f(client),
-        };
-        const ctx: TxContext = { client, repos: createRepos(clientConn), signals: new Set(), open: true };
-        try {
-          const result = await als.run(ctx, () => fn(ctx.repos, collect(ctx)));
-          // Delivered by Postgres at COMMIT, and only if it commits. One statement for all of them: every round
-          // trip here is made while the transaction holds the event-order lock (see events.ts).
-          if (ctx.signals.size > 0) {
-            await client.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [
-              CHANNEL,
-              [...ctx.signals],
-            ]);
+      let signals = new Set<string>();
+      return inTransaction(
+        async (client) => {
+          const clientConn: PgConn = {
+            query: (text, values) => prepared.run(client, text, values),
+            atomic: (f) => f(client),
+          };
+          const ctx: TxContext = { client, repos: createRepos(clientConn), signals: new Set(), open: true };
+          signals = ctx.signals;
+          try {
+            return await als.run(ctx, () => fn(ctx.repos, collect(ctx)));
+          } finally {
+            ctx.open = false;
           }
-          return result;
-        } finally {
-          ctx.open = false;
-        }
-      });
+        },
+        // Delivered by Postgres at COMMIT, and only if it commits. Sent with the COMMIT itself: every round trip
+        // here is made while the transaction holds the event-order lock (see events.ts).
+        (client) =>
+          signals.size === 0
+            ? undefined
+            : `SELECT pg_notify(${client.escapeLiteral(CHANNEL)}, p) FROM (VALUES ${[...signals]
+                .map((p) => `(${client.escapeLiteral(p)})`)
+                .join(', ')}) AS s(p)`,
+      );
     },
 
     onExternalChange(listen) {
