@@ -147,6 +147,11 @@ export function createGates(clock: Clock, options: GateOptions) {
 
     waitFor,
 
+    /** Whether `gate` has as many jobs in flight as a target may (it opens when one of them finishes). */
+    full(gate: string): boolean {
+      return (inFlight.get(gate) ?? 0) >= targetConcurrency;
+    },
+
     /** Whether `gate` paces calls one at a time (a channel's posts), so at most one job may go through it at once. */
     isPaced(gate: string): boolean {
       return gate.startsWith('slack.post:');

@@ -235,36 +235,56 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     return f.nextOpenAt === undefined ? due : Math.min(due, f.nextOpenAt);
   }
 
-  /** Takes as many runnable jobs as the budgets allow. Returns how many it started. */
+  /**
+   * Jobs claimed while their webhook target already ran as many deliveries as a target may: kept here, still leased
+   * by this worker, and started as that target's jobs finish. Given back instead, a backlog for one receiver was
+   * claimed again for every delivery (15 rows claimed and released per job started).
+   */
+  const held: OutboxRow[] = [];
+
+  /** Whether a claimed job can start now, should wait here for its target, or goes back to the table. */
+  function verdict(job: OutboxRow, quota: Record<JobClass, number>): 'start' | 'hold' | 'release' | 'running' {
+    if (inFlight.has(job.id)) return 'running';
+    // More of one class than its free slots, or a gate the previous job of this round just used (a channel's one
+    // post a second): given back, runnable again for the next round.
+    const serial = serialGate(job);
+    if (quota[jobClass(job.kind)] <= 0 || (serial !== null && serialInFlight.has(serial))) return 'release';
+    if (job.gate && gates && gates.waitFor(job.gate) > 0) return gates.full(job.gate) ? 'hold' : 'release';
+    return 'start';
+  }
+
+  /** Takes as many runnable jobs as the budgets allow, held ones first. Returns how many it started. */
   async function fill(): Promise<number> {
     const free = (Object.keys(budgets) as JobClass[]).reduce((n, c) => n + Math.max(0, budgets[c] - busy[c]), 0);
     if (free <= 0) return 0;
-    const now = clock.now();
-    const f = filter();
-    let started = 0;
     // Slots per class as they are now: a job finishing while this round gives back its extra claims must not let
     // a later (less urgent) claim of this round start in its place; the next round looks again.
     const quota = Object.fromEntries(
       (Object.keys(budgets) as JobClass[]).map((c) => [c, Math.max(0, budgets[c] - busy[c])]),
     ) as Record<JobClass, number>;
+    let started = 0;
+    // Synchronous unless a job goes back: jobs started in one round all start before any of them can finish.
+    const take = (job: OutboxRow): Promise<void> | undefined => {
+      const v = verdict(job, quota);
+      if (v === 'start') {
+        quota[jobClass(job.kind)]--;
+        startJob(job);
+        started++;
+      } else if (v === 'hold') held.push(job);
+      else if (v === 'release') return outbox.release(job.id, owner);
+      return undefined;
+    };
+    // Held jobs were claimed earlier than anything a new claim returns.
+    for (const job of held.splice(0)) {
+      const back = take(job);
+      if (back) await back;
+    }
+    const room = (Object.keys(quota) as JobClass[]).reduce((n, c) => n + quota[c], 0);
+    if (room <= 0) return started;
     // Claimed (leased) in one statement; on Postgres replicas claiming at once skip each other's rows.
-    for (const job of await outbox.claim(now, Math.min(free, 16), f, owner, leaseMs)) {
-      const cls = jobClass(job.kind);
-      // More of one class than its free slots, or a gate the previous job of this round just used (a channel's
-      // one post a second): given back, runnable again for the next round.
-      const serial = serialGate(job);
-      if (
-        inFlight.has(job.id) ||
-        quota[cls] <= 0 ||
-        (serial !== null && serialInFlight.has(serial)) ||
-        (job.gate && gates && gates.waitFor(job.gate) > 0)
-      ) {
-        if (!inFlight.has(job.id)) await outbox.release(job.id, owner);
-        continue;
-      }
-      quota[cls]--;
-      startJob(job);
-      started++;
+    for (const job of await outbox.claim(clock.now(), Math.min(room, 16), filter(), owner, leaseMs)) {
+      const back = take(job);
+      if (back) await back;
     }
     return started;
   }
@@ -337,6 +357,10 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
       renewer = undefined;
       await pumping;
       await Promise.allSettled([...inFlight.values()]);
+      // Jobs waiting here for their target go back at once, rather than when their lease runs out.
+      for (const job of held.splice(0)) {
+        await outbox.release(job.id, owner).catch((err: unknown) => logger.warn({ err }, 'cannot give back a job'));
+      }
     },
 
     /** Something was enqueued: look now rather than at the next timer (once, however many enqueues came). */

@@ -292,6 +292,41 @@ describe('outbox worker', () => {
     expect(await outbox.count('done')).toBe(5);
   });
 
+  it('a backlog for one target is claimed once per job: jobs waiting for its slots are held, not given back', async () => {
+    const clock = new ManualClock('2026-01-01T00:00:00Z');
+    const gates = createGates(clock, { postIntervalMs: 0, targetConcurrency: 4 });
+    const store = await openTestStore();
+    let claimed = 0;
+    let released = 0;
+    let running = 0;
+    let most = 0;
+    const counted = {
+      ...store.outbox,
+      claim: async (...args: Parameters<typeof store.outbox.claim>) => {
+        const rows = await store.outbox.claim(...args);
+        claimed += rows.length;
+        return rows;
+      },
+      release: async (...args: Parameters<typeof store.outbox.release>) => {
+        released++;
+        return store.outbox.release(...args);
+      },
+    };
+    const send = kind(async () => {
+      most = Math.max(most, ++running);
+      await new Promise((resolve) => setImmediate(resolve));
+      running--;
+    });
+    const { worker } = await setup({ 'deliver.webhook': send }, undefined, { clock, gates, outbox: counted });
+    const gate = Gate.webhook('https://agent.example/hook');
+    for (let i = 0; i < 40; i++) await store.outbox.enqueue({ kind: 'deliver.webhook', lane: `d${i}`, gate }, 0);
+    await worker.drain();
+    expect(await store.outbox.count('done')).toBe(40);
+    expect(most).toBe(4);
+    // Given back whenever the target was full, these 40 jobs took 472 claimed rows and 432 releases.
+    expect({ claimed, released }).toEqual({ claimed: 40, released: 0 });
+  });
+
   it('a run past its time budget counts as a failure and frees its slot', async () => {
     const { outbox, worker, clock } = await setup({
       stuck: kind(() => new Promise<void>(() => {}), { timeoutMs: 20 }),
