@@ -27,8 +27,10 @@ const shared = {
   globalSetup: ['test/global-postgres.ts'],
   // Undoes what each test started through the helpers (test/helpers/cleanup.ts); runs for every file.
   setupFiles: ['test/setup.ts'],
-  testTimeout: 20_000,
-  hookTimeout: 30_000,
+  // Child-process tests (serve, hooks, SIGKILL and restart) take 5–10 s alone and twice that on a loaded 2-core CI
+  // machine: a hung test still fails, a slow machine does not.
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
 };
 
 export default defineConfig({

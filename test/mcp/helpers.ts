@@ -64,7 +64,8 @@ export async function nextCard(
       }
       return undefined;
     },
-    { timeout: 10_000, interval: 10 },
+    // Generous: the card may wait on a child process (`rodizio hook`, `rodizio mcp`) starting under tsx on a loaded machine.
+    { timeout: 30_000, interval: 10 },
   );
 }
 

@@ -192,7 +192,7 @@ describe('rodizio hook claude-code', () => {
     expect(await storeSnapshot(t.bridge.store)).toEqual(before);
   });
 
-  it('as a process: stdin in, the decision JSON on stdout, exit 0', { timeout: 30_000 }, async () => {
+  it('as a process: stdin in, the decision JSON on stdout, exit 0', { timeout: 60_000 }, async () => {
     const t = await startSlackBridge();
     const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'hook', 'claude-code', '--tools', 'Bash'], {
       cwd: ROOT,

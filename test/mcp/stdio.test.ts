@@ -7,7 +7,7 @@ import { startSlackBridge } from '../helpers/slack.js';
 import { callWithProgress, click, nextCard, textOf, track } from './helpers.js';
 
 describe('rodizio mcp (stdio)', () => {
-  it('serves the tools to the SDK client over stdio, reaching the bridge over HTTP', { timeout: 30_000 }, async () => {
+  it('serves the tools to the SDK client over stdio, reaching the bridge over HTTP', { timeout: 60_000 }, async () => {
     const t = await startSlackBridge();
     const transport = new StdioClientTransport({
       command: process.execPath,
