@@ -16,6 +16,12 @@ export const COPIED_TABLES = [
   { name: 'grants', orderBy: 'id', unfinishedOnly: false },
   { name: 'github_refs', orderBy: 'token_id', unfinishedOnly: false },
   { name: 'identity_links', orderBy: 'slack_user', unfinishedOnly: false },
+  // Which Slack message lists which tokens (digests) or holds their thread (groups): without them a moved
+  // purgatory would post those tokens again.
+  { name: 'slack_digests', orderBy: 'id', unfinishedOnly: false },
+  { name: 'slack_digest_tokens', orderBy: 'token_id', unfinishedOnly: false },
+  { name: 'slack_groups', orderBy: 'id', unfinishedOnly: false },
+  { name: 'slack_group_tokens', orderBy: 'token_id', unfinishedOnly: false },
 ] as const;
 
 export type CopiedTable = (typeof COPIED_TABLES)[number]['name'];

@@ -99,6 +99,12 @@ async function populate(path: string): Promise<Fixture> {
     await s.githubRefs.insert({ token_id: 't3', repo: 'o/r', ref: 'refs/heads/main', seen_sha: 'a'.repeat(40) });
     await s.githubRefs.move('t3', 'a'.repeat(40), 'b'.repeat(40), 2400);
 
+    await s.digests.addDigest({ project: 'p1', channel: 'C1', ts: '222.2', created_ms: 2500 }, ['t1', 't3']);
+    const group = await s.digests.createGroup({ project: 'p1', runner: 'runner-b', channel: 'C1', nowMs: 2600 });
+    await s.digests.join(group.id, 't2', 2600);
+    await s.digests.claimPoster(group.id, 't2');
+    await s.digests.setParent(group.id, '333.3');
+
     const intakePending = (await s.intake.record('slack:1', 'click', '{"x":1}', 2000)).row.id;
     const intakeDone = (await s.intake.record('slack:2', 'click', '{}', 2100)).row.id;
     await s.intake.finish(intakeDone, 2200);
@@ -132,6 +138,10 @@ const EXPECTED_COUNTS = {
   grants: 1,
   identity_links: 1,
   github_refs: 1,
+  slack_digests: 1,
+  slack_digest_tokens: 2,
+  slack_groups: 1,
+  slack_group_tokens: 1,
 };
 
 describe('copying a SQLite purgatory into Postgres', () => {
@@ -178,6 +188,11 @@ describe('copying a SQLite purgatory into Postgres', () => {
     expect(await to.approvals.forToken('t1')).toEqual(await from.approvals.forToken('t1'));
     expect(await to.subscriptions.all()).toEqual(await from.subscriptions.all());
     expect(await to.phaseFiles.all()).toEqual(await from.phaseFiles.all());
+    // A token listed in a digest, or posted in a group's thread, is still there after the move: not posted again.
+    expect(await to.digests.digestOf('t3')).toEqual(await from.digests.digestOf('t3'));
+    expect(await to.digests.digestOf('t3')).toMatchObject({ ts: '222.2' });
+    expect(await to.digests.groupOf('t2')).toEqual(await from.digests.groupOf('t2'));
+    expect(await to.digests.groupOf('t2')).toMatchObject({ parent_ts: '333.3', poster: 't2' });
     expect(await to.outbox.get(fixture.outbox.pending)).toMatchObject({
       status: 'pending',
       host: 'h1',
@@ -205,6 +220,9 @@ describe('copying a SQLite purgatory into Postgres', () => {
     );
     expect(await to.outbox.enqueue({ kind: 'post', tokenId: 't9' }, 9000)).toBeGreaterThan(fixture.outbox.dead);
     expect((await to.intake.record('slack:9', 'click', '{}', 9000)).row.id).toBeGreaterThan(fixture.intake.pending);
+    const copiedGroup = (await to.digests.groupOf('t2'))?.id ?? 0;
+    const next = await to.digests.createGroup({ project: 'p1', runner: 'runner-b', channel: 'C2', nowMs: 9000 });
+    expect(next.id).toBeGreaterThan(copiedGroup);
     // The copied pending job is claimable on the target by its host's replica only.
     const filter = { closedGates: [], fullKinds: [], host: 'h1' };
     expect((await to.outbox.claim(7000, 10, filter, 'w', 1000)).map((j) => j.id)).toContain(fixture.outbox.pending);
