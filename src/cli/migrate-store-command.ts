@@ -29,9 +29,10 @@ export const migrateStoreCommand: Command = {
   summary: 'Copy a SQLite purgatory into a Postgres database (moving up to several replicas)',
   usage: 'rodizio migrate-store --from <sqlite path> --to <postgres url> [--force]',
   details:
-    'Copies tokens, audit events, notes, approvals, follow-up state, subscriptions, phase-file state and the\n' +
-    'unfinished outbox jobs and Slack requests, in one pass, and prints how many rows of each. Stop the bridge\n' +
-    'first. The target is migrated to the current schema; it must be empty unless --force, which empties it.',
+    'Copies tokens, audit events and chain heads, notes, approvals, follow-up state, subscriptions, phase-file\n' +
+    'state, grants, commit refs, identity links, digest and group membership, and the unfinished outbox jobs and\n' +
+    'Slack requests, in one pass, and prints how many rows of each. Stop the bridge first. The target is migrated\n' +
+    'to the current schema; it must be empty unless --force, which empties it.',
   options: { from: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean' } },
   positionals: 0,
   async run({ values, io }) {
