@@ -25,6 +25,8 @@ export interface CardState {
   deadlineMs?: number | null;
   /** Thread replies answer the token (rather than only adding notes). */
   threadResolves: boolean;
+  /** The card is itself a reply in a group's thread (src/slack/grouping.ts): replies there answer no one question. */
+  inGroupThread?: boolean;
   /** Choices made toward `required_approvals` (kept after the token resolves: the card names every approver). */
   approvals?: Approval[];
   /** Somebody said "I'm on it". */
@@ -398,9 +400,11 @@ export function renderTokenCard(token: Token, state: CardState): RenderedCard {
   }
   blocks.push(metaContext(token, state));
   if (token.status === 'pending') {
-    const hint = state.threadResolves
-      ? '💬 The first reply in this thread from someone who may answer is sent to the agent as the answer.'
-      : '💬 Replies in this thread reach the agent as notes with the answer.';
+    const hint = state.inGroupThread
+      ? '💬 This thread holds several questions: answer this one with its buttons. Replies here are not read as an answer.'
+      : state.threadResolves
+        ? '💬 The first reply in this thread from someone who may answer is sent to the agent as the answer.'
+        : '💬 Replies in this thread reach the agent as notes with the answer.';
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: hint }] });
   }
   return {

@@ -8,6 +8,7 @@ import { liveQuiet } from '../followups/quiet-hours.js';
 import { liveSnooze } from '../followups/snooze.js';
 import { readRefState } from '../github/refs.js';
 import type { Purgatory } from '../purgatory.js';
+import { createThreadRoot } from './grouping.js';
 import { threadResolves } from './routing.js';
 
 function liveClaim(token: Token, nowMs: number): CardState['claim'] {
@@ -38,12 +39,19 @@ export function createCardStateReader({
   config: Config;
   clock: Clock;
 }) {
+  const threadRoot = createThreadRoot(purgatory);
   return async function cardState(token: Token): Promise<CardState> {
     return {
       now: clock.now(),
       // Naive deadlines are read with the offset the token records (the agent's local time), not as UTC.
       deadlineMs: tokenDeadlineMs(token),
       threadResolves: threadResolves(token),
+      // Only a project with grouping configured has groups to look up.
+      inGroupThread:
+        token.status === 'pending' &&
+        token.project !== null &&
+        config.file.projects[token.project]?.grouping !== undefined &&
+        (await threadRoot(token)) !== undefined,
       approvals: token.required_approvals > 1 ? await purgatory.approvals(token.id) : [],
       githubWebBase: config.githubWebUrl,
       claimable: token.kind === 'semaphore',

@@ -94,7 +94,8 @@ export function createGroupJobs(deps: NoiseJobDeps & { cardState: CardStateReade
 
   /** Posts the card (top-level, or into `threadTs`) and records where, with the overflow reply, in one go. */
   async function postCard(token: Token, channel: string, threadTs?: string): Promise<void> {
-    const rendered = renderTokenCard(token, await cardState(token));
+    // Not recorded as posted yet, so the state cannot tell: a card posted into a thread is in the group's thread.
+    const rendered = renderTokenCard(token, { ...(await cardState(token)), inGroupThread: threadTs !== undefined });
     const res = await throughGate(gates, Gate.post(channel), () =>
       client.chat.postMessage({
         channel,

@@ -32,6 +32,8 @@ async function ask(t: SlackTestBridge, prompt: string, extra: Record<string, unk
   return res.json.id as string;
 }
 
+const GROUP_HINT = 'This thread holds several questions: answer this one with its buttons.';
+
 describe('grouping: a runner’s questions arriving together share one thread', () => {
   it('3 tokens from one runner within the window: one parent "3 questions from ci", the cards in its thread; answers update the parent', async () => {
     const clock = new ManualClock('2026-01-01T10:00:00Z');
@@ -55,6 +57,9 @@ describe('grouping: a runner’s questions arriving together share one thread', 
     for (const card of cards) {
       expect(card?.thread_ts).toBe(parentTs);
       expect(thread.map((m) => m.ts)).toContain(card?.ts);
+      // A reply in the group's thread answers none of its questions, and the card says so.
+      expect(JSON.stringify(card?.blocks)).toContain(GROUP_HINT);
+      expect(JSON.stringify(card?.blocks)).not.toContain('The first reply in this thread');
     }
     let parent = t.fake.message(CARDS, parentTs) as SlackMessage;
     expect(parent.text).toBe('3 questions from ci (3 waiting)');
@@ -84,6 +89,7 @@ describe('grouping: a runner’s questions arriving together share one thread', 
     ids.push(await ask(t, 'Run migration 44?'));
     await t.settle();
     expect((await t.card(ids[3] as string))?.thread_ts).toBe(parentTs);
+    expect(JSON.stringify((await t.card(ids[3] as string))?.blocks)).toContain(GROUP_HINT);
     expect((t.fake.message(CARDS, parentTs) as SlackMessage).text).toBe('4 questions from ci (3 waiting)');
     expect(topLevel(t)).toHaveLength(1);
   });
@@ -103,7 +109,11 @@ describe('grouping: a runner’s questions arriving together share one thread', 
     const texts = topLevel(t).map((p) => p.text);
     expect(texts).toHaveLength(3);
     expect(texts.some((x) => x.includes('questions from'))).toBe(false);
-    for (const id of [lone, other]) expect((await t.card(id))?.thread_ts).toBeUndefined();
+    for (const id of [lone, other]) {
+      const card = await t.card(id);
+      expect(card?.thread_ts).toBeUndefined();
+      expect(JSON.stringify(card?.blocks)).not.toContain(GROUP_HINT);
+    }
   });
 
   it('a bad window refuses start-up and names the key', () => {
