@@ -9,10 +9,10 @@ import { defineJob, type JobKind } from '../outbox/worker.js';
 import type { EffectPlanner, Purgatory } from '../purgatory.js';
 import type { NewJob } from '../store/outbox.js';
 import { rowToToken } from '../store/tokens.js';
-import { SLACK_RETRY } from './jobs.js';
+import { SLACK_RETRY, updateMessage } from './jobs.js';
 import { slackLane } from './planner.js';
 import { cardChannel, escalationChannel } from './routing.js';
-import { classifySlackError, platformError } from './web-errors.js';
+import { classifySlackError } from './web-errors.js';
 
 export const DIGEST_FLUSH = 'slack.digest';
 export const DIGEST_UPDATE = 'slack.digest_update';
@@ -128,14 +128,8 @@ export function createDigestJobs({ client, clock, purgatory, config, gates }: No
     const listed = await members(await digests.digestMembers(digestId));
     if (listed.length === 0) return;
     const rendered = renderDigest({ project, members: listed, sinceMs: sinceOf(listed) });
-    await gates.take(Gate.update);
-    try {
-      await client.chat.update({ channel, ts, text: rendered.text, blocks: rendered.blocks });
-    } catch (err) {
-      // Deleted in Slack: its tokens are still in /rodizio list and App Home; a digest is not posted twice.
-      if (platformError(err) === 'message_not_found') return;
-      classifySlackError(err, (ms) => gates.pause(Gate.update, ms));
-    }
+    // Deleted in Slack (false): its tokens are still in /rodizio list and App Home; a digest is not posted twice.
+    await updateMessage(client, gates, { channel, ts, text: rendered.text, blocks: rendered.blocks });
   }
 
   return {

@@ -10,10 +10,9 @@ import type { EffectPlanner } from '../purgatory.js';
 import type { GroupRow } from '../store/digests.js';
 import type { CardStateReader } from './card-state.js';
 import { createDigestPlanner, digestEvery, type NoiseJobDeps, throughGate } from './digest.js';
-import { SLACK_RETRY } from './jobs.js';
+import { SLACK_RETRY, updateMessage } from './jobs.js';
 import { slackLane } from './planner.js';
 import { cardChannel } from './routing.js';
-import { classifySlackError, platformError } from './web-errors.js';
 
 export const GROUP_POST = 'slack.group';
 export const GROUP_PARENT = 'slack.group_parent';
@@ -195,18 +194,12 @@ export function createGroupJobs(deps: NoiseJobDeps & { cardState: CardStateReade
           project: group.project,
           members: await membersOf(group),
         });
-        await gates.take(Gate.update);
-        try {
-          await client.chat.update({
-            channel: group.channel,
-            ts: group.parent_ts,
-            text: parent.text,
-            blocks: parent.blocks,
-          });
-        } catch (err) {
-          if (platformError(err) === 'message_not_found') return;
-          classifySlackError(err, (ms) => gates.pause(Gate.update, ms));
-        }
+        await updateMessage(client, gates, {
+          channel: group.channel,
+          ts: group.parent_ts,
+          text: parent.text,
+          blocks: parent.blocks,
+        });
       },
     }),
   };

@@ -1,3 +1,4 @@
+import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { renderEscalation } from '../../blocks/followups.js';
@@ -21,6 +22,25 @@ import { cardChannel } from './routing.js';
 import { classifySlackError, platformError } from './web-errors.js';
 
 /** Slack calls retry for about half an hour (5xx, timeouts) before a job is marked dead. */
+/**
+ * Replaces a message in place through the workspace's update gate. False when the message is gone in Slack
+ * (`message_not_found`); a 429 pauses the gate, and any other failure is thrown for the job to retry.
+ */
+export async function updateMessage(
+  client: WebClient,
+  gates: Gates,
+  message: { channel: string; ts: string; text: string; blocks: KnownBlock[] },
+): Promise<boolean> {
+  await gates.take(Gate.update);
+  try {
+    await client.chat.update(message);
+    return true;
+  } catch (err) {
+    if (platformError(err) === 'message_not_found') return false;
+    classifySlackError(err, (ms) => gates.pause(Gate.update, ms));
+  }
+}
+
 export const SLACK_RETRY: RetryPolicy = { maxAttempts: 12, baseMs: 2000, maxMs: 5 * 60_000 };
 
 export interface SlackJobDeps {
@@ -173,11 +193,7 @@ export function createSlackJobs({
           return logger.info({ channel }, 'card posted');
         }
         const { channel, ts } = token.slack;
-        await gates.take(Gate.update);
-        try {
-          await client.chat.update({ channel, ts, text: rendered.text, blocks: rendered.blocks });
-        } catch (err) {
-          if (platformError(err) !== 'message_not_found') classifySlackError(err, (ms) => gates.pause(Gate.update, ms));
+        if (!(await updateMessage(client, gates, { channel, ts, text: rendered.text, blocks: rendered.blocks }))) {
           logger.warn({ channel, ts }, 'the card was deleted in Slack; posting it again');
           await repost(token, rendered);
         }
@@ -227,20 +243,9 @@ export function createSlackJobs({
           at: job.created_ms,
           permalink,
         });
-        await gates.take(Gate.update);
-        try {
-          await client.chat.update({
-            channel: payload.channel,
-            ts: payload.ts,
-            text: moved.text,
-            blocks: moved.blocks,
-          });
-        } catch (err) {
-          // Somebody deleted the old card: there is nothing left to point at the new one.
-          if (platformError(err) === 'message_not_found')
-            return logger.info('the old card was deleted; nothing to update');
-          classifySlackError(err, (ms) => gates.pause(Gate.update, ms));
-        }
+        const message = { channel: payload.channel, ts: payload.ts, text: moved.text, blocks: moved.blocks };
+        // Somebody deleted the old card: there is nothing left to point at the new one.
+        if (!(await updateMessage(client, gates, message))) logger.info('the old card was deleted; nothing to update');
       },
     }),
 
