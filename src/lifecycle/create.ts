@@ -193,10 +193,12 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck, rules
       }
     }
     const inserted = await tx.tokens.insertMany(together.map((t) => t.built.row));
-    const fresh = together.filter((t, k) => {
-      if (!inserted[k]) alone.push(t.i);
-      return inserted[k];
-    });
+    // Taken ids go one by one below: a replay or a conflict, decided against the stored row.
+    const fresh: typeof together = [];
+    for (const [k, t] of together.entries()) {
+      if (inserted[k]) fresh.push(t);
+      else alone.push(t.i);
+    }
     await tx.events.appendMany(fresh.map((t) => ejected(t.built)));
     for (const { i, built } of fresh) {
       out[i] = { ok: true, token: await afterInsert(tx, (batch[i] as Queued).input, built), created: true };
