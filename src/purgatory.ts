@@ -1,5 +1,5 @@
 import type { Reentry, Token, TokenStatus } from './domain/token.js';
-import { ValidationError } from './errors.js';
+import { NotFoundError, ValidationError } from './errors.js';
 import { createCore } from './lifecycle/core.js';
 import { createCreateOps } from './lifecycle/create.js';
 import { createGrantOps } from './lifecycle/grants.js';
@@ -136,7 +136,9 @@ export function createPurgatory(options: PurgatoryOptions) {
 
     /** The reentry of a token that has left pending; undefined while it is pending. */
     async reentry(id: string): Promise<Reentry | undefined> {
-      return reentryOf(store, await mustGet(store, id));
+      const found = await store.tokens.getWithNotes(id);
+      if (!found) throw new NotFoundError(`no token with id ${id}`);
+      return reentryOf(store, found.row, found.notes);
     },
 
     /**
@@ -144,9 +146,9 @@ export function createPurgatory(options: PurgatoryOptions) {
      * rules and secret apply). Undefined when the token is gone or still pending.
      */
     async deliverable(id: string): Promise<{ runner: string; reentry: Reentry } | undefined> {
-      const row = await store.tokens.get(id);
-      const reentry = row ? await reentryOf(store, row) : undefined;
-      return row && reentry ? { runner: row.runner, reentry } : undefined;
+      const found = await store.tokens.getWithNotes(id);
+      const reentry = found ? await reentryOf(store, found.row, found.notes) : undefined;
+      return found && reentry ? { runner: found.row.runner, reentry } : undefined;
     },
 
     /**

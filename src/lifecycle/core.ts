@@ -5,6 +5,7 @@ import type { Outcome, Reentry, TokenStatus } from '../domain/token.js';
 import { NotFoundError } from '../errors.js';
 import { hookEventStore } from '../events/append-hook.js';
 import type { NewEvent } from '../store/events.js';
+import type { NoteRow } from '../store/notes.js';
 import type { Repos, Signal, Store, Tx } from '../store/store.js';
 import { rowToToken, type TokenRow } from '../store/tokens.js';
 import { formatIsoTime } from '../time.js';
@@ -116,10 +117,11 @@ export function createCore({
     return row;
   }
 
-  async function reentryOf(repos: Repos, row: TokenRow): Promise<Reentry | undefined> {
+  /** `notes`: the token's notes when the caller read them with it (tokens.getWithNotes). */
+  async function reentryOf(repos: Repos, row: TokenRow, notesRead?: NoteRow[]): Promise<Reentry | undefined> {
     if (row.status === 'pending') return undefined;
     const token = rowToToken(row);
-    const notes = await repos.notes.forToken(row.id);
+    const notes = notesRead ?? (await repos.notes.forToken(row.id));
     const approvals =
       token.required_approvals > 1 && row.status === 'resolved' ? await repos.approvals.forToken(row.id) : [];
     const approvedSha = token.github_ref ? (await repos.githubRefs.get(row.id))?.approved_sha : null;
@@ -168,5 +170,5 @@ export interface Core {
   /** Enqueues the planners' jobs for a change; returns how many. */
   plan(tx: Tx, change: Change, nowMs: number): Promise<number>;
   mustGet(repos: Repos, id: string): Promise<TokenRow>;
-  reentryOf(repos: Repos, row: TokenRow): Promise<Reentry | undefined>;
+  reentryOf(repos: Repos, row: TokenRow, notes?: NoteRow[]): Promise<Reentry | undefined>;
 }

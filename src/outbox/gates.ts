@@ -158,12 +158,14 @@ export function createGates(clock: Clock, options: GateOptions) {
     },
 
     /**
-     * The gates that are closed now, and the earliest time one of them opens (to set the worker's timer).
-     * Only gates with state are listed, so the list stays as short as the set of busy channels and targets.
+     * The gates that are closed now, and the earliest time one of them opens (to set the worker's timer). `full`:
+     * targets closed only because they have as many jobs in flight as a target may (they open as one finishes).
+     * Only gates with state are listed, so the lists stay as short as the set of busy channels and targets.
      */
-    closed(): { gates: string[]; nextOpenAt: number | undefined } {
+    closed(): { gates: string[]; full: string[]; nextOpenAt: number | undefined } {
       const now = clock.now();
       const gates: string[] = [];
+      const full: string[] = [];
       let nextOpenAt: number | undefined;
       const names = new Set<string>([...openAt.keys(), ...breakers.keys(), ...inFlight.keys(), Gate.update]);
       for (const gate of names) {
@@ -172,13 +174,16 @@ export function createGates(clock: Clock, options: GateOptions) {
           if (openAt.get(gate) !== undefined && (openAt.get(gate) ?? 0) <= now) openAt.delete(gate);
           continue;
         }
-        gates.push(gate);
+        const atLimit = (inFlight.get(gate) ?? 0) >= targetConcurrency;
         // A gate full of in-flight jobs opens when one finishes, which pumps the worker anyway.
-        if ((inFlight.get(gate) ?? 0) < targetConcurrency) {
-          nextOpenAt = Math.min(nextOpenAt ?? Number.POSITIVE_INFINITY, now + wait);
+        if (atLimit && Math.max(0, (openAt.get(gate) ?? 0) - now, (breakers.get(gate)?.openUntil ?? 0) - now) === 0) {
+          full.push(gate);
+          continue;
         }
+        gates.push(gate);
+        if (!atLimit) nextOpenAt = Math.min(nextOpenAt ?? Number.POSITIVE_INFINITY, now + wait);
       }
-      return { gates, nextOpenAt };
+      return { gates, full, nextOpenAt };
     },
   };
 }

@@ -83,6 +83,9 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
 /** While jobs run, how often the worker looks for jobs that fell due meanwhile (a backoff ending, a gate opening). */
 const BUSY_POLL_MS = 100;
 
+/** Jobs claimed for a full webhook target and held to start as its deliveries finish (see `filter`). */
+const HOLD_PER_TARGET = 16;
+
 /** Thrown into a run that outlived its time budget. */
 class JobTimeout extends Error {
   constructor(ms: number) {
@@ -142,6 +145,44 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     }
   }
 
+  /**
+   * Completions are written together: those that come in while one write is under way (or in the same turn of the
+   * event loop) go in the next single statement. Each job still waits for its own row to be written before its slot
+   * is freed; with deliveries finishing side by side, this is one statement for several jobs instead of one each.
+   */
+  const completing: { id: number; written: () => void; failed: (err: unknown) => void }[] = [];
+  let writing = false;
+
+  function completeSoon(id: number): Promise<void> {
+    return new Promise((written, failed) => {
+      completing.push({ id, written, failed });
+      if (completing.length === 1 && !writing) setImmediate(writeCompletions);
+    });
+  }
+
+  function writeCompletions(): void {
+    const batch = completing.splice(0);
+    if (batch.length === 0) return;
+    writing = true;
+    outbox
+      .completeMany(
+        batch.map((c) => c.id),
+        clock.now(),
+      )
+      .then(
+        () => {
+          for (const c of batch) c.written();
+        },
+        (err: unknown) => {
+          for (const c of batch) c.failed(err);
+        },
+      )
+      .finally(() => {
+        writing = false;
+        if (completing.length > 0) writeCompletions();
+      });
+  }
+
   async function run(job: OutboxRow): Promise<void> {
     const kind = kinds[job.kind];
     const log = logger.child({ job_id: job.id, job_kind: job.kind, token_id: job.token_id });
@@ -165,7 +206,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     const target = targetGate(job);
     try {
       await runHandler(kind, job, payload, attempt, log);
-      await outbox.complete(job.id, clock.now());
+      await completeSoon(job.id);
       if (target) gates?.succeeded(target);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -200,6 +241,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
         if (target) gates?.leave(target);
         if (serial) serialInFlight.delete(serial);
         inFlight.delete(job.id);
+        startHeld();
         if (running && refillAfter(cls)) pump();
         if (inFlight.size === 0) {
           for (const fn of idle) fn();
@@ -220,10 +262,17 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     return inFlight.size === 0 || budgets[cls] - busy[cls] >= Math.ceil(budgets[cls] / 4);
   }
 
+  /**
+   * What a claim must skip: closed gates, kinds whose class is busy, paced gates a job is using. A target that is
+   * only full (as many deliveries in flight as a target may) is still claimed from until `held` has HOLD_PER_TARGET
+   * of its jobs: leaving it out made a claim walk the whole backlog queued for it, and its slots sat idle while
+   * that walk ran; its held jobs start as its deliveries finish, with no statement in between.
+   */
   function filter() {
-    const closed = gates?.closed() ?? { gates: [], nextOpenAt: undefined };
+    const closed = gates?.closed() ?? { gates: [], full: [], nextOpenAt: undefined };
     const fullKinds = (Object.keys(budgets) as JobClass[]).filter((c) => busy[c] >= budgets[c]).flatMap(kindsOfClass);
-    const closedGates = serialInFlight.size > 0 ? [...new Set([...closed.gates, ...serialInFlight])] : closed.gates;
+    const stocked = closed.full.filter((g) => held.filter((job) => job.gate === g).length >= HOLD_PER_TARGET);
+    const closedGates = [...closed.gates, ...stocked, ...serialInFlight];
     return { closedGates, fullKinds, host: options.host, nextOpenAt: closed.nextOpenAt };
   }
 
@@ -242,6 +291,22 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
    */
   const held: OutboxRow[] = [];
 
+  /**
+   * Starts held jobs whose target has room again, in the order they were claimed: called as a job finishes, so a
+   * busy target's next delivery starts at once rather than after the next round's statements. Anything else
+   * (a class without slots, a gate closed for another reason) is left for the next round to decide.
+   */
+  function startHeld(): void {
+    if (held.length === 0) return;
+    const waiting = held.splice(0);
+    for (const job of waiting) {
+      const cls = jobClass(job.kind);
+      const open = !job.gate || !gates || gates.waitFor(job.gate) === 0;
+      if (running && open && busy[cls] < budgets[cls] && !inFlight.has(job.id)) startJob(job);
+      else held.push(job);
+    }
+  }
+
   /** Whether a claimed job can start now, should wait here for its target, or goes back to the table. */
   function verdict(job: OutboxRow, quota: Record<JobClass, number>): 'start' | 'hold' | 'release' | 'running' {
     if (inFlight.has(job.id)) return 'running';
@@ -253,8 +318,26 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     return 'start';
   }
 
-  /** Takes as many runnable jobs as the budgets allow, held ones first. Returns how many it started. */
-  async function fill(): Promise<number> {
+  /**
+   * The last claim that came back with fewer rows than it asked for, and gave none back: everything runnable outside
+   * the gates and kinds closed then was taken. While jobs are in flight, a claim made within BUSY_POLL_MS with at
+   * least those gates and kinds closed, and no enqueue since, would walk the same pending jobs to find nothing.
+   * With a backlog behind one busy receiver (its gate full of this replica's deliveries) that walk went over every
+   * pending row after each delivery. It is skipped; a lane's next job, or one that fell due meanwhile, waits for
+   * the busy timer (at most BUSY_POLL_MS). Real time, not the clock: it paces statements, not jobs.
+   */
+  let dry: { at: number; gates: string[]; kinds: string[] } | undefined;
+
+  function stillDry(f: { closedGates: string[]; fullKinds: string[] }): boolean {
+    if (!dry || inFlight.size === 0 || performance.now() - dry.at >= BUSY_POLL_MS) return false;
+    return dry.gates.every((g) => f.closedGates.includes(g)) && dry.kinds.every((k) => f.fullKinds.includes(k));
+  }
+
+  /**
+   * Takes as many runnable jobs as the budgets allow, held ones first. Returns how many it started. `paced`: skip
+   * a claim that would find nothing (see `dry`); drain() claims every round.
+   */
+  async function fill(paced = true): Promise<number> {
     const free = (Object.keys(budgets) as JobClass[]).reduce((n, c) => n + Math.max(0, budgets[c] - busy[c]), 0);
     if (free <= 0) return 0;
     // Slots per class as they are now: a job finishing while this round gives back its extra claims must not let
@@ -281,11 +364,23 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     }
     const room = (Object.keys(quota) as JobClass[]).reduce((n, c) => n + quota[c], 0);
     if (room <= 0) return started;
+    const f = filter();
+    if (paced && stillDry(f)) return started;
     // Claimed (leased) in one statement; on Postgres replicas claiming at once skip each other's rows.
-    for (const job of await outbox.claim(clock.now(), Math.min(room, 16), filter(), owner, leaseMs)) {
+    const limit = Math.min(room, 16);
+    const claimed = await outbox.claim(clock.now(), limit, f, owner, leaseMs);
+    let gaveBack = false;
+    for (const job of claimed) {
       const back = take(job);
-      if (back) await back;
+      if (back) {
+        gaveBack = true;
+        await back;
+      }
     }
+    dry =
+      claimed.length < limit && !gaveBack
+        ? { at: performance.now(), gates: f.closedGates, kinds: f.fullKinds }
+        : undefined;
     return started;
   }
 
@@ -365,6 +460,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
 
     /** Something was enqueued: look now rather than at the next timer (once, however many enqueues came). */
     wake(): void {
+      dry = undefined;
       if (!running || woken) return;
       woken = true;
       setImmediate(() => {
@@ -380,7 +476,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     async drain(maxRounds = 10_000): Promise<number> {
       let total = 0;
       for (let round = 0; round < maxRounds; round++) {
-        const started = await fill();
+        const started = await fill(false);
         if (started === 0 && inFlight.size === 0) return total;
         total += started;
         if (inFlight.size > 0) await Promise.race([...inFlight.values()]);

@@ -66,6 +66,8 @@ export interface OutboxStore {
   /** Extends every lease `owner` holds (its jobs are still running) to `untilMs`. */
   renewLeases(owner: string, untilMs: number): Promise<number>;
   complete(id: number, nowMs: number): Promise<void>;
+  /** Marks several jobs done at once (the worker writes completions that come in together in one statement). */
+  completeMany(ids: readonly number[], nowMs: number): Promise<void>;
   /** Runs the job again at `runAtMs`; `countAttempt` is false for waits that are not failures (429, pacing). */
   reschedule(id: number, runAtMs: number, error: string | null, nowMs: number, countAttempt: boolean): Promise<void>;
   kill(id: number, error: string, nowMs: number): Promise<void>;

@@ -1,5 +1,6 @@
 import type { AnswerDetail, Token, TokenStatus } from '../domain/token.js';
 import { formatIsoTime } from '../time.js';
+import type { NoteRow } from './notes.js';
 
 /** A row of `tokens` as both engines return it. */
 export interface TokenRow {
@@ -176,6 +177,8 @@ export interface TokenStore {
   /** Inserts a token that is already closed (imported history); false when the id is taken. */
   insertClosed(row: ClosedTokenRow): Promise<boolean>;
   get(id: string): Promise<TokenRow | undefined>;
+  /** A token with the notes left on it, oldest first: what a reentry is made of, in one read on Postgres. */
+  getWithNotes(id: string): Promise<{ row: TokenRow; notes: NoteRow[] } | undefined>;
   /** Newest first. The caller asks for one extra row to know whether there is a next page. */
   list(filter: ListFilter): Promise<TokenRow[]>;
   /** Compare-and-set out of `pending`: the row after the change, undefined when another answer got there first. */

@@ -85,7 +85,7 @@ export function createPrepared() {
   let enabled = true;
   return {
     run<R extends pg.QueryResultRow>(on: Queryable | pg.Pool | pg.PoolClient, text: string, values?: unknown[]) {
-      if (!enabled) return (on as Queryable).query<R>(text, values);
+      if (!enabled || text.startsWith(PLANNED_PER_CALL)) return (on as Queryable).query<R>(text, values);
       let name = names.get(text);
       if (name === undefined) {
         name = `rodizio_${names.size + 1}`;
@@ -101,6 +101,14 @@ export function createPrepared() {
     },
   };
 }
+
+/**
+ * Starts a statement that is planned on every call, with its parameters' values, instead of prepared once. After
+ * five runs Postgres may switch a prepared statement to a generic plan, made without the values; for the outbox
+ * claim that plan sorted every pending job (7.7 ms with 3,000) where a plan for the values walks the ready index
+ * and stops after LIMIT rows (0.3 ms planning + 0.4 ms). `createPrepared` leaves such texts unnamed.
+ */
+export const PLANNED_PER_CALL = '/* planned per call */';
 
 /** feature_not_supported: "cached plan must not change result type". */
 const STALE_PLAN = '0A000';

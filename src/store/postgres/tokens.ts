@@ -1,3 +1,4 @@
+import type { NoteRow } from '../notes.js';
 import type {
   ClosedTokenRow,
   ListFilter,
@@ -84,6 +85,12 @@ const INSERT_MANY = `
   RETURNING id`;
 const INSERT_CLOSED = insertSql(CLOSED_COLUMNS);
 
+/** A token and its notes as a JSON array (in the last column), in one round trip; a delivery reads both. */
+const WITH_NOTES = `
+  SELECT t.*, (SELECT coalesce(json_agg(n ORDER BY n.id), '[]'::json) FROM notes n WHERE n.token_id = t.id)
+    AS notes_of_token
+  FROM tokens t WHERE t.id = $1`;
+
 const SETTLE = `
   UPDATE tokens SET status = $1,
     resolved_at = $2, cancelled_at = $3, voided_at = $4, closed_ms = $5,
@@ -130,6 +137,15 @@ export function createTokenStore(db: PgConn): TokenStore {
 
     async get(id: string): Promise<TokenRow | undefined> {
       return one<TokenRow>(db, 'SELECT * FROM tokens WHERE id = $1', [id]);
+    },
+
+    async getWithNotes(id: string) {
+      const row = await one<TokenRow & { notes_of_token?: NoteRow[] }>(db, WITH_NOTES, [id]);
+      if (!row) return undefined;
+      const notes = row.notes_of_token ?? [];
+      // The last column read: deleting the property added last leaves the row's shape as a plain token row's.
+      delete row.notes_of_token;
+      return { row, notes };
     },
 
     async list(filter: ListFilter): Promise<TokenRow[]> {

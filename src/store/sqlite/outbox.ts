@@ -69,6 +69,10 @@ export function createOutboxStore(db: Db): OutboxStore {
     `UPDATE outbox SET status = 'done', attempts = attempts + 1, leased_until_ms = NULL, lease_owner = NULL, updated_ms = ?,
        last_error = NULL WHERE id = ?`,
   );
+  /** One transaction for the lot: one commit instead of one per job. */
+  const completeAll = db.transaction((ids: readonly number[], nowMs: number) => {
+    for (const id of ids) complete.run(nowMs, id);
+  });
   const reschedule = db.prepare<[number, number, string | null, number, number]>(
     `UPDATE outbox SET run_at_ms = ?, attempts = attempts + ?, last_error = ?, leased_until_ms = NULL, lease_owner = NULL,
        updated_ms = ?
@@ -138,6 +142,9 @@ export function createOutboxStore(db: Db): OutboxStore {
     },
     async complete(id: number, nowMs: number): Promise<void> {
       complete.run(nowMs, id);
+    },
+    async completeMany(ids: readonly number[], nowMs: number): Promise<void> {
+      completeAll(ids, nowMs);
     },
     /** Runs the job again at `runAtMs`; `countAttempt` is false for waits that are not failures (429, pacing). */
     async reschedule(

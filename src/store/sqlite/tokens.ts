@@ -1,3 +1,4 @@
+import type { NoteRow } from '../notes.js';
 import type {
   ClosedTokenRow,
   ListFilter,
@@ -30,6 +31,7 @@ export function createTokenStore(db: Db): TokenStore {
       @github_issue, @ext, @content_hash, @resolved_at, @cancelled_at, @voided_at, @closed_ms)
     ON CONFLICT (id) DO NOTHING`);
   const byId = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id = ?');
+  const notesOf = db.prepare<[string], NoteRow>('SELECT * FROM notes WHERE token_id = ? ORDER BY id');
   const settle = db.prepare<
     [
       string,
@@ -96,6 +98,11 @@ export function createTokenStore(db: Db): TokenStore {
 
     async get(id: string): Promise<TokenRow | undefined> {
       return byId.get(id);
+    },
+
+    async getWithNotes(id: string) {
+      const row = byId.get(id);
+      return row && { row, notes: notesOf.all(id) };
     },
 
     async list(filter: ListFilter): Promise<TokenRow[]> {

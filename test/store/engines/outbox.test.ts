@@ -137,6 +137,27 @@ describe.each(engines)('$engine store: outbox and gates', ({ setup }) => {
       expect(inTx).toMatchObject([{ id: f1, lease_owner: 'w5', leased_until_ms: 6200 }]);
     });
 
+    it('completes several jobs in one call, and a lane moves on to its next job', async () => {
+      const a1 = await s.outbox.enqueue({ kind: 'post', lane: 'A' }, 100);
+      const a2 = await s.outbox.enqueue({ kind: 'post', lane: 'A' }, 100);
+      const b1 = await s.outbox.enqueue({ kind: 'hook', lane: 'B' }, 100);
+      const c1 = await s.outbox.enqueue({ kind: 'hook', lane: 'C' }, 100);
+      expect(ids(await s.outbox.claim(200, 10, filter(), 'w1', 1000))).toEqual([a1, b1, c1]);
+      await s.outbox.completeMany([a1, b1], 300);
+      for (const id of [a1, b1]) {
+        expect(await s.outbox.get(id)).toMatchObject({
+          status: 'done',
+          attempts: 1,
+          lease_owner: null,
+          updated_ms: 300,
+        });
+      }
+      expect(await s.outbox.get(c1)).toMatchObject({ status: 'pending', lease_owner: 'w1' });
+      expect(ids(await s.outbox.claim(300, 10, filter(), 'w2', 1000))).toEqual([a2]);
+      await s.outbox.completeMany([], 400);
+      expect(await s.outbox.count('done')).toBe(2);
+    });
+
     it('releases a claimed job only for its owner, runnable again at once', async () => {
       const a = await s.outbox.enqueue({ kind: 'post', lane: 'A' }, 100);
       expect(ids(await s.outbox.claim(200, 10, filter(), 'w1', 1000))).toEqual([a]);

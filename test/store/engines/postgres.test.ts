@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { SchemaTooNewError } from '../../../src/errors.js';
+import { createPrepared, PLANNED_PER_CALL } from '../../../src/store/postgres/conn.js';
 import { openPostgresStore } from '../../../src/store/postgres/store.js';
 import type { ExternalChange, Store } from '../../../src/store/store.js';
 import { answer, SCHEMA_VERSION, tokenRow, usePostgres } from './harness.js';
@@ -137,6 +138,24 @@ describe('postgres only', () => {
     expect((await store.tokens.get('t1'))?.id).toBe('t1');
     await store.transaction(async (tx) => expect((await tx.tokens.get('t1'))?.id).toBe('t1'));
     expect((await store.tokens.get('t1'))?.id).toBe('t1');
+  });
+
+  it('prepares a statement once per connection, but plans one marked PLANNED_PER_CALL with its values each time', async () => {
+    const client = new pg.Client(pgdb.url());
+    await client.connect();
+    try {
+      const prepared = createPrepared();
+      for (let i = 0; i < 8; i++) {
+        const plain = await prepared.run<{ n: number }>(client, 'SELECT $1::int AS n', [i]);
+        const perCall = await prepared.run<{ n: number }>(client, `${PLANNED_PER_CALL} SELECT $1::int + 1 AS n`, [i]);
+        expect([plain.rows[0]?.n, perCall.rows[0]?.n]).toEqual([i, i + 1]);
+      }
+      // A named statement stays in the session, where Postgres may switch it to a generic plan after five runs.
+      const { rows } = await client.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
+      expect(rows.map((r) => r.statement)).toEqual(['SELECT $1::int AS n']);
+    } finally {
+      await client.end();
+    }
   });
 
   it('commits event appends in seq order: a second append waits for the first transaction', async () => {

@@ -150,6 +150,22 @@ describe.each(engines)('$engine store', ({ engine, setup }) => {
     });
   });
 
+  it('reads a token with its notes in one call, oldest note first, with numbers as numbers', async () => {
+    await s.tokens.insert(tokenRow('t1'));
+    await s.tokens.insert(tokenRow('t2'));
+    await s.notes.add({ tokenId: 't1', author: 'U1', authorName: 'Ann', text: 'first', atMs: 1000, sourceKey: 'a' });
+    await s.notes.add({ tokenId: 't1', author: 'U2', authorName: null, text: 'second', atMs: 2000 });
+    const found = await s.tokens.getWithNotes('t1');
+    expect(found?.row).toEqual(await s.tokens.get('t1'));
+    expect(found?.notes).toEqual(await s.notes.forToken('t1'));
+    expect(found?.notes.map((n) => [n.text, n.author_name, n.at_ms, n.source_key])).toEqual([
+      ['first', 'Ann', 1000, 'a'],
+      ['second', null, 2000, null],
+    ]);
+    expect(await s.tokens.getWithNotes('t2')).toEqual({ row: await s.tokens.get('t2'), notes: [] });
+    expect(await s.tokens.getWithNotes('nope')).toBeUndefined();
+  });
+
   it('keeps notes (deduped on source key), approvals (one per person), phase files and subscriptions', async () => {
     const note = { tokenId: 't1', author: 'U1', authorName: null, text: 'hi', atMs: 1 };
     expect(await s.notes.add({ ...note, sourceKey: 'ts-1' })).toBe(true);
