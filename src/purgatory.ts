@@ -31,6 +31,12 @@ export type {
  * The lifecycle of semaphore tokens. Every state change is one store transaction: a compare-and-set on
  * `status = 'pending'`, an audit event, and the outbox rows for its side effects (see src/lifecycle/).
  */
+/** What a delivery sends: a closed token's reentry, and its runner (whose rules and secret apply). */
+export interface Deliverable {
+  runner: string;
+  reentry: Reentry;
+}
+
 export function createPurgatory(options: PurgatoryOptions) {
   const core = createCore(options);
   const { store, clock, bus, write, plan, mustGet, reentryOf } = core;
@@ -145,10 +151,20 @@ export function createPurgatory(options: PurgatoryOptions) {
      * What a delivery sends, read once: the reentry of a token that has left pending, with its runner (whose
      * rules and secret apply). Undefined when the token is gone or still pending.
      */
-    async deliverable(id: string): Promise<{ runner: string; reentry: Reentry } | undefined> {
+    async deliverable(id: string): Promise<Deliverable | undefined> {
       const found = await store.tokens.getWithNotes(id);
       const reentry = found ? await reentryOf(store, found.row, found.notes) : undefined;
       return found && reentry ? { runner: found.row.runner, reentry } : undefined;
+    },
+
+    /** `deliverable` for several tokens in one read: ids that are gone or still pending are left out. */
+    async deliverables(ids: readonly string[]): Promise<Map<string, Deliverable>> {
+      const out = new Map<string, Deliverable>();
+      for (const { row, notes } of await store.tokens.getManyWithNotes(ids)) {
+        const reentry = await reentryOf(store, row, notes);
+        if (reentry) out.set(row.id, { runner: row.runner, reentry });
+      }
+      return out;
     },
 
     /**

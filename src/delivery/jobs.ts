@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { Delivery, type Reentry } from '../domain/token.js';
 import { PermanentJobError, RetryLater } from '../outbox/job-errors.js';
 import { defineJob, type JobKind, type RetryPolicy } from '../outbox/worker.js';
-import type { Purgatory } from '../purgatory.js';
+import type { Deliverable, Purgatory } from '../purgatory.js';
 import { sendSignedWebhook } from './signed-webhook.js';
 import { checkDeliveryTarget, runnerRules, webhookPolicy } from './targets.js';
 import { type Tmux, TmuxSessionMissingError } from './tmux.js';
@@ -74,8 +74,14 @@ export function createDeliveryJobs(deps: DeliveryDeps): Record<string, JobKind> 
     'deliver.webhook': defineJob({
       payload: DeliveryPayload,
       retry: DELIVERY_RETRY,
-      async handle({ job, payload, logger }) {
-        const found = await deliverable(job.token_id);
+      // A backlog of deliveries reads its tokens a claim at a time instead of one read each: a closed token's
+      // reentry does not change between its claim and its delivery.
+      async prefetch(jobs) {
+        const found = await purgatory.deliverables(jobs.flatMap((j) => (j.token_id ? [j.token_id] : [])));
+        return new Map(jobs.map((j) => [j.id, j.token_id ? found.get(j.token_id) : undefined]));
+      },
+      async handle({ job, payload, logger, prefetched }) {
+        const found = prefetched ? (prefetched.value as Deliverable | undefined) : await deliverable(job.token_id);
         if (!found) return logger.info('token is gone; nothing to deliver');
         const { runner, reentry } = found;
         const target = targetOf(payload);

@@ -15,6 +15,8 @@ export interface JobContext<P = unknown> {
   logger: Logger;
   /** Aborts when the job's time budget is spent: pass it to every network call. */
   signal: AbortSignal;
+  /** What the kind's `prefetch` read for this job when it was claimed, if it did. */
+  prefetched?: { value: unknown };
 }
 
 export interface RetryPolicy {
@@ -45,6 +47,12 @@ export interface JobKind<P = unknown> {
   retry?: RetryPolicy;
   /** How long one run may take (default 30 s); past it the run counts as failed and its slot is freed. */
   timeoutMs?: number;
+  /**
+   * Reads what several claimed jobs of this kind need, in one call, as they are claimed: a map from job id to
+   * what `handle` finds in `ctx.prefetched` (a job with no entry, or claimed when this failed, reads for itself).
+   * For data that cannot change before the job runs (a closed token's reentry).
+   */
+  prefetch?(jobs: OutboxRow[]): Promise<Map<number, unknown>>;
 }
 
 /**
@@ -138,8 +146,17 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
       }, budget);
       timeout.unref();
     });
+    const pre = prefetched.get(job);
     try {
-      await Promise.race([kind.handle({ job, payload, attempt, logger: log, signal: controller.signal }), expired]);
+      const ctx = {
+        job,
+        payload,
+        attempt,
+        logger: log,
+        signal: controller.signal,
+        ...(pre ? { prefetched: pre } : {}),
+      };
+      await Promise.race([kind.handle(ctx), expired]);
     } finally {
       clearTimeout(timeout);
     }
@@ -307,6 +324,26 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     }
   }
 
+  /** What kinds' `prefetch` read for claimed jobs, by row (held rows keep theirs; finished ones are collected). */
+  const prefetched = new WeakMap<OutboxRow, { value: unknown }>();
+
+  /** Runs each kind's `prefetch` over its claimed jobs; a failure only means the handlers read for themselves. */
+  async function prefetch(jobs: OutboxRow[]): Promise<void> {
+    const byKind = new Map<string, OutboxRow[]>();
+    for (const job of jobs) {
+      if (!kinds[job.kind]?.prefetch) continue;
+      byKind.set(job.kind, [...(byKind.get(job.kind) ?? []), job]);
+    }
+    for (const [name, rows] of byKind) {
+      try {
+        const read = (await kinds[name]?.prefetch?.(rows)) ?? new Map<number, unknown>();
+        for (const job of rows) if (read.has(job.id)) prefetched.set(job, { value: read.get(job.id) });
+      } catch (err) {
+        logger.warn({ err, job_kind: name }, 'outbox prefetch failed; each job reads for itself');
+      }
+    }
+  }
+
   /** Whether a claimed job can start now, should wait here for its target, or goes back to the table. */
   function verdict(job: OutboxRow, quota: Record<JobClass, number>): 'start' | 'hold' | 'release' | 'running' {
     if (inFlight.has(job.id)) return 'running';
@@ -369,6 +406,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     // Claimed (leased) in one statement; on Postgres replicas claiming at once skip each other's rows.
     const limit = Math.min(room, 16);
     const claimed = await outbox.claim(clock.now(), limit, f, owner, leaseMs);
+    await prefetch(claimed);
     let gaveBack = false;
     for (const job of claimed) {
       const back = take(job);

@@ -179,6 +179,8 @@ export interface TokenStore {
   get(id: string): Promise<TokenRow | undefined>;
   /** A token with the notes left on it, oldest first: what a reentry is made of, in one read on Postgres. */
   getWithNotes(id: string): Promise<{ row: TokenRow; notes: NoteRow[] } | undefined>;
+  /** getWithNotes for several tokens in one read; ids with no token are left out. */
+  getManyWithNotes(ids: readonly string[]): Promise<{ row: TokenRow; notes: NoteRow[] }[]>;
   /** Newest first. The caller asks for one extra row to know whether there is a next page. */
   list(filter: ListFilter): Promise<TokenRow[]>;
   /** Compare-and-set out of `pending`: the row after the change, undefined when another answer got there first. */

@@ -369,6 +369,37 @@ describe('outbox worker', () => {
     expect(calls.completeStatements).toBeLessThan(100);
   });
 
+  it('prefetches for the jobs of a claim in one call; a failed prefetch leaves each job to read for itself', async () => {
+    const batches: number[][] = [];
+    const seen: string[] = [];
+    let failNext = false;
+    const read = kind(
+      async ({ job, prefetched }) =>
+        void seen.push(prefetched ? `${job.id}:${String(prefetched.value)}` : `${job.id}:-`),
+      {
+        prefetch: async (jobs) => {
+          batches.push(jobs.map((j) => j.id));
+          if (failNext) throw new Error('database gone');
+          // No entry for the last job: it reads for itself.
+          return new Map(jobs.slice(0, -1).map((j) => [j.id, `read-${j.id}`]));
+        },
+      },
+    );
+    const { outbox, worker, clock, logs } = await setup({ read, other: kind(async () => {}) });
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await outbox.enqueue({ kind: 'read', lane: `r${i}` }, clock.now()));
+    await outbox.enqueue({ kind: 'other' }, clock.now());
+    await worker.drain();
+    expect(batches).toEqual([ids]);
+    expect(seen).toEqual([`${ids[0]}:read-${ids[0]}`, `${ids[1]}:read-${ids[1]}`, `${ids[2]}:-`]);
+    failNext = true;
+    const late = await outbox.enqueue({ kind: 'read', lane: 'late' }, clock.now());
+    await worker.drain();
+    expect(seen.at(-1)).toBe(`${late}:-`);
+    expect(await outbox.count('done')).toBe(5);
+    expect(logs.lines.some((l) => l.msg === 'outbox prefetch failed; each job reads for itself')).toBe(true);
+  });
+
   it('a run past its time budget counts as a failure and frees its slot', async () => {
     const { outbox, worker, clock } = await setup({
       stuck: kind(() => new Promise<void>(() => {}), { timeoutMs: 20 }),

@@ -80,7 +80,7 @@ describe('the sandbox workspace across a restart', () => {
       ts: twoCard?.ts,
       actionId: 'rodizio.option.1',
     });
-    expect(click.json).toEqual({ ok: true });
+    expect(click.json, second.output.join('')).toEqual({ ok: true });
     await vi.waitUntil(async () => (await outbox(second.url)).pending === 0, { timeout: 10_000 });
     expect(await outbox(second.url)).toMatchObject({ dead: 0 });
     const final = await stateOf(second.url);

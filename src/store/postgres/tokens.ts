@@ -9,7 +9,7 @@ import type {
   TokenRow,
   TokenStore,
 } from '../tokens.js';
-import { all, changes, filteredQuery, one, type PgConn } from './conn.js';
+import { all, changes, filteredQuery, one, type PgConn, PLANNED_PER_CALL } from './conn.js';
 
 /** The columns a new token is written with, in one fixed order (status is set by the statement). */
 const NEW_COLUMNS = [
@@ -85,11 +85,20 @@ const INSERT_MANY = `
   RETURNING id`;
 const INSERT_CLOSED = insertSql(CLOSED_COLUMNS);
 
-/** A token and its notes as a JSON array (in the last column), in one round trip; a delivery reads both. */
+/** Tokens and their notes as a JSON array (in the last column), in one round trip; a delivery reads both. */
 const WITH_NOTES = `
   SELECT t.*, (SELECT coalesce(json_agg(n ORDER BY n.id), '[]'::json) FROM notes n WHERE n.token_id = t.id)
     AS notes_of_token
-  FROM tokens t WHERE t.id = $1`;
+  FROM tokens t`;
+
+type WithNotes = TokenRow & { notes_of_token?: NoteRow[] };
+
+function splitNotes(row: WithNotes): { row: TokenRow; notes: NoteRow[] } {
+  const notes = row.notes_of_token ?? [];
+  // The last column read: deleting the property added last leaves the row's shape as a plain token row's.
+  delete row.notes_of_token;
+  return { row, notes };
+}
 
 const SETTLE = `
   UPDATE tokens SET status = $1,
@@ -140,12 +149,14 @@ export function createTokenStore(db: PgConn): TokenStore {
     },
 
     async getWithNotes(id: string) {
-      const row = await one<TokenRow & { notes_of_token?: NoteRow[] }>(db, WITH_NOTES, [id]);
-      if (!row) return undefined;
-      const notes = row.notes_of_token ?? [];
-      // The last column read: deleting the property added last leaves the row's shape as a plain token row's.
-      delete row.notes_of_token;
-      return { row, notes };
+      const row = await one<WithNotes>(db, `${WITH_NOTES} WHERE t.id = $1`, [id]);
+      return row && splitNotes(row);
+    },
+
+    async getManyWithNotes(ids: readonly string[]) {
+      return (await all<WithNotes>(db, `${PLANNED_PER_CALL} ${WITH_NOTES} WHERE t.id = ANY($1::text[])`, [ids])).map(
+        splitNotes,
+      );
     },
 
     async list(filter: ListFilter): Promise<TokenRow[]> {

@@ -105,6 +105,13 @@ export function createTokenStore(db: Db): TokenStore {
       return row && { row, notes: notesOf.all(id) };
     },
 
+    async getManyWithNotes(ids: readonly string[]) {
+      return ids.flatMap((id) => {
+        const row = byId.get(id);
+        return row ? [{ row, notes: notesOf.all(id) }] : [];
+      });
+    },
+
     async list(filter: ListFilter): Promise<TokenRow[]> {
       return list(
         [

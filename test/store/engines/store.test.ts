@@ -164,6 +164,12 @@ describe.each(engines)('$engine store', ({ engine, setup }) => {
     ]);
     expect(await s.tokens.getWithNotes('t2')).toEqual({ row: await s.tokens.get('t2'), notes: [] });
     expect(await s.tokens.getWithNotes('nope')).toBeUndefined();
+    const many = await s.tokens.getManyWithNotes(['t2', 'nope', 't1']);
+    expect(many.map((m) => [m.row.id, m.notes.map((n) => n.text)]).sort()).toEqual([
+      ['t1', ['first', 'second']],
+      ['t2', []],
+    ]);
+    expect(await s.tokens.getManyWithNotes([])).toEqual([]);
   });
 
   it('keeps notes (deduped on source key), approvals (one per person), phase files and subscriptions', async () => {
