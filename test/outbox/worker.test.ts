@@ -11,6 +11,7 @@ import {
   type JobKind,
   type OutboxWorkerOptions,
 } from '../../src/outbox/worker.js';
+import type { OutboxStore } from '../../src/store/outbox.js';
 import { openTestStore, testDbLocation } from '../helpers/engine.js';
 import { captureLogger } from '../helpers/logs.js';
 
@@ -43,6 +44,26 @@ async function setup(
     ...extra,
   });
   return { clock, store, outbox, worker, logs, dead };
+}
+
+/**
+ * `n` webhook jobs for one target whose gates let 4 run at once, each delivery taking a turn of the event loop, on a
+ * worker over `wrap(store.outbox)` (a counting wrapper). `most` is the most deliveries seen running at once.
+ */
+async function targetBacklog(n: number, wrap: (outbox: OutboxStore) => OutboxStore) {
+  const clock = new ManualClock('2026-01-01T00:00:00Z');
+  const gates = createGates(clock, { postIntervalMs: 0, targetConcurrency: 4 });
+  const store = await openTestStore();
+  const seen = { running: 0, most: 0 };
+  const send = kind(async () => {
+    seen.most = Math.max(seen.most, ++seen.running);
+    await new Promise((resolve) => setImmediate(resolve));
+    seen.running--;
+  });
+  const { worker } = await setup({ 'deliver.webhook': send }, undefined, { clock, gates, outbox: wrap(store.outbox) });
+  const gate = Gate.webhook('https://agent.example/hook');
+  for (let i = 0; i < n; i++) await store.outbox.enqueue({ kind: 'deliver.webhook', lane: `d${i}`, gate }, 0);
+  return { store, worker, seen };
 }
 
 describe('outbox worker', () => {
@@ -293,49 +314,33 @@ describe('outbox worker', () => {
   });
 
   it('a backlog for one target is claimed once per job: jobs waiting for its slots are held, not given back', async () => {
-    const clock = new ManualClock('2026-01-01T00:00:00Z');
-    const gates = createGates(clock, { postIntervalMs: 0, targetConcurrency: 4 });
-    const store = await openTestStore();
     let claimed = 0;
     let released = 0;
-    let running = 0;
-    let most = 0;
-    const counted = {
-      ...store.outbox,
-      claim: async (...args: Parameters<typeof store.outbox.claim>) => {
-        const rows = await store.outbox.claim(...args);
+    const { store, worker, seen } = await targetBacklog(40, (outbox) => ({
+      ...outbox,
+      claim: async (...args: Parameters<OutboxStore['claim']>) => {
+        const rows = await outbox.claim(...args);
         claimed += rows.length;
         return rows;
       },
-      release: async (...args: Parameters<typeof store.outbox.release>) => {
+      release: async (...args: Parameters<OutboxStore['release']>) => {
         released++;
-        return store.outbox.release(...args);
+        return outbox.release(...args);
       },
-    };
-    const send = kind(async () => {
-      most = Math.max(most, ++running);
-      await new Promise((resolve) => setImmediate(resolve));
-      running--;
-    });
-    const { worker } = await setup({ 'deliver.webhook': send }, undefined, { clock, gates, outbox: counted });
-    const gate = Gate.webhook('https://agent.example/hook');
-    for (let i = 0; i < 40; i++) await store.outbox.enqueue({ kind: 'deliver.webhook', lane: `d${i}`, gate }, 0);
+    }));
     await worker.drain();
     expect(await store.outbox.count('done')).toBe(40);
-    expect(most).toBe(4);
+    expect(seen.most).toBe(4);
     // Given back whenever the target was full, these 40 jobs took 472 claimed rows and 432 releases.
     expect({ claimed, released }).toEqual({ claimed: 40, released: 0 });
   });
 
   it('a busy target keeps its slots full from jobs held here, with few claims and completions written together', async () => {
-    const clock = new ManualClock('2026-01-01T00:00:00Z');
-    const gates = createGates(clock, { postIntervalMs: 0, targetConcurrency: 4 });
-    const store = await openTestStore();
     const calls = { claims: 0, emptyClaims: 0, completeStatements: 0, completed: 0 };
-    const counted = {
-      ...store.outbox,
-      claim: async (...args: Parameters<typeof store.outbox.claim>) => {
-        const rows = await store.outbox.claim(...args);
+    const { store, worker, seen } = await targetBacklog(200, (outbox) => ({
+      ...outbox,
+      claim: async (...args: Parameters<OutboxStore['claim']>) => {
+        const rows = await outbox.claim(...args);
         calls.claims++;
         if (rows.length === 0) calls.emptyClaims++;
         return rows;
@@ -343,23 +348,13 @@ describe('outbox worker', () => {
       completeMany: async (ids: readonly number[], nowMs: number) => {
         calls.completeStatements++;
         calls.completed += ids.length;
-        return store.outbox.completeMany(ids, nowMs);
+        return outbox.completeMany(ids, nowMs);
       },
-    };
-    let running = 0;
-    let most = 0;
-    const send = kind(async () => {
-      most = Math.max(most, ++running);
-      await new Promise((resolve) => setImmediate(resolve));
-      running--;
-    });
-    const { worker } = await setup({ 'deliver.webhook': send }, undefined, { clock, gates, outbox: counted });
-    const gate = Gate.webhook('https://agent.example/hook');
-    for (let i = 0; i < 200; i++) await store.outbox.enqueue({ kind: 'deliver.webhook', lane: `d${i}`, gate }, 0);
+    }));
     worker.start();
     await expect.poll(() => store.outbox.count('done'), { timeout: 20_000 }).toBe(200);
     await worker.stop();
-    expect(most).toBe(4);
+    expect(seen.most).toBe(4);
     expect(calls.completed).toBe(200);
     // Before: 201 claims, 188 of them walking the whole backlog to find nothing, and 200 completion statements
     // (today about 25, 12 and 50). A claim that found nothing is repeated at most every 100 ms while jobs run, so a
