@@ -10,6 +10,7 @@ import { createReassignOps } from './lifecycle/reassign.js';
 import { createSettleOps } from './lifecycle/settle.js';
 import type { ChangeContext, ListResult, PurgatoryOptions } from './lifecycle/types.js';
 import type { NewEvent } from './store/events.js';
+import type { NoteRow } from './store/notes.js';
 import { rowToToken, type TokenRow } from './store/tokens.js';
 
 export type { PatchResult } from './lifecycle/patch.js';
@@ -27,19 +28,24 @@ export type {
   VoteResult,
 } from './lifecycle/types.js';
 
-/**
- * The lifecycle of semaphore tokens. Every state change is one store transaction: a compare-and-set on
- * `status = 'pending'`, an audit event, and the outbox rows for its side effects (see src/lifecycle/).
- */
 /** What a delivery sends: a closed token's reentry, and its runner (whose rules and secret apply). */
 export interface Deliverable {
   runner: string;
   reentry: Reentry;
 }
 
+/**
+ * The lifecycle of semaphore tokens. Every state change is one store transaction: a compare-and-set on
+ * `status = 'pending'`, an audit event, and the outbox rows for its side effects (see src/lifecycle/).
+ */
 export function createPurgatory(options: PurgatoryOptions) {
   const core = createCore(options);
   const { store, clock, bus, write, plan, mustGet, reentryOf } = core;
+
+  const deliverableOf = async (row: TokenRow, notes: NoteRow[]): Promise<Deliverable | undefined> => {
+    const reentry = await reentryOf(store, row, notes);
+    return reentry && { runner: row.runner, reentry };
+  };
   const {
     insertIn,
     store: _store,
@@ -153,16 +159,15 @@ export function createPurgatory(options: PurgatoryOptions) {
      */
     async deliverable(id: string): Promise<Deliverable | undefined> {
       const found = await store.tokens.getWithNotes(id);
-      const reentry = found ? await reentryOf(store, found.row, found.notes) : undefined;
-      return found && reentry ? { runner: found.row.runner, reentry } : undefined;
+      return found && deliverableOf(found.row, found.notes);
     },
 
     /** `deliverable` for several tokens in one read: ids that are gone or still pending are left out. */
     async deliverables(ids: readonly string[]): Promise<Map<string, Deliverable>> {
       const out = new Map<string, Deliverable>();
       for (const { row, notes } of await store.tokens.getManyWithNotes(ids)) {
-        const reentry = await reentryOf(store, row, notes);
-        if (reentry) out.set(row.id, { runner: row.runner, reentry });
+        const found = await deliverableOf(row, notes);
+        if (found) out.set(row.id, found);
       }
       return out;
     },

@@ -74,6 +74,12 @@ export function createGates(clock: Clock, options: GateOptions) {
 
   /** Milliseconds until `gate` can be used; 0 when it is open now. */
   function waitFor(gate: string, now = clock.now()): number {
+    const paused = pausedFor(gate, now);
+    return atLimit(gate) ? Math.max(paused, 1) : paused;
+  }
+
+  /** Milliseconds until `gate` is past its pacing, 429 pause, update bucket and open circuit (not its in-flight limit). */
+  function pausedFor(gate: string, now: number): number {
     let wait = Math.max(0, (openAt.get(gate) ?? 0) - now);
     if (gate === Gate.update) {
       refill(now);
@@ -81,8 +87,12 @@ export function createGates(clock: Clock, options: GateOptions) {
     }
     const breaker = breakers.get(gate);
     if (breaker) wait = Math.max(wait, breaker.openUntil - now);
-    if ((inFlight.get(gate) ?? 0) >= targetConcurrency) wait = Math.max(wait, 1);
     return wait;
+  }
+
+  /** Whether `gate` has as many jobs in flight as a target may. */
+  function atLimit(gate: string): boolean {
+    return (inFlight.get(gate) ?? 0) >= targetConcurrency;
   }
 
   return {
@@ -149,7 +159,7 @@ export function createGates(clock: Clock, options: GateOptions) {
 
     /** Whether `gate` has as many jobs in flight as a target may (it opens when one of them finishes). */
     full(gate: string): boolean {
-      return (inFlight.get(gate) ?? 0) >= targetConcurrency;
+      return atLimit(gate);
     },
 
     /** Whether `gate` paces calls one at a time (a channel's posts), so at most one job may go through it at once. */
@@ -174,14 +184,14 @@ export function createGates(clock: Clock, options: GateOptions) {
           if (openAt.get(gate) !== undefined && (openAt.get(gate) ?? 0) <= now) openAt.delete(gate);
           continue;
         }
-        const atLimit = (inFlight.get(gate) ?? 0) >= targetConcurrency;
+        const limited = atLimit(gate);
         // A gate full of in-flight jobs opens when one finishes, which pumps the worker anyway.
-        if (atLimit && Math.max(0, (openAt.get(gate) ?? 0) - now, (breakers.get(gate)?.openUntil ?? 0) - now) === 0) {
+        if (limited && pausedFor(gate, now) === 0) {
           full.push(gate);
           continue;
         }
         gates.push(gate);
-        if (!atLimit) nextOpenAt = Math.min(nextOpenAt ?? Number.POSITIVE_INFINITY, now + wait);
+        if (!limited) nextOpenAt = Math.min(nextOpenAt ?? Number.POSITIVE_INFINITY, now + wait);
       }
       return { gates, full, nextOpenAt };
     },

@@ -314,14 +314,23 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
    * (a class without slots, a gate closed for another reason) is left for the next round to decide.
    */
   function startHeld(): void {
-    if (held.length === 0) return;
-    const waiting = held.splice(0);
-    for (const job of waiting) {
-      const cls = jobClass(job.kind);
-      const open = !job.gate || !gates || gates.waitFor(job.gate) === 0;
-      if (running && open && busy[cls] < budgets[cls] && !inFlight.has(job.id)) startJob(job);
-      else held.push(job);
+    if (held.length === 0 || !running) return;
+    const quota = freeSlots();
+    for (const job of held.splice(0)) {
+      if (verdict(job, quota) !== 'start') {
+        held.push(job);
+        continue;
+      }
+      quota[jobClass(job.kind)]--;
+      startJob(job);
     }
+  }
+
+  /** Free slots per class as they are now. */
+  function freeSlots(): Record<JobClass, number> {
+    return Object.fromEntries(
+      (Object.keys(budgets) as JobClass[]).map((c) => [c, Math.max(0, budgets[c] - busy[c])]),
+    ) as Record<JobClass, number>;
   }
 
   /** What kinds' `prefetch` read for claimed jobs, by row (held rows keep theirs; finished ones are collected). */
@@ -332,7 +341,9 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     const byKind = new Map<string, OutboxRow[]>();
     for (const job of jobs) {
       if (!kinds[job.kind]?.prefetch) continue;
-      byKind.set(job.kind, [...(byKind.get(job.kind) ?? []), job]);
+      const rows = byKind.get(job.kind);
+      if (rows) rows.push(job);
+      else byKind.set(job.kind, [job]);
     }
     for (const [name, rows] of byKind) {
       try {
@@ -375,13 +386,10 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
    * a claim that would find nothing (see `dry`); drain() claims every round.
    */
   async function fill(paced = true): Promise<number> {
-    const free = (Object.keys(budgets) as JobClass[]).reduce((n, c) => n + Math.max(0, budgets[c] - busy[c]), 0);
-    if (free <= 0) return 0;
     // Slots per class as they are now: a job finishing while this round gives back its extra claims must not let
     // a later (less urgent) claim of this round start in its place; the next round looks again.
-    const quota = Object.fromEntries(
-      (Object.keys(budgets) as JobClass[]).map((c) => [c, Math.max(0, budgets[c] - busy[c])]),
-    ) as Record<JobClass, number>;
+    const quota = freeSlots();
+    if (Object.values(quota).every((n) => n <= 0)) return 0;
     let started = 0;
     // Synchronous unless a job goes back: jobs started in one round all start before any of them can finish.
     const take = (job: OutboxRow): Promise<void> | undefined => {

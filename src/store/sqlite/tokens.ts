@@ -32,6 +32,10 @@ export function createTokenStore(db: Db): TokenStore {
     ON CONFLICT (id) DO NOTHING`);
   const byId = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id = ?');
   const notesOf = db.prepare<[string], NoteRow>('SELECT * FROM notes WHERE token_id = ? ORDER BY id');
+  const withNotes = (id: string) => {
+    const row = byId.get(id);
+    return row && { row, notes: notesOf.all(id) };
+  };
   const settle = db.prepare<
     [
       string,
@@ -101,15 +105,11 @@ export function createTokenStore(db: Db): TokenStore {
     },
 
     async getWithNotes(id: string) {
-      const row = byId.get(id);
-      return row && { row, notes: notesOf.all(id) };
+      return withNotes(id);
     },
 
     async getManyWithNotes(ids: readonly string[]) {
-      return ids.flatMap((id) => {
-        const row = byId.get(id);
-        return row ? [{ row, notes: notesOf.all(id) }] : [];
-      });
+      return ids.flatMap((id) => withNotes(id) ?? []);
     },
 
     async list(filter: ListFilter): Promise<TokenRow[]> {
