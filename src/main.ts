@@ -323,13 +323,14 @@ export async function createBridge({
       }),
     );
   }
-  purgatory.onOutbox(() => worker.wake());
+  purgatory.onOutbox((jobs) => worker.wake(jobs));
   // The event feed hears of this process's events on the bus and of other processes' (the CLI, other replicas)
   // from the store's external changes.
   const feed = createEventFeed({ store: store.feed, logger: logger.child({ component: 'event-feed' }) });
   purgatory.onEvent(() => feed.wake());
   const onExternal = (change: ExternalChange) => {
-    if (change.kind === 'outbox' || change.kind === 'unknown') worker.wake();
+    if (change.kind === 'outbox') worker.wake([change]);
+    if (change.kind === 'unknown') worker.wake();
     if (change.kind === 'event' || change.kind === 'unknown') feed.wake();
     if (change.kind === 'subscriptions' || change.kind === 'unknown') subscriptions.invalidate();
   };

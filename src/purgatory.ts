@@ -11,6 +11,7 @@ import { createSettleOps } from './lifecycle/settle.js';
 import type { ChangeContext, ListResult, PurgatoryOptions } from './lifecycle/types.js';
 import type { NewEvent } from './store/events.js';
 import type { NoteRow } from './store/notes.js';
+import type { EnqueuedJobs } from './store/store.js';
 import { rowToToken, type TokenRow } from './store/tokens.js';
 
 export type { PatchResult } from './lifecycle/patch.js';
@@ -46,6 +47,13 @@ export function createPurgatory(options: PurgatoryOptions) {
     const reentry = await reentryOf(store, row, notes);
     return reentry && { runner: row.runner, reentry };
   };
+
+  /** The token and, once it has left pending, its reentry: one read. NotFoundError for an unknown id. */
+  async function withReentry(id: string): Promise<{ token: Token; reentry: Reentry | undefined }> {
+    const found = await store.tokens.getWithNotes(id);
+    if (!found) throw new NotFoundError(`no token with id ${id}`);
+    return { token: rowToToken(found.row), reentry: await reentryOf(store, found.row, found.notes) };
+  }
   const {
     insertIn,
     store: _store,
@@ -148,10 +156,10 @@ export function createPurgatory(options: PurgatoryOptions) {
 
     /** The reentry of a token that has left pending; undefined while it is pending. */
     async reentry(id: string): Promise<Reentry | undefined> {
-      const found = await store.tokens.getWithNotes(id);
-      if (!found) throw new NotFoundError(`no token with id ${id}`);
-      return reentryOf(store, found.row, found.notes);
+      return (await withReentry(id)).reentry;
     },
+
+    withReentry,
 
     /**
      * What a delivery sends, read once: the reentry of a token that has left pending, with its runner (whose
@@ -212,8 +220,8 @@ export function createPurgatory(options: PurgatoryOptions) {
       return () => bus.off('event', listener);
     },
 
-    /** Called whenever this process enqueues outbox jobs. */
-    onOutbox(listener: () => void): () => void {
+    /** Called whenever this process enqueues outbox jobs, once their transaction has committed: what they wait on. */
+    onOutbox(listener: (jobs: readonly EnqueuedJobs[]) => void): () => void {
       bus.on('outbox', listener);
       return () => bus.off('outbox', listener);
     },

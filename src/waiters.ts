@@ -1,4 +1,4 @@
-import type { Reentry } from './domain/token.js';
+import type { Reentry, Token } from './domain/token.js';
 import type { Purgatory } from './purgatory.js';
 import type { Store } from './store/store.js';
 
@@ -10,27 +10,60 @@ import type { Store } from './store/store.js';
 export function createReentryWaiters(purgatory: Purgatory, store?: Pick<Store, 'onExternalChange'>) {
   const waiting = new Map<string, Set<() => void>>();
 
+  /**
+   * Which wakes came when, so a wait can tell whether one for its token came while it read the token (and was
+   * missed, the wait not being registered yet) without reading it again: every wake gets the next number; the
+   * last RECENT tokens keep theirs, and `forgotten` is the newest number dropped (an unknown change counts as
+   * a wake of every token).
+   */
+  let epoch = 0;
+  let forgotten = 0;
+  const recent = new Map<string, number>();
+
   function wake(id: string): void {
+    recent.delete(id);
+    recent.set(id, ++epoch);
+    if (recent.size > RECENT) {
+      const [oldest, at] = recent.entries().next().value as [string, number];
+      recent.delete(oldest);
+      forgotten = at;
+    }
     const set = waiting.get(id);
     if (!set) return;
     // A copy: a check that finishes removes itself from the set.
     for (const fn of [...set]) fn();
   }
 
+  function wakeAll(): void {
+    forgotten = ++epoch;
+    for (const id of [...waiting.keys()]) wake(id);
+  }
+
+  /** Whether `id` may have been woken after `since` (an epoch). */
+  const wokenSince = (id: string, since: number) => forgotten > since || (recent.get(id) ?? 0) > since;
+
   const offSettled = purgatory.onSettled(wake);
   const offExternal = store?.onExternalChange((change) => {
     if (change.kind === 'settled') wake(change.tokenId);
-    else if (change.kind === 'unknown') for (const id of [...waiting.keys()]) wake(id);
+    else if (change.kind === 'unknown') wakeAll();
   });
 
   return {
     /**
      * Resolves with the reentry as soon as the token leaves pending, or undefined when `timeoutMs` passes
      * or `signal` aborts (the client went away). Rejects with NotFoundError for an unknown id, and with the
-     * store's error when a read fails while waiting.
+     * store's error when a read fails while waiting. `admit`: called with the token from the first read, before
+     * waiting; what it throws rejects the wait (the API checks that the caller owns the token).
      */
-    async wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Reentry | undefined> {
-      const ready = await purgatory.reentry(id);
+    async wait(
+      id: string,
+      timeoutMs: number,
+      signal?: AbortSignal,
+      admit?: (token: Token) => void,
+    ): Promise<Reentry | undefined> {
+      const since = epoch;
+      const { token, reentry: ready } = await purgatory.withReentry(id);
+      admit?.(token);
       if (ready || timeoutMs <= 0 || signal?.aborted) return ready;
       return new Promise((resolve, reject) => {
         let set = waiting.get(id);
@@ -70,7 +103,7 @@ export function createReentryWaiters(purgatory: Purgatory, store?: Pick<Store, '
             try {
               do {
                 again = false;
-                const reentry = await purgatory.reentry(id);
+                const { reentry } = await purgatory.withReentry(id);
                 if (reentry) {
                   done(reentry);
                   return;
@@ -87,8 +120,8 @@ export function createReentryWaiters(purgatory: Purgatory, store?: Pick<Store, '
         const timer = setTimeout(() => done(undefined), timeoutMs);
         signal?.addEventListener('abort', onAbort, { once: true });
         set.add(check);
-        // The token may have settled between the first read and the registration: that wake was missed.
-        check();
+        // A wake that came during the first read, before this registration, was missed: read again then.
+        if (wokenSince(id, since)) check();
       });
     },
 
@@ -106,5 +139,8 @@ export function createReentryWaiters(purgatory: Purgatory, store?: Pick<Store, '
     },
   };
 }
+
+/** How many recently woken tokens the waiters remember (see `wokenSince`). */
+const RECENT = 10_000;
 
 export type ReentryWaiters = ReturnType<typeof createReentryWaiters>;

@@ -36,6 +36,34 @@ describe('purgatory', () => {
     ]);
   });
 
+  it('tells the outbox what it enqueued: each gate once, and which jobs went in behind another of their lane', async () => {
+    const planner: EffectPlanner = (change) => {
+      if (change.type === 'created') return [{ kind: 'test.card', gate: 'slack.post:C1' }];
+      if (change.type !== 'settled') return [];
+      return [
+        { kind: 'test.update', gate: 'slack.update' },
+        { kind: 'test.update', gate: 'slack.update' },
+        { kind: 'test.reply', gate: 'slack.post:C1' },
+        { kind: 'test.hook' },
+      ];
+    };
+    const { clock, store, purgatory } = await setup([planner]);
+    const heard: unknown[] = [];
+    purgatory.onOutbox((jobs) => heard.push(jobs));
+    await purgatory.create(PYTHON_TOKEN, ci);
+    expect(heard).toEqual([[{ gate: 'slack.post:C1' }]]);
+    const [card] = await store.outbox.list({ kind: 'test.card', limit: 1 });
+    await store.outbox.complete(card?.id ?? 0, clock.now());
+    await purgatory.resolve('sem-restored', { humanInput: 'A', by: 'U1', via: 'button' });
+    // The first update heads the token's lane now that the card is done; the rest queue behind it.
+    expect(heard[1]).toEqual([
+      { gate: 'slack.update' },
+      { gate: 'slack.update', behind: true },
+      { gate: 'slack.post:C1', behind: true },
+      { behind: true },
+    ]);
+  });
+
   it('rolls everything back when a planner throws', async () => {
     const { store, purgatory } = await setup([
       () => {

@@ -121,9 +121,10 @@ export function registerTokenRoutes(router: Router, { purgatory, waiters, auth }
     .add('GET', '/v1/tokens/:id/reentry', async ({ req, params, query, signal }) => {
       const actor = auth.authenticate(req);
       const q = parseOrThrow(ReentryQuery, Object.fromEntries(query), 'the query');
-      const token = await purgatory.get(params.id as string);
-      assertOwner(actor, token);
-      const reentry = await waiters.wait(token.id, q.wait * 1000, signal);
+      // One read for the owner check and the first look; NotFoundError for an unknown id.
+      const reentry = await waiters.wait(params.id as string, q.wait * 1000, signal, (token) =>
+        assertOwner(actor, token),
+      );
       return reentry ? { status: 200, body: reentry } : { status: 204 };
     });
 }

@@ -6,7 +6,7 @@ import { NotFoundError } from '../errors.js';
 import { hookEventStore } from '../events/append-hook.js';
 import type { NewEvent } from '../store/events.js';
 import type { NoteRow } from '../store/notes.js';
-import type { Repos, Signal, Store, Tx } from '../store/store.js';
+import type { EnqueuedJobs, Repos, Signal, Store, Tx } from '../store/store.js';
 import { rowToToken, type TokenRow } from '../store/tokens.js';
 import { formatIsoTime } from '../time.js';
 import { createTimeReader, type TimeReader } from './time-zones.js';
@@ -22,7 +22,8 @@ export const OUTCOME_OF: Record<Exclude<TokenStatus, 'pending'>, Outcome> = {
 interface Wakes {
   /** Tokens moved out of pending, as they were left. */
   settled: Map<string, TokenRow>;
-  outbox: boolean;
+  /** The jobs enqueued, one entry per gate and place in their lane, so a worker can tell a wake it cannot act on. */
+  outbox: Map<string, EnqueuedJobs>;
   events: { seq: number; event: NewEvent }[];
 }
 
@@ -51,9 +52,14 @@ export function createCore({
     const outbox = {
       ...tx.outbox,
       async enqueue(...args: Parameters<Tx['outbox']['enqueue']>) {
-        const id = await tx.outbox.enqueue(...args);
-        if (!wakes.outbox) signal({ kind: 'outbox' });
-        wakes.outbox = true;
+        const { id, laneHead } = await tx.outbox.enqueueInLane(...args);
+        const job: EnqueuedJobs = {
+          ...(args[0].gate ? { gate: args[0].gate } : {}),
+          ...(laneHead ? {} : { behind: true }),
+        };
+        const key = `${job.gate ?? ''}\n${laneHead}`;
+        if (!wakes.outbox.has(key)) signal({ kind: 'outbox', ...job });
+        wakes.outbox.set(key, job);
         return id;
       },
     };
@@ -88,15 +94,15 @@ export function createCore({
     // Inside another write (a phase close resolving its token): the store joins that transaction, and its
     // listeners hear of both once the outer one has committed, never of a write that may still roll back.
     if (outer) return store.transaction((tx, signal) => fn(instrument(tx, signal, outer)));
-    let wakes: Wakes = { settled: new Map(), outbox: false, events: [] };
+    let wakes: Wakes = { settled: new Map(), outbox: new Map(), events: [] };
     const result = await store.transaction((tx, signal) => {
       // A retried transaction starts over: forget what the failed attempt did.
-      wakes = { settled: new Map(), outbox: false, events: [] };
+      wakes = { settled: new Map(), outbox: new Map(), events: [] };
       return writing.run(wakes, () => fn(instrument(tx, signal, wakes)));
     });
     for (const { seq, event } of wakes.events) bus.emit('event', seq, event);
     for (const [id, row] of wakes.settled) bus.emit('settled', id, row);
-    if (wakes.outbox) bus.emit('outbox');
+    if (wakes.outbox.size > 0) bus.emit('outbox', [...wakes.outbox.values()]);
     return result;
   }
 
@@ -158,7 +164,10 @@ export interface Core {
   /** Reads outside any transaction (each call on its own). */
   store: Store;
   clock: Clock;
-  /** `settled` (token id) wakes long-polls; `outbox` wakes the worker; `event` (seq) wakes the event feed. */
+  /**
+   * `settled` (token id) wakes long-polls; `outbox` (the jobs enqueued, EnqueuedJobs[]) wakes the worker;
+   * `event` (seq) wakes the event feed.
+   */
   bus: EventEmitter;
   /** Reads naive times with the runner's time zone or an inferred offset (see time-zones.ts). */
   times: TimeReader;

@@ -4,7 +4,7 @@ import type { AnswerDetail, AnswerVia, Reentry, Token, TokenStatus } from '../do
 import { type FieldIssue, ValidationError } from '../errors.js';
 import type { EventType } from '../store/events.js';
 import type { Tx } from '../store/store.js';
-import { rowToToken } from '../store/tokens.js';
+import { rowToToken, type TokenRow } from '../store/tokens.js';
 import { formatIsoTime } from '../time.js';
 import { answerIssues } from './answer-checks.js';
 import { type Core, OUTCOME_OF } from './core.js';
@@ -43,16 +43,21 @@ function detailEventData(token: Token, detail: AnswerDetail): Record<string, unk
 export function createSettleOps(core: Core) {
   const { store, clock, write, plan, mustGet, reentryOf } = core;
 
+  const unchanged = async (tx: Tx, row: TokenRow): Promise<SettleResult> => ({
+    changed: false,
+    token: rowToToken(row),
+    reentry: (await reentryOf(tx, row)) as Reentry,
+  });
+
   async function settleIn(tx: Tx, id: string, leave: Leaving): Promise<SettleResult> {
-    const row = await mustGet(tx, id);
-    if (row.status !== 'pending') {
-      return { changed: false, token: rowToToken(row), reentry: (await reentryOf(tx, row)) as Reentry };
-    }
-    const nowMs = clock.now();
-    const approvedSha = leave.status === 'resolved' ? await approvedShaIn(tx, id, leave.sha) : undefined;
-    const { answer } = leave;
-    const before = rowToToken(row);
     let detail = leave.detail ?? {};
+    // A plain answer needs nothing from the token before its compare-and-set; an edit, a Deny reason or a grant is
+    // written beside what the token already holds. (Each read here is a round trip under the transaction's locks.)
+    const row = Object.keys(detail).length > 0 || leave.grant ? await mustGet(tx, id) : undefined;
+    if (row && row.status !== 'pending') return unchanged(tx, row);
+    const nowMs = clock.now();
+    const { answer } = leave;
+    const before = row ? rowToToken(row) : undefined;
     const grant = leave.grant;
     const grantId = grant ? generateGrantId() : undefined;
     if (grant && grantId) {
@@ -72,12 +77,13 @@ export function createSettleOps(core: Core) {
       by: answer.by,
       byName: answer.byName,
       via: answer.via,
-      ext: hasDetail ? JSON.stringify({ ...(JSON.parse(row.ext) as object), answer: detail }) : undefined,
+      ext: hasDetail && row ? JSON.stringify({ ...(JSON.parse(row.ext) as object), answer: detail }) : undefined,
     });
-    if (!after) {
-      const now = await mustGet(tx, id);
-      return { changed: false, token: rowToToken(now), reentry: (await reentryOf(tx, now)) as Reentry };
-    }
+    if (!after) return unchanged(tx, await mustGet(tx, id));
+    const token = rowToToken(after);
+    // Checked after the compare-and-set: a refusal throws, and the transaction rolls the answer back.
+    const approvedSha =
+      leave.status === 'resolved' && token.github_ref ? await approvedShaIn(tx, id, leave.sha) : undefined;
     if (approvedSha) await tx.githubRefs.approve(id, approvedSha);
     await tx.events.append({
       tokenId: id,
@@ -86,11 +92,11 @@ export function createSettleOps(core: Core) {
       actor: answer.by,
       data: {
         ...leave.eventData,
-        ...detailEventData(before, detail),
+        ...(before ? detailEventData(before, detail) : {}),
         ...(approvedSha ? { approved_sha: approvedSha } : {}),
       },
     });
-    if (grant && grantId && before.permission && answer.by) {
+    if (grant && grantId && before?.permission && answer.by) {
       await tx.grants.insert({
         id: grantId,
         runner: before.runner,
@@ -120,7 +126,6 @@ export function createSettleOps(core: Core) {
         },
       });
     }
-    const token = rowToToken(after);
     await plan(tx, { type: 'settled', token, outcome: OUTCOME_OF[leave.status] }, nowMs);
     return { changed: true, token, reentry: (await reentryOf(tx, after)) as Reentry };
   }
@@ -128,12 +133,15 @@ export function createSettleOps(core: Core) {
   const settle = (id: string, leave: Leaving) => write((tx) => settleIn(tx, id, leave));
 
   return {
-    /** Records the first answer; later calls change nothing and get the recorded answer back. */
-    async resolve(id: string, answer: Answer): Promise<SettleResult> {
-      const row = await mustGet(store, id);
-      const token = rowToToken(row);
+    /**
+     * Records the first answer; later calls change nothing and get the recorded answer back. `seen`: the token as
+     * the caller has just read it, to check the answer against without reading it again (whether it is still
+     * pending is decided in the transaction either way).
+     */
+    async resolve(id: string, answer: Answer, seen?: Token): Promise<SettleResult> {
+      const token = seen?.id === id ? seen : rowToToken(await mustGet(store, id));
       const schema = token.answer_schema;
-      if (row.status === 'pending' && schema) {
+      if (token.status === 'pending' && schema) {
         const checked = validateAnswer(schema, answer.humanInput);
         if (!checked.ok) {
           throw new ValidationError(
@@ -142,7 +150,7 @@ export function createSettleOps(core: Core) {
           );
         }
       }
-      if (row.status === 'pending') {
+      if (token.status === 'pending') {
         const issues: FieldIssue[] = answerIssues(token, answer, clock.now());
         if (issues.length > 0) throw new ValidationError('the answer does not fit the token', issues);
       }

@@ -119,6 +119,26 @@ export function createGates(clock: Clock, options: GateOptions) {
       }
     },
 
+    /**
+     * Whether `gate` is paused now: paced, paused by a 429, out of chat.update tokens, or its circuit open. Not a
+     * target that is only full: that one opens as one of its deliveries finishes.
+     */
+    paused(gate: string): boolean {
+      return pausedFor(gate, clock.now()) > 0;
+    },
+
+    /**
+     * With replicas: takes in the gates the database holds closed (another replica's post to a channel, a 429 it
+     * got), so this process leaves their jobs out of its claims, and its timer waits for them to open, as it does
+     * for gates it closed itself. Nothing to do in a single process, where every gate is closed here.
+     */
+    async learnShared(): Promise<void> {
+      if (!shared) return;
+      for (const { name, openAtMs } of await shared.store.closed(clock.now())) {
+        if (openAtMs > (openAt.get(name) ?? 0)) openAt.set(name, openAtMs);
+      }
+    },
+
     /** Nothing goes through `gate` for `ms` (Slack's Retry-After). */
     pause(gate: string, ms: number): void {
       const until = Math.max(openAt.get(gate) ?? 0, clock.now() + ms);

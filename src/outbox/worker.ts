@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { OutboxRow, OutboxStore } from '../store/outbox.js';
+import type { EnqueuedJobs } from '../store/store.js';
 import type { Gates } from './gates.js';
 import { PermanentJobError, RetryLater } from './job-errors.js';
 
@@ -80,6 +81,8 @@ export interface OutboxWorkerOptions {
   /** Called once a job is dead, after the row is marked: for audit events and notes to humans. */
   onDead?: (job: OutboxRow, error: string) => void;
   random?: () => number;
+  /** How soon to look after a wake only for jobs queued behind others of their lane (default 1 s; see `wake`). */
+  behindPollMs?: number;
 }
 
 /** Exponential backoff with full jitter between half and all of the capped delay. */
@@ -90,6 +93,12 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
 
 /** While jobs run, how often the worker looks for jobs that fell due meanwhile (a backoff ending, a gate opening). */
 const BUSY_POLL_MS = 100;
+
+/**
+ * How soon the worker looks again after hearing of jobs that went in behind another job of their lane (see `wake`):
+ * only a race can leave one of them unclaimed, and this bounds its delay.
+ */
+const BEHIND_POLL_MS = 1000;
 
 /** Jobs claimed for a full webhook target and held to start as its deliveries finish (see `filter`). */
 const HOLD_PER_TARGET = 16;
@@ -117,6 +126,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
   const busy: Record<JobClass, number> = { slack: 0, github: 0, webhook: 0, local: 0 };
   let running = false;
   let timer: NodeJS.Timeout | undefined;
+  /** When `timer` fires (performance.now()). */
+  let timerAt = 0;
   let renewer: NodeJS.Timeout | undefined;
   let idle: (() => void)[] = [];
   let woken = false;
@@ -427,7 +438,30 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
       claimed.length < limit && !gaveBack
         ? { at: performance.now(), gates: f.closedGates, kinds: f.fullKinds }
         : undefined;
+    // Runnable jobs may be left behind gates other replicas closed: know them, so the next wakes for their jobs are
+    // let pass and the timer waits for them to open (see `wake`).
+    if (dry) await gates?.learnShared().catch((err: unknown) => logger.warn({ err }, 'cannot read the shared gates'));
     return started;
+  }
+
+  /** Whether a job enqueued so may start now: first in its lane, behind no gate paused here. */
+  function startable(job: EnqueuedJobs): boolean {
+    return !job.behind && (job.gate === undefined || !gates?.paused(job.gate));
+  }
+
+  /** Makes sure the worker pumps within `ms` (real time), without putting off a timer set sooner. */
+  function lookWithin(ms: number): void {
+    if (!running) return;
+    const at = performance.now() + ms;
+    if (timer && timerAt <= at) return;
+    schedule(ms);
+  }
+
+  function schedule(ms: number): void {
+    if (timer) clearTimeout(timer);
+    timerAt = performance.now() + ms;
+    timer = setTimeout(pump, ms);
+    timer.unref();
   }
 
   /** One pump at a time: a call made while one runs asks it to go round once more. */
@@ -464,9 +498,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     // Wake for the next runnable job; also poll every 5 s so jobs enqueued elsewhere are never stranded.
     const delay =
       inFlight.size > 0 ? BUSY_POLL_MS : next === undefined ? 5000 : Math.min(5000, Math.max(1, next - clock.now()));
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(pump, delay);
-    timer.unref();
+    schedule(delay);
   }
 
   return {
@@ -504,8 +536,22 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
       }
     },
 
-    /** Something was enqueued: look now rather than at the next timer (once, however many enqueues came). */
-    wake(): void {
+    /**
+     * Something was enqueued: look now rather than at the next timer (once, however many enqueues came). `jobs`: what
+     * the new jobs wait on, when known (see EnqueuedJobs). A claim for jobs that cannot start would walk the pending
+     * jobs to find nothing; with a backlog behind Slack's rate limits, every answer's card update and thread reply
+     * made each replica do so. So a wake only for jobs that cannot start is not acted on at once:
+     * - a lane head behind a gate paused here: the timer is already set for the gate's opening (a pause is taken by
+     *   a job, whose end pumps, or learned in a pump);
+     * - a job that went in behind another of its lane: that one's end pumps the worker that ran it. Only if that
+     *   worker claimed before this job's commit was seen would it be missed, so the worker looks again within
+     *   BEHIND_POLL_MS.
+     */
+    wake(jobs?: readonly EnqueuedJobs[]): void {
+      if (jobs && jobs.length > 0 && !jobs.some(startable)) {
+        if (jobs.some((j) => j.behind)) lookWithin(options.behindPollMs ?? BEHIND_POLL_MS);
+        return;
+      }
       dry = undefined;
       if (!running || woken) return;
       woken = true;

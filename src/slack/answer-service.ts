@@ -114,16 +114,20 @@ export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purga
         };
       }
       try {
-        const result = await purgatory.resolve(token.id, {
-          humanInput: a.input,
-          by: a.user,
-          byName: a.userName,
-          via: a.via,
-          ...(a.editedInput !== undefined ? { editedInput: a.editedInput } : {}),
-          ...(a.message !== undefined ? { message: a.message } : {}),
-          ...(a.grant ? { grant: a.grant } : {}),
-          ...(a.sha !== undefined ? { sha: a.sha } : {}),
-        });
+        const result = await purgatory.resolve(
+          token.id,
+          {
+            humanInput: a.input,
+            by: a.user,
+            byName: a.userName,
+            via: a.via,
+            ...(a.editedInput !== undefined ? { editedInput: a.editedInput } : {}),
+            ...(a.message !== undefined ? { message: a.message } : {}),
+            ...(a.grant ? { grant: a.grant } : {}),
+            ...(a.sha !== undefined ? { sha: a.sha } : {}),
+          },
+          token,
+        );
         return result.changed ? { kind: 'resolved', token: result.token } : { kind: 'closed', token: result.token };
       } catch (err) {
         if (err instanceof ValidationError) {

@@ -13,4 +13,6 @@ export interface GateStore {
   pause(name: string, untilMs: number): Promise<void>;
   /** When the gate opens (0: open, or never used). */
   openAt(name: string): Promise<number>;
+  /** The gates closed at `nowMs`, and when each opens. */
+  closed(nowMs: number): Promise<{ name: string; openAtMs: number }[]>;
 }

@@ -48,6 +48,12 @@ export interface ReadyFilter {
 export interface OutboxStore {
   /** Adds a job; a job with priority 0 lifts the pending jobs of its lane too. Returns its id. */
   enqueue(job: NewJob, nowMs: number): Promise<number>;
+  /**
+   * `enqueue`, also telling whether the job went in at the head of its lane (no pending job of the lane before it,
+   * as this transaction sees the table). A job queued behind another starts after that one ends, which pumps the
+   * worker that ran it: the worker need not be woken for it.
+   */
+  enqueueInLane(job: NewJob, nowMs: number): Promise<{ id: number; laneHead: boolean }>;
   get(id: number): Promise<OutboxRow | undefined>;
   /** Jobs that can run now, most urgent first (see ReadyFilter). */
   ready(nowMs: number, limit: number, filter?: ReadyFilter): Promise<OutboxRow[]>;

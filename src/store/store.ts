@@ -53,17 +53,28 @@ export type Engine = 'sqlite' | 'postgres';
  */
 export type ExternalChange =
   | { kind: 'settled'; tokenId: string }
-  | { kind: 'outbox' }
+  /** Jobs were enqueued: as in Signal, when the process that enqueued them said (see EnqueuedJobs). */
+  | ({ kind: 'outbox' } & EnqueuedJobs)
   | { kind: 'event' }
   /** Webhook subscriptions were added or removed: reload them. */
   | { kind: 'subscriptions' }
   /** Something was committed elsewhere; look at everything you wait for. */
   | { kind: 'unknown' };
 
+/**
+ * Jobs a commit enqueued, so a worker can tell whether it can start one now: `gate`, the gate they wait on (absent:
+ * none); `behind`, each went in behind a pending job of its lane. Both absent: wake, whatever the jobs are.
+ */
+export interface EnqueuedJobs {
+  gate?: string;
+  behind?: true;
+}
+
 /** What a state change tells the other processes when it commits (see `Store.transaction`). */
 export type Signal =
   | { kind: 'settled'; tokenId: string }
-  | { kind: 'outbox' }
+  /** One per kind of job a commit enqueued: its gate, and whether it went in behind another job of its lane. */
+  | ({ kind: 'outbox' } & EnqueuedJobs)
   | { kind: 'event' }
   | { kind: 'subscriptions' };
 

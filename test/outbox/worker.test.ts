@@ -207,6 +207,56 @@ describe('outbox worker', () => {
     await worker.stop();
   });
 
+  it('acts on a wake only for jobs that can start: not for one behind a paused gate, soon for one behind its lane', async () => {
+    const clock = new ManualClock('2026-01-01T00:00:00Z');
+    const gates = createGates(clock, { postIntervalMs: 60_000 });
+    const store = await openTestStore();
+    let claims = 0;
+    const outbox: OutboxStore = {
+      ...store.outbox,
+      claim: (...args) => {
+        claims++;
+        return store.outbox.claim(...args);
+      },
+    };
+    const ran: string[] = [];
+    const work = kind(async ({ payload }) => void ran.push(String(payload.n)));
+    const { worker } = await setup({ work }, undefined, { clock, gates, outbox, behindPollMs: 50 });
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    await gates.take(Gate.post('C1'));
+    worker.start();
+    await expect.poll(() => claims).toBe(1);
+    await turns(3);
+    expect(claims).toBe(1);
+
+    // Behind a gate paused for a minute: the wake is left alone (the timer is set for the gate's opening).
+    const enqueue = (lane: string, n: string, gate?: string) =>
+      store.outbox.enqueueInLane({ kind: 'work', lane, payload: { n }, ...(gate ? { gate } : {}) }, clock.now());
+    await enqueue('a', 'gated', Gate.post('C1'));
+    worker.wake([{ gate: Gate.post('C1') }]);
+    await turns(5);
+    expect(claims).toBe(1);
+
+    // Queued behind its lane's head: no claim at once, a look within behindPollMs (the head was never woken for).
+    await enqueue('b', 'b1');
+    expect((await enqueue('b', 'b2')).laneHead).toBe(false);
+    worker.wake([{ behind: true }]);
+    await turns(5);
+    expect(claims).toBe(1);
+    await expect.poll(() => ran).toEqual(['b1', 'b2']);
+
+    // A lane head behind no gate: claimed at once.
+    const before = claims;
+    await enqueue('c', 'c1');
+    worker.wake([{}]);
+    await expect.poll(() => ran, { timeout: 1000 }).toEqual(['b1', 'b2', 'c1']);
+    expect(claims).toBeGreaterThan(before);
+    expect(ran).not.toContain('gated');
+    await worker.stop();
+  });
+
   it('kills a job whose payload does not parse, saying which field, without running it', async () => {
     let ran = 0;
     const { outbox, worker, clock, dead } = await setup({

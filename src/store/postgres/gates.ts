@@ -1,5 +1,5 @@
 import type { GateStore } from '../gates.js';
-import { one, type PgConn } from './conn.js';
+import { all, one, type PgConn } from './conn.js';
 
 /**
  * Closes the gate until $2 + $3 when it is open at $2, in one statement: of replicas taking the same gate at
@@ -30,6 +30,14 @@ export function createGateStore(db: PgConn): GateStore {
     },
     async openAt(name: string): Promise<number> {
       return (await openAt(name)) ?? 0;
+    },
+    async closed(nowMs: number) {
+      const rows = await all<{ name: string; open_at_ms: number }>(
+        db,
+        'SELECT name, open_at_ms FROM gates WHERE open_at_ms > $1 ORDER BY name',
+        [nowMs],
+      );
+      return rows.map((r) => ({ name: r.name, openAtMs: r.open_at_ms }));
     },
   };
 }

@@ -7,12 +7,14 @@ export const CHANNEL = 'rodizio';
 
 /** The NOTIFY payload of a signal; `origin` lets a store ignore its own commits, as SQLite's data_version does. */
 export function signalPayload(s: Signal, origin: string): string {
-  return JSON.stringify(s.kind === 'settled' ? { kind: s.kind, tokenId: s.tokenId, origin } : { kind: s.kind, origin });
+  if (s.kind === 'settled') return JSON.stringify({ kind: s.kind, tokenId: s.tokenId, origin });
+  if (s.kind === 'outbox') return JSON.stringify({ kind: s.kind, gate: s.gate, behind: s.behind, origin });
+  return JSON.stringify({ kind: s.kind, origin });
 }
 
 /** Reads a payload; undefined for this store's own, `unknown` for anything it does not recognise. */
 export function parsePayload(payload: string | undefined, origin: string): ExternalChange | undefined {
-  let data: { kind?: unknown; tokenId?: unknown; origin?: unknown };
+  let data: { kind?: unknown; tokenId?: unknown; gate?: unknown; behind?: unknown; origin?: unknown };
   try {
     data = JSON.parse(payload ?? '') ?? {};
   } catch {
@@ -20,7 +22,14 @@ export function parsePayload(payload: string | undefined, origin: string): Exter
   }
   if (data.origin === origin) return undefined;
   if (data.kind === 'settled' && typeof data.tokenId === 'string') return { kind: 'settled', tokenId: data.tokenId };
-  if (data.kind === 'outbox' || data.kind === 'event' || data.kind === 'subscriptions') return { kind: data.kind };
+  if (data.kind === 'outbox') {
+    return {
+      kind: 'outbox',
+      ...(typeof data.gate === 'string' ? { gate: data.gate } : {}),
+      ...(data.behind === true ? { behind: true } : {}),
+    };
+  }
+  if (data.kind === 'event' || data.kind === 'subscriptions') return { kind: data.kind };
   return { kind: 'unknown' };
 }
 

@@ -6,7 +6,7 @@ import { all, changes, filteredQuery, LANE_LOCK_CLASS, one, type PgConn, PLANNED
  * handed out at INSERT but seen at COMMIT, so two transactions enqueueing on one lane could otherwise commit
  * id 11 before id 10, and 11 would run first. Each enqueue first takes a transaction-scoped advisory lock on
  * its lane (in the same statement, so also outside a transaction): a lane's enqueues commit in id order.
- * A priority-0 job lifts the pending jobs of its lane too.
+ * A priority-0 job lifts the pending jobs of its lane too. `lane_head`: no pending job of the lane is before it.
  */
 const ENQUEUE = `
   WITH locked AS (SELECT pg_advisory_xact_lock(${LANE_LOCK_CLASS}, hashtext($3::text))),
@@ -17,7 +17,8 @@ const ENQUEUE = `
   INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host)
   SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint, $6::bigint, $7::bigint, $8::text, $9::integer, $10::text
   FROM locked
-  RETURNING id`;
+  RETURNING id,
+    NOT EXISTS (SELECT 1 FROM outbox p WHERE p.lane = $3::text AND p.status = 'pending' AND p.id < outbox.id) AS lane_head`;
 
 /**
  * A lane head behind no closed gate ($gates), of a kind with free slots ($kinds), for this replica's host
@@ -73,24 +74,29 @@ const NO_FILTER: ReadyFilter = { closedGates: [], fullKinds: [] };
 
 /** SQL for the outbox on Postgres; the same statements and contract as src/store/sqlite/outbox.ts. */
 export function createOutboxStore(db: PgConn): OutboxStore {
+  async function enqueueInLane(job: NewJob, nowMs: number): Promise<{ id: number; laneHead: boolean }> {
+    const lane = job.lane ?? job.tokenId ?? job.kind;
+    const values = [
+      job.tokenId ?? null,
+      job.kind,
+      lane,
+      JSON.stringify(job.payload ?? {}),
+      job.runAtMs ?? nowMs,
+      nowMs,
+      nowMs,
+      job.gate ?? null,
+      job.priority ?? 1,
+      job.host ?? null,
+    ];
+    const row = await one<{ id: number; lane_head: boolean }>(db, ENQUEUE, values);
+    if (!row) throw new Error('INSERT … RETURNING id returned no row');
+    return { id: row.id, laneHead: row.lane_head };
+  }
+
   return {
+    enqueueInLane,
     async enqueue(job: NewJob, nowMs: number): Promise<number> {
-      const lane = job.lane ?? job.tokenId ?? job.kind;
-      const values = [
-        job.tokenId ?? null,
-        job.kind,
-        lane,
-        JSON.stringify(job.payload ?? {}),
-        job.runAtMs ?? nowMs,
-        nowMs,
-        nowMs,
-        job.gate ?? null,
-        job.priority ?? 1,
-        job.host ?? null,
-      ];
-      const row = await one<{ id: number }>(db, ENQUEUE, values);
-      if (!row) throw new Error('INSERT … RETURNING id returned no row');
-      return row.id;
+      return (await enqueueInLane(job, nowMs)).id;
     },
     async get(id: number): Promise<OutboxRow | undefined> {
       return one<OutboxRow>(db, 'SELECT * FROM outbox WHERE id = $1', [id]);

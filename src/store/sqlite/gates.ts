@@ -14,6 +14,9 @@ export function createGateStore(db: Db): GateStore {
     `INSERT INTO gates (name, open_at_ms) VALUES (?, ?)
      ON CONFLICT (name) DO UPDATE SET open_at_ms = max(gates.open_at_ms, excluded.open_at_ms)`,
   );
+  const closed = db.prepare<[number], { name: string; open_at_ms: number }>(
+    'SELECT name, open_at_ms FROM gates WHERE open_at_ms > ? ORDER BY name',
+  );
   const take = writeTransaction(db, (name: string, now: number, intervalMs: number): number => {
     if (close.get({ name, now, until: now + intervalMs })) return 0;
     return Math.max(0, (get.get(name)?.open_at_ms ?? now) - now);
@@ -28,6 +31,9 @@ export function createGateStore(db: Db): GateStore {
     },
     async openAt(name: string): Promise<number> {
       return get.get(name)?.open_at_ms ?? 0;
+    },
+    async closed(nowMs: number) {
+      return closed.all(nowMs).map((r) => ({ name: r.name, openAtMs: r.open_at_ms }));
     },
   };
 }

@@ -20,6 +20,9 @@ export function createOutboxStore(db: Db): OutboxStore {
     `INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const ahead = db.prepare<[string, number]>(
+    `SELECT 1 FROM outbox WHERE lane = ? AND status = 'pending' AND id < ? LIMIT 1`,
+  );
   const lift = db.prepare<[string]>(
     `UPDATE outbox SET priority = 0 WHERE lane = ? AND status = 'pending' AND priority > 0`,
   );
@@ -95,24 +98,30 @@ export function createOutboxStore(db: Db): OutboxStore {
   );
   const countStatus = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE status = ?');
 
+  async function enqueueInLane(job: NewJob, nowMs: number): Promise<{ id: number; laneHead: boolean }> {
+    const lane = job.lane ?? job.tokenId ?? job.kind;
+    const priority = job.priority ?? 1;
+    if (priority === 0) lift.run(lane);
+    const result = insert.run(
+      job.tokenId ?? null,
+      job.kind,
+      lane,
+      JSON.stringify(job.payload ?? {}),
+      job.runAtMs ?? nowMs,
+      nowMs,
+      nowMs,
+      job.gate ?? null,
+      priority,
+      job.host ?? null,
+    );
+    const id = Number(result.lastInsertRowid);
+    return { id, laneHead: ahead.get(lane, id) === undefined };
+  }
+
   return {
+    enqueueInLane,
     async enqueue(job: NewJob, nowMs: number): Promise<number> {
-      const lane = job.lane ?? job.tokenId ?? job.kind;
-      const priority = job.priority ?? 1;
-      if (priority === 0) lift.run(lane);
-      const result = insert.run(
-        job.tokenId ?? null,
-        job.kind,
-        lane,
-        JSON.stringify(job.payload ?? {}),
-        job.runAtMs ?? nowMs,
-        nowMs,
-        nowMs,
-        job.gate ?? null,
-        priority,
-        job.host ?? null,
-      );
-      return Number(result.lastInsertRowid);
+      return (await enqueueInLane(job, nowMs)).id;
     },
     async get(id: number): Promise<OutboxRow | undefined> {
       return byId.get(id);

@@ -158,6 +158,21 @@ describe.each(engines)('$engine store: outbox and gates', ({ setup }) => {
       expect(await s.outbox.count('done')).toBe(2);
     });
 
+    it('says whether a job went in at the head of its lane, as enqueue does otherwise', async () => {
+      const head = async (lane: string) => (await s.outbox.enqueueInLane({ kind: 'post', lane }, 100)).laneHead;
+      expect(await head('L1')).toBe(true);
+      expect(await head('L1')).toBe(false);
+      expect(await head('L2')).toBe(true);
+      const [a, b] = (await s.outbox.list({ status: 'pending', limit: 10 })).filter((j) => j.lane === 'L1').reverse();
+      await s.outbox.complete(a?.id ?? 0, 200);
+      // The second L1 job heads its lane now, and a third queues behind it.
+      expect(await head('L1')).toBe(false);
+      await s.outbox.kill(b?.id ?? 0, 'gave up', 300);
+      const { id, laneHead } = await s.outbox.enqueueInLane({ kind: 'post', lane: 'L3', tokenId: 't1' }, 400);
+      expect(laneHead).toBe(true);
+      expect(await s.outbox.get(id)).toMatchObject({ lane: 'L3', token_id: 't1', status: 'pending' });
+    });
+
     it('releases a claimed job only for its owner, runnable again at once', async () => {
       const a = await s.outbox.enqueue({ kind: 'post', lane: 'A' }, 100);
       expect(ids(await s.outbox.claim(200, 10, filter(), 'w1', 1000))).toEqual([a]);
@@ -193,6 +208,18 @@ describe.each(engines)('$engine store: outbox and gates', ({ setup }) => {
       expect(await g.take('slack.update', 699, 50)).toBe(1);
       expect(await g.take('slack.update', 700, 50)).toBe(0);
       expect(await g.openAt('slack.post:C1')).toBe(5300);
+    });
+
+    it('lists the gates closed at a time, with when each opens', async () => {
+      expect(await s.gates.closed(0)).toEqual([]);
+      await s.gates.take('slack.post:C1', 1000, 300);
+      await s.gates.pause('slack.update', 5000);
+      expect(await s.gates.closed(1100)).toEqual([
+        { name: 'slack.post:C1', openAtMs: 1300 },
+        { name: 'slack.update', openAtMs: 5000 },
+      ]);
+      expect(await s.gates.closed(1300)).toEqual([{ name: 'slack.update', openAtMs: 5000 }]);
+      expect(await s.gates.closed(5000)).toEqual([]);
     });
 
     it('lets exactly one of several concurrent takes of an open gate through', async () => {
