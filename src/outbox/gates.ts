@@ -65,6 +65,8 @@ export function createGates(clock: Clock, options: GateOptions) {
   let bucket = { tokens: burst, at: clock.now() };
   const breakers = new Map<string, Breaker>();
   const inFlight = new Map<string, number>();
+  /** The gates the database held closed when last looked, and when each opens (see `learnShared`). */
+  const learned = new Map<string, number>();
 
   function refill(now: number): void {
     const gained = (now - bucket.at) / refillMs;
@@ -120,23 +122,25 @@ export function createGates(clock: Clock, options: GateOptions) {
     },
 
     /**
-     * Whether `gate` is paused now: paced, paused by a 429, out of chat.update tokens, or its circuit open. Not a
+     * Milliseconds until `gate` opens as far as this process knows (0: open now): paced, paused by a 429, out of
+     * chat.update tokens, its circuit open, or closed in the database when last looked (`learnShared`). Not a
      * target that is only full: that one opens as one of its deliveries finishes.
      */
-    paused(gate: string): boolean {
-      return pausedFor(gate, clock.now()) > 0;
+    opensIn(gate: string): number {
+      const now = clock.now();
+      return Math.max(pausedFor(gate, now), (learned.get(gate) ?? 0) - now, 0);
     },
 
     /**
-     * With replicas: takes in the gates the database holds closed (another replica's post to a channel, a 429 it
-     * got), so this process leaves their jobs out of its claims, and its timer waits for them to open, as it does
-     * for gates it closed itself. Nothing to do in a single process, where every gate is closed here.
+     * With replicas: looks up the gates the database holds closed (another replica's post to a channel, a 429 it
+     * got), for `opensIn`. Only that: claims check the database's gates themselves, so a gate opened there since
+     * is never skipped here. Nothing to do in a single process.
      */
     async learnShared(): Promise<void> {
       if (!shared) return;
-      for (const { name, openAtMs } of await shared.store.closed(clock.now())) {
-        if (openAtMs > (openAt.get(name) ?? 0)) openAt.set(name, openAtMs);
-      }
+      const closed = await shared.store.closed(clock.now());
+      learned.clear();
+      for (const { name, openAtMs } of closed) learned.set(name, openAtMs);
     },
 
     /** Nothing goes through `gate` for `ms` (Slack's Retry-After). */

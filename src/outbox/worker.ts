@@ -438,20 +438,24 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
       claimed.length < limit && !gaveBack
         ? { at: performance.now(), gates: f.closedGates, kinds: f.fullKinds }
         : undefined;
-    // Runnable jobs may be left behind gates other replicas closed: know them, so the next wakes for their jobs are
-    // let pass and the timer waits for them to open (see `wake`).
+    // Runnable jobs may be left behind gates other replicas closed: know them, so wakes for their jobs can wait for
+    // them to open (see `wake`).
     if (dry) await gates?.learnShared().catch((err: unknown) => logger.warn({ err }, 'cannot read the shared gates'));
     return started;
   }
 
-  /** Whether a job enqueued so may start now: first in its lane, behind no gate paused here. */
+  /** Milliseconds until `gate` opens as far as this worker knows (0: open, or no gate). */
+  const gateWait = (gate: string | undefined) => (gate === undefined || !gates ? 0 : gates.opensIn(gate));
+
+  /** Whether a job enqueued so may start now: first in its lane, behind no closed gate. */
   function startable(job: EnqueuedJobs): boolean {
-    return !job.behind && (job.gate === undefined || !gates?.paused(job.gate));
+    return !job.behind && gateWait(job.gate) === 0;
   }
 
-  /** Makes sure the worker pumps within `ms` (real time), without putting off a timer set sooner. */
-  function lookWithin(ms: number): void {
+  /** Makes sure the worker pumps within `ms` (real time, at most 5 s), without putting off a timer set sooner. */
+  function lookWithin(wait: number): void {
     if (!running) return;
+    const ms = Math.min(Math.max(1, wait), 5000);
     const at = performance.now() + ms;
     if (timer && timerAt <= at) return;
     schedule(ms);
@@ -540,16 +544,17 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
      * Something was enqueued: look now rather than at the next timer (once, however many enqueues came). `jobs`: what
      * the new jobs wait on, when known (see EnqueuedJobs). A claim for jobs that cannot start would walk the pending
      * jobs to find nothing; with a backlog behind Slack's rate limits, every answer's card update and thread reply
-     * made each replica do so. So a wake only for jobs that cannot start is not acted on at once:
-     * - a lane head behind a gate paused here: the timer is already set for the gate's opening (a pause is taken by
-     *   a job, whose end pumps, or learned in a pump);
+     * made each replica do so. So a wake only for jobs that cannot start is not acted on at once; the worker looks
+     * again by the time the first of them can:
+     * - a lane head behind a closed gate: when the gate opens;
      * - a job that went in behind another of its lane: that one's end pumps the worker that ran it. Only if that
      *   worker claimed before this job's commit was seen would it be missed, so the worker looks again within
      *   BEHIND_POLL_MS.
      */
     wake(jobs?: readonly EnqueuedJobs[]): void {
       if (jobs && jobs.length > 0 && !jobs.some(startable)) {
-        if (jobs.some((j) => j.behind)) lookWithin(options.behindPollMs ?? BEHIND_POLL_MS);
+        const behindMs = options.behindPollMs ?? BEHIND_POLL_MS;
+        lookWithin(Math.min(...jobs.map((j) => (j.behind ? behindMs : gateWait(j.gate)))));
         return;
       }
       dry = undefined;

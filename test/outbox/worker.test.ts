@@ -257,6 +257,27 @@ describe('outbox worker', () => {
     await worker.stop();
   });
 
+  it('knows a gate another replica closed, for its wakes only: claims keep to the database’s own check', async () => {
+    const clock = new ManualClock('2026-01-01T00:00:00Z');
+    const store = await openTestStore();
+    const shared = { store: store.gates, logger: captureLogger().logger };
+    const here = createGates(clock, { postIntervalMs: 1000, shared });
+    const other = createGates(clock, { postIntervalMs: 1000, shared });
+    await other.take(Gate.post('C1'));
+    expect(here.opensIn(Gate.post('C1'))).toBe(0);
+    await here.learnShared();
+    expect(here.opensIn(Gate.post('C1'))).toBe(1000);
+    expect(here.opensIn(Gate.post('C2'))).toBe(0);
+    // Not one of the gates a claim leaves out: a gate the database opens early is never skipped here.
+    expect(here.closed().gates).not.toContain(Gate.post('C1'));
+    clock.advance(400);
+    expect(here.opensIn(Gate.post('C1'))).toBe(600);
+    clock.advance(600);
+    expect(here.opensIn(Gate.post('C1'))).toBe(0);
+    await here.learnShared();
+    expect(here.opensIn(Gate.post('C1'))).toBe(0);
+  });
+
   it('kills a job whose payload does not parse, saying which field, without running it', async () => {
     let ran = 0;
     const { outbox, worker, clock, dead } = await setup({
