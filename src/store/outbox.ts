@@ -44,6 +44,28 @@ export interface ReadyFilter {
   host?: string;
 }
 
+/** A new job's lane: its own, else its token's, else its kind's. */
+export const laneOf = (job: NewJob): string => job.lane ?? job.tokenId ?? job.kind;
+
+/**
+ * A new job's column values in both engines' INSERT order: token_id, kind, lane, payload, run_at_ms, created_ms,
+ * updated_ms, gate, priority, host.
+ */
+export function jobValues(job: NewJob, nowMs: number) {
+  return [
+    job.tokenId ?? null,
+    job.kind,
+    laneOf(job),
+    JSON.stringify(job.payload ?? {}),
+    job.runAtMs ?? nowMs,
+    nowMs,
+    nowMs,
+    job.gate ?? null,
+    job.priority ?? 1,
+    job.host ?? null,
+  ] as const;
+}
+
 /** The outbox: side effects recorded in the same transaction as the state change that causes them. */
 export interface OutboxStore {
   /** Adds a job; a job with priority 0 lifts the pending jobs of its lane too. Returns its id. */

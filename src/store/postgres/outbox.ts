@@ -1,4 +1,4 @@
-import type { NewJob, OutboxRow, OutboxStore, ReadyFilter } from '../outbox.js';
+import { jobValues, type NewJob, type OutboxRow, type OutboxStore, type ReadyFilter } from '../outbox.js';
 import { all, changes, filteredQuery, LANE_LOCK_CLASS, one, type PgConn, PLANNED_PER_CALL } from './conn.js';
 
 /**
@@ -75,20 +75,7 @@ const NO_FILTER: ReadyFilter = { closedGates: [], fullKinds: [] };
 /** SQL for the outbox on Postgres; the same statements and contract as src/store/sqlite/outbox.ts. */
 export function createOutboxStore(db: PgConn): OutboxStore {
   async function enqueueInLane(job: NewJob, nowMs: number): Promise<{ id: number; laneHead: boolean }> {
-    const lane = job.lane ?? job.tokenId ?? job.kind;
-    const values = [
-      job.tokenId ?? null,
-      job.kind,
-      lane,
-      JSON.stringify(job.payload ?? {}),
-      job.runAtMs ?? nowMs,
-      nowMs,
-      nowMs,
-      job.gate ?? null,
-      job.priority ?? 1,
-      job.host ?? null,
-    ];
-    const row = await one<{ id: number; lane_head: boolean }>(db, ENQUEUE, values);
+    const row = await one<{ id: number; lane_head: boolean }>(db, ENQUEUE, [...jobValues(job, nowMs)]);
     if (!row) throw new Error('INSERT … RETURNING id returned no row');
     return { id: row.id, laneHead: row.lane_head };
   }

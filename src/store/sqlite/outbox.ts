@@ -1,4 +1,4 @@
-import type { NewJob, OutboxRow, OutboxStore, ReadyFilter } from '../outbox.js';
+import { jobValues, laneOf, type NewJob, type OutboxRow, type OutboxStore, type ReadyFilter } from '../outbox.js';
 import { type Db, writeTransaction } from './database.js';
 import { createFilteredList } from './filtered-list.js';
 
@@ -99,22 +99,9 @@ export function createOutboxStore(db: Db): OutboxStore {
   const countStatus = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE status = ?');
 
   async function enqueueInLane(job: NewJob, nowMs: number): Promise<{ id: number; laneHead: boolean }> {
-    const lane = job.lane ?? job.tokenId ?? job.kind;
-    const priority = job.priority ?? 1;
-    if (priority === 0) lift.run(lane);
-    const result = insert.run(
-      job.tokenId ?? null,
-      job.kind,
-      lane,
-      JSON.stringify(job.payload ?? {}),
-      job.runAtMs ?? nowMs,
-      nowMs,
-      nowMs,
-      job.gate ?? null,
-      priority,
-      job.host ?? null,
-    );
-    const id = Number(result.lastInsertRowid);
+    const lane = laneOf(job);
+    if (job.priority === 0) lift.run(lane);
+    const id = Number(insert.run(...jobValues(job, nowMs)).lastInsertRowid);
     return { id, laneHead: ahead.get(lane, id) === undefined };
   }
 
