@@ -502,7 +502,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     // Wake for the next runnable job; also poll every 5 s so jobs enqueued elsewhere are never stranded.
     const delay =
       inFlight.size > 0 ? BUSY_POLL_MS : next === undefined ? 5000 : Math.min(5000, Math.max(1, next - clock.now()));
-    schedule(delay);
+    // A sooner look asked for while this pump ran (see `wake`) stands.
+    if (!timer || timerAt > performance.now() + delay) schedule(delay);
   }
 
   return {

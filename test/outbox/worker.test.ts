@@ -257,6 +257,39 @@ describe('outbox worker', () => {
     await worker.stop();
   });
 
+  it('keeps a look asked for while a pump runs: a wake for a job behind its lane is not put off to the idle poll', async () => {
+    const store = await openTestStore();
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let first = true;
+    const outbox: OutboxStore = {
+      ...store.outbox,
+      // The first pump (at start) finds nothing, and its next-run query returns only when released: a pump under way,
+      // which has already looked at the table.
+      nextRunAt: async (...args) => {
+        const at = await store.outbox.nextRunAt(...args);
+        if (first) {
+          first = false;
+          await released;
+        }
+        return at;
+      },
+    };
+    const ran: string[] = [];
+    const work = kind(async ({ payload }) => void ran.push(String(payload.n)));
+    const { worker, clock } = await setup({ work }, undefined, { outbox, behindPollMs: 100 });
+    worker.start();
+    await expect.poll(() => first).toBe(false);
+    await store.outbox.enqueue({ kind: 'work', lane: 'x', payload: { n: 'x' } }, clock.now());
+    worker.wake([{ behind: true }]);
+    release();
+    // The pump ends having seen no job, so its idle timer is 5 s; the look asked for within 100 ms stands.
+    await expect.poll(() => ran, { timeout: 2000 }).toEqual(['x']);
+    await worker.stop();
+  });
+
   it('knows a gate another replica closed, for its wakes only: claims keep to the database’s own check', async () => {
     const clock = new ManualClock('2026-01-01T00:00:00Z');
     const store = await openTestStore();
