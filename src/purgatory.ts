@@ -205,8 +205,11 @@ export function createPurgatory(options: PurgatoryOptions) {
       });
     },
 
-    /** Called with the id of every token this process moves out of pending, and its row as the change left it. */
-    onSettled(listener: (tokenId: string, row: TokenRow) => void): () => void {
+    /**
+     * Called with the id of every token this process moves out of pending, its row as the change left it, and
+     * its reentry when the change computed it (answers, cancels and expiries do).
+     */
+    onSettled(listener: (tokenId: string, row: TokenRow, reentry?: Reentry) => void): () => void {
       bus.on('settled', listener);
       return () => bus.off('settled', listener);
     },

@@ -6,9 +6,11 @@ import type { Store } from './store/store.js';
  * Long-poll support: callers wait for a token's reentry. In-process resolutions wake them at once through
  * the purgatory's events; resolutions committed by another process (the CLI, another replica) wake them
  * through the store's external changes: a settled token wakes its own waiters, an unknown change all of them.
+ * A wake that carries the reentry (the settling transaction computed it) is answered with it; others read.
  */
 export function createReentryWaiters(purgatory: Purgatory, store?: Pick<Store, 'onExternalChange'>) {
-  const waiting = new Map<string, Set<() => void>>();
+  /** Each wait's check, called on a wake with the reentry when the wake carried it. */
+  const waiting = new Map<string, Set<(reentry?: Reentry) => void>>();
 
   /**
    * Which wakes came when, so a wait can tell whether one for its token came while it read the token (and was
@@ -20,7 +22,7 @@ export function createReentryWaiters(purgatory: Purgatory, store?: Pick<Store, '
   let forgotten = 0;
   const recent = new Map<string, number>();
 
-  function wake(id: string): void {
+  function wake(id: string, reentry?: Reentry): void {
     recent.delete(id);
     recent.set(id, ++epoch);
     if (recent.size > RECENT) {
@@ -31,7 +33,7 @@ export function createReentryWaiters(purgatory: Purgatory, store?: Pick<Store, '
     const set = waiting.get(id);
     if (!set) return;
     // A copy: a check that finishes removes itself from the set.
-    for (const fn of [...set]) fn();
+    for (const fn of [...set]) fn(reentry);
   }
 
   function wakeAll(): void {
@@ -42,9 +44,9 @@ export function createReentryWaiters(purgatory: Purgatory, store?: Pick<Store, '
   /** Whether `id` may have been woken after `since` (an epoch). */
   const wokenSince = (id: string, since: number) => forgotten > since || (recent.get(id) ?? 0) > since;
 
-  const offSettled = purgatory.onSettled(wake);
+  const offSettled = purgatory.onSettled((id, _row, reentry) => wake(id, reentry));
   const offExternal = store?.onExternalChange((change) => {
-    if (change.kind === 'settled') wake(change.tokenId);
+    if (change.kind === 'settled') wake(change.tokenId, change.reentry);
     else if (change.kind === 'unknown') wakeAll();
   });
 
@@ -92,8 +94,10 @@ export function createReentryWaiters(purgatory: Purgatory, store?: Pick<Store, '
           finish();
           reject(err);
         };
-        const check = () => {
+        const check = (carried?: Reentry) => {
           if (finished) return;
+          // The wake brought the reentry its transaction computed: answer with it, without reading.
+          if (carried) return done(carried);
           if (reading) {
             again = true;
             return;

@@ -71,7 +71,7 @@ export function createOptionHandler(deps: HandlerDeps) {
       },
     );
     await ack();
-    if (fresh) await deps.intake.process(id);
+    if (fresh) await deps.intake.process(id, { token });
   };
 }
 
@@ -88,6 +88,7 @@ export function createOptionProcessor(deps: HandlerDeps): IntakeProcessor<Option
       isOption: true,
       sha: click.sha,
       retry: ctx.attempt > 1,
+      ...(ctx.token ? { seen: ctx.token } : {}),
     });
     const text = outcomeText(outcome);
     const place = { userId: click.user, channel: click.channel ?? undefined, triggerId: click.trigger_id ?? undefined };

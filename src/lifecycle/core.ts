@@ -6,6 +6,7 @@ import { NotFoundError } from '../errors.js';
 import { hookEventStore } from '../events/append-hook.js';
 import type { NewEvent } from '../store/events.js';
 import type { NoteRow } from '../store/notes.js';
+import type { NewJob } from '../store/outbox.js';
 import type { EnqueuedJobs, Repos, Signal, Store, Tx } from '../store/store.js';
 import { rowToToken, type TokenRow } from '../store/tokens.js';
 import { formatIsoTime } from '../time.js';
@@ -22,6 +23,8 @@ export const OUTCOME_OF: Record<Exclude<TokenStatus, 'pending'>, Outcome> = {
 interface Wakes {
   /** Tokens moved out of pending, as they were left. */
   settled: Map<string, TokenRow>;
+  /** The reentries of settled tokens as their transaction computed them: sent with the wake, so no one reads them. */
+  reentries: Map<string, Reentry>;
   /** The jobs enqueued, one entry per gate and place in their lane, so a worker can tell a wake it cannot act on. */
   outbox: Map<string, EnqueuedJobs>;
   events: { seq: number; event: NewEvent }[];
@@ -45,33 +48,28 @@ export function createCore({
 
   /**
    * The transaction's repos, instrumented: every settled token, enqueued job and appended event is remembered
-   * so this process's listeners are told after the commit, and signalled to the other processes with it.
+   * so this process's listeners are told after the commit, and the other processes with it (`signalAll`).
    * Every audit event passes the event hook: it plans subscription deliveries in the same transaction.
    */
-  function instrument(tx: Tx, signal: (s: Signal) => void, wakes: Wakes): Tx {
+  function instrument(tx: Tx, wakes: Wakes): Tx {
     const outbox = {
       ...tx.outbox,
-      async enqueue(...args: Parameters<Tx['outbox']['enqueue']>) {
-        const { id, laneHead } = await tx.outbox.enqueueInLane(...args);
-        const job: EnqueuedJobs = {
-          ...(args[0].gate ? { gate: args[0].gate } : {}),
+      async enqueue(job: NewJob, nowMs: number) {
+        const { id, laneHead } = await tx.outbox.enqueueInLane(job, nowMs);
+        const enqueued: EnqueuedJobs = {
+          ...(job.gate ? { gate: job.gate } : {}),
           ...(laneHead ? {} : { behind: true }),
         };
-        const key = `${job.gate ?? ''}\n${laneHead}`;
-        if (!wakes.outbox.has(key)) signal({ kind: 'outbox', ...job });
-        wakes.outbox.set(key, job);
+        wakes.outbox.set(`${job.gate ?? ''}\n${laneHead}`, enqueued);
         return id;
       },
     };
     const tokens = {
       ...tx.tokens,
       async settle(...args: Parameters<Tx['tokens']['settle']>) {
-        const row = await tx.tokens.settle(...args);
-        if (row) {
-          wakes.settled.set(row.id, row);
-          signal({ kind: 'settled', tokenId: row.id });
-        }
-        return row;
+        const settled = await tx.tokens.settle(...args);
+        if (settled) wakes.settled.set(settled.row.id, settled.row);
+        return settled;
       },
     };
     const events = hookEventStore(tx.events, {
@@ -79,11 +77,23 @@ export function createCore({
       owner: (id) => tx.tokens.get(id),
       planner: eventPlanner,
       appended: (seq, event) => {
-        if (wakes.events.length === 0) signal({ kind: 'event' });
         wakes.events.push({ seq, event });
       },
     });
     return { ...tx, outbox, tokens, events };
+  }
+
+  /**
+   * What the other processes hear of a write, sent with its commit: settled tokens first (a long-poll elsewhere
+   * answers from the reentry carried here), then each kind of job enqueued, then one word of new events.
+   */
+  function signalAll(wakes: Wakes, signal: (s: Signal) => void): void {
+    for (const id of wakes.settled.keys()) {
+      const reentry = wakes.reentries.get(id);
+      signal({ kind: 'settled', tokenId: id, ...(reentry ? { reentry } : {}) });
+    }
+    for (const job of wakes.outbox.values()) signal({ kind: 'outbox', ...job });
+    if (wakes.events.length > 0) signal({ kind: 'event' });
   }
 
   /** The wakes of the outermost write this call runs inside, if any. */
@@ -93,15 +103,18 @@ export function createCore({
     const outer = writing.getStore();
     // Inside another write (a phase close resolving its token): the store joins that transaction, and its
     // listeners hear of both once the outer one has committed, never of a write that may still roll back.
-    if (outer) return store.transaction((tx, signal) => fn(instrument(tx, signal, outer)));
-    let wakes: Wakes = { settled: new Map(), outbox: new Map(), events: [] };
-    const result = await store.transaction((tx, signal) => {
+    if (outer) return store.transaction((tx) => fn(instrument(tx, outer)));
+    const fresh = (): Wakes => ({ settled: new Map(), reentries: new Map(), outbox: new Map(), events: [] });
+    let wakes = fresh();
+    const result = await store.transaction(async (tx, signal) => {
       // A retried transaction starts over: forget what the failed attempt did.
-      wakes = { settled: new Map(), outbox: new Map(), events: [] };
-      return writing.run(wakes, () => fn(instrument(tx, signal, wakes)));
+      wakes = fresh();
+      const done = await writing.run(wakes, () => fn(instrument(tx, wakes)));
+      signalAll(wakes, signal);
+      return done;
     });
     for (const { seq, event } of wakes.events) bus.emit('event', seq, event);
-    for (const [id, row] of wakes.settled) bus.emit('settled', id, row);
+    for (const [id, row] of wakes.settled) bus.emit('settled', id, row, wakes.reentries.get(id));
     if (wakes.outbox.size > 0) bus.emit('outbox', [...wakes.outbox.values()]);
     return result;
   }
@@ -115,6 +128,11 @@ export function createCore({
       }
     }
     return n;
+  }
+
+  /** The reentry a settle in the running write computed: sent with the token's wake (see `signalAll`). */
+  function settledWith(reentry: Reentry): void {
+    writing.getStore()?.reentries.set(reentry.token_id, reentry);
   }
 
   async function mustGet(repos: Repos, id: string): Promise<TokenRow> {
@@ -157,7 +175,7 @@ export function createCore({
     };
   }
 
-  return { store, clock, bus, times, write, plan, mustGet, reentryOf };
+  return { store, clock, bus, times, write, plan, settledWith, mustGet, reentryOf };
 }
 
 export interface Core {
@@ -165,7 +183,7 @@ export interface Core {
   store: Store;
   clock: Clock;
   /**
-   * `settled` (token id) wakes long-polls; `outbox` (the jobs enqueued, EnqueuedJobs[]) wakes the worker;
+   * `settled` (token id, row, and the reentry when the write computed it) wakes long-polls; `outbox` (the jobs enqueued, EnqueuedJobs[]) wakes the worker;
    * `event` (seq) wakes the event feed.
    */
   bus: EventEmitter;
@@ -178,6 +196,8 @@ export interface Core {
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Enqueues the planners' jobs for a change; returns how many. */
   plan(tx: Tx, change: Change, nowMs: number): Promise<number>;
+  /** Called inside a write with the reentry of a token it settled: its wake carries it (see Signal). */
+  settledWith(reentry: Reentry): void;
   mustGet(repos: Repos, id: string): Promise<TokenRow>;
   reentryOf(repos: Repos, row: TokenRow, notes?: NoteRow[]): Promise<Reentry | undefined>;
 }

@@ -222,7 +222,7 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck, rules
     const row = await mustGet(tx, token.id);
     const answer = { decided_by: decision.decidedBy, ...(decision.message ? { message: decision.message } : {}) };
     const ext = { ...(JSON.parse(row.ext) as object), answer };
-    const after = await tx.tokens.settle({
+    const settled = await tx.tokens.settle({
       id: token.id,
       status: 'resolved',
       at: formatIsoTime(nowMs),
@@ -234,7 +234,7 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck, rules
       ext: JSON.stringify(ext),
     });
     // Inserted as pending a moment ago in this very transaction: nothing else can have settled it.
-    if (!after) throw new Error(`token ${token.id} left pending before its automatic decision`);
+    if (!settled) throw new Error(`token ${token.id} left pending before its automatic decision`);
     await tx.events.append({
       tokenId: token.id,
       type: 'resolved',
@@ -242,18 +242,18 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck, rules
       actor: 'rodizio',
       data: { via: decision.via, human_input: decision.humanInput, ...answer, ...decision.audit },
     });
-    const settled = rowToToken(after);
+    const decided = rowToToken(settled.row);
     await plan(
       tx,
       {
         type: 'settled',
-        token: settled,
+        token: decided,
         outcome: 'resolved',
         ...(decision.grantThread ? { grantThread: decision.grantThread } : {}),
       },
       nowMs,
     );
-    return settled;
+    return decided;
   }
 
   const queue: Queued[] = [];

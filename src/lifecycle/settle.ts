@@ -41,7 +41,7 @@ function detailEventData(token: Token, detail: AnswerDetail): Record<string, unk
  * get the recorded answer back and change nothing.
  */
 export function createSettleOps(core: Core) {
-  const { store, clock, write, plan, mustGet, reentryOf } = core;
+  const { store, clock, write, plan, settledWith, mustGet, reentryOf } = core;
 
   const unchanged = async (tx: Tx, row: TokenRow): Promise<SettleResult> => ({
     changed: false,
@@ -68,7 +68,7 @@ export function createSettleOps(core: Core) {
       };
     }
     const hasDetail = Object.keys(detail).length > 0;
-    const after = await tx.tokens.settle({
+    const settled = await tx.tokens.settle({
       id,
       status: leave.status,
       at: formatIsoTime(nowMs),
@@ -79,7 +79,8 @@ export function createSettleOps(core: Core) {
       via: answer.via,
       ext: hasDetail && row ? JSON.stringify({ ...(JSON.parse(row.ext) as object), answer: detail }) : undefined,
     });
-    if (!after) return unchanged(tx, await mustGet(tx, id));
+    if (!settled) return unchanged(tx, await mustGet(tx, id));
+    const { row: after, notes } = settled;
     const token = rowToToken(after);
     // Checked after the compare-and-set: a refusal throws, and the transaction rolls the answer back.
     const approvedSha =
@@ -127,7 +128,9 @@ export function createSettleOps(core: Core) {
       });
     }
     await plan(tx, { type: 'settled', token, outcome: OUTCOME_OF[leave.status] }, nowMs);
-    return { changed: true, token, reentry: (await reentryOf(tx, after)) as Reentry };
+    const reentry = (await reentryOf(tx, after, notes)) as Reentry;
+    settledWith(reentry);
+    return { changed: true, token, reentry };
   }
 
   const settle = (id: string, leave: Leaving) => write((tx) => settleIn(tx, id, leave));

@@ -37,6 +37,8 @@ export interface AnswerAttempt {
    * already holds exactly this answer (or vote) from this person, report `recorded` instead of acting again.
    */
   retry?: boolean;
+  /** The token as the caller has just read it: checked against instead of reading it again (see IntakeContext). */
+  seen?: Token;
 }
 
 /** The token already holds this attempt's answer: resolved with it by this person, or this person's vote. */
@@ -58,8 +60,12 @@ async function holdsAnswer(purgatory: Purgatory, token: Token, a: AnswerAttempt)
  * Handlers stay small and every surface behaves the same way.
  */
 export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purgatory; mayAnswer: AnswererCheck }) {
-  async function admit(tokenId: string, user: string): Promise<{ token: Token } | { refused: AnswerOutcome }> {
-    const token = await purgatory.find(tokenId);
+  async function admit(
+    tokenId: string,
+    user: string,
+    seen?: Token,
+  ): Promise<{ token: Token } | { refused: AnswerOutcome }> {
+    const token = seen?.id === tokenId ? seen : await purgatory.find(tokenId);
     if (!token) return { refused: { kind: 'missing', tokenId } };
     if (token.status !== 'pending') return { refused: { kind: 'closed', token } };
     const permission = await mayAnswer(token, user);
@@ -71,7 +77,7 @@ export function createAnswerService({ purgatory, mayAnswer }: { purgatory: Purga
     async answer(a: AnswerAttempt): Promise<AnswerOutcome> {
       const current = a.retry ? await purgatory.find(a.tokenId) : undefined;
       if (current && (await holdsAnswer(purgatory, current, a))) return { kind: 'recorded', token: current };
-      const admitted = await admit(a.tokenId, a.user);
+      const admitted = await admit(a.tokenId, a.user, a.seen);
       if ('refused' in admitted) return admitted.refused;
       const { token } = admitted;
       if (token.required_approvals > 1) {

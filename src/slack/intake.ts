@@ -2,6 +2,7 @@ import type { App, ReceiverEvent } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import type { Token } from '../domain/token.js';
 import type { Logger } from '../logger.js';
 import type { IntakeRow, IntakeStore } from '../store/intake.js';
 
@@ -22,6 +23,18 @@ export interface IntakeContext {
   logger: Logger;
   /** Answers inside the request's own HTTP response while it is still open (slash commands); absent after a restart. */
   respond?: (text: string) => Promise<void>;
+  /**
+   * The token the request names, as the handler read it just before recording the request; absent after a
+   * restart. A processor may check against it instead of reading it again: whether the token is still pending
+   * is decided by the write itself either way.
+   */
+  token?: Token;
+}
+
+/** What a handler hands the processing of a request it has just recorded (see IntakeContext). */
+export interface ProcessOptions {
+  respond?: (text: string) => Promise<void>;
+  token?: Token;
 }
 
 /** A kind of intake row: its name in the table and the schema its payload is written and read with. */
@@ -103,7 +116,7 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
     }
   }
 
-  async function run(id: number, respond?: (text: string) => Promise<void>): Promise<IntakeStatus> {
+  async function run(id: number, { respond, token }: ProcessOptions = {}): Promise<IntakeStatus> {
     if (running.has(id)) return 'skipped';
     running.add(id);
     let row: IntakeRow | undefined;
@@ -128,6 +141,8 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
         attempt: row.attempts,
         logger: log.child({ intake_id: row.id, kind: row.kind }),
         ...(respond ? { respond } : {}),
+        // A copy processed again (a later attempt) reads for itself.
+        ...(token && row.attempts === 1 ? { token } : {}),
       };
       const result = await processor.run(payload, ctx);
       if (result === 'done') await store.finish(id, clock.now());
@@ -188,8 +203,8 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
     }
   }
 
-  function process(id: number, options: { respond?: (text: string) => Promise<void> } = {}): Promise<IntakeStatus> {
-    return track(gate.then(() => run(id, options.respond)));
+  function process(id: number, options: ProcessOptions = {}): Promise<IntakeStatus> {
+    return track(gate.then(() => run(id, options)));
   }
 
   return {

@@ -1,3 +1,4 @@
+import type { Reentry } from '../domain/token.js';
 import type { ApprovalStore } from './approvals.js';
 import type { TableCopy } from './copy.js';
 import type { DigestStore } from './digests.js';
@@ -52,7 +53,8 @@ export type Engine = 'sqlite' | 'postgres';
  * token or enqueues jobs says so (`NOTIFY`); on SQLite a commit by another process is only known to have happened.
  */
 export type ExternalChange =
-  | { kind: 'settled'; tokenId: string }
+  /** `reentry`: as the settling transaction computed it, when the signal carried it (small enough to). */
+  | { kind: 'settled'; tokenId: string; reentry?: Reentry }
   /** Jobs were enqueued: as in Signal, when the process that enqueued them said (see EnqueuedJobs). */
   | ({ kind: 'outbox' } & EnqueuedJobs)
   | { kind: 'event' }
@@ -72,7 +74,8 @@ export interface EnqueuedJobs {
 
 /** What a state change tells the other processes when it commits (see `Store.transaction`). */
 export type Signal =
-  | { kind: 'settled'; tokenId: string }
+  /** `reentry`: the token's reentry as this transaction leaves it, for long-polls elsewhere to answer with. */
+  | { kind: 'settled'; tokenId: string; reentry?: Reentry }
   /** One per kind of job a commit enqueued: its gate, and whether it went in behind another job of its lane. */
   | ({ kind: 'outbox' } & EnqueuedJobs)
   | { kind: 'event' }

@@ -184,7 +184,11 @@ export interface TokenStore {
   /** Newest first. The caller asks for one extra row to know whether there is a next page. */
   list(filter: ListFilter): Promise<TokenRow[]>;
   /** Compare-and-set out of `pending`: the row after the change, undefined when another answer got there first. */
-  settle(s: Settlement): Promise<TokenRow | undefined>;
+  /**
+   * Compare-and-set out of pending: the row as it is left, with the token's notes read in the same statement
+   * (what its reentry shows); undefined when it had already left pending.
+   */
+  settle(s: Settlement): Promise<{ row: TokenRow; notes: NoteRow[] } | undefined>;
   /** Compare-and-set of a pending token's changeable fields: false when it has left pending. */
   patch(row: TokenPatchRow): Promise<boolean>;
   /** Compare-and-set of a pending token's answerers, channel and card: false when it has left pending. */

@@ -1,27 +1,54 @@
 import pg from 'pg';
+import { Reentry } from '../../domain/token.js';
 import type { Logger } from '../../logger.js';
 import type { ExternalChange, Signal } from '../store.js';
 
 /** The channel every rodizio process on a database notifies and listens on. */
 export const CHANNEL = 'rodizio';
 
+/**
+ * The largest payload sent with a reentry in it. Postgres refuses a NOTIFY payload of 8,000 bytes or more and
+ * would fail the commit; a larger reentry is left out, and the processes it wakes read it instead.
+ */
+export const MAX_REENTRY_PAYLOAD = 7_000;
+
 /** The NOTIFY payload of a signal; `origin` lets a store ignore its own commits, as SQLite's data_version does. */
 export function signalPayload(s: Signal, origin: string): string {
-  if (s.kind === 'settled') return JSON.stringify({ kind: s.kind, tokenId: s.tokenId, origin });
+  if (s.kind === 'settled') {
+    const plain = JSON.stringify({ kind: s.kind, tokenId: s.tokenId, origin });
+    if (!s.reentry) return plain;
+    const full = JSON.stringify({ kind: s.kind, tokenId: s.tokenId, origin, reentry: s.reentry });
+    return Buffer.byteLength(full) <= MAX_REENTRY_PAYLOAD ? full : plain;
+  }
   if (s.kind === 'outbox') return JSON.stringify({ kind: s.kind, gate: s.gate, behind: s.behind, origin });
   return JSON.stringify({ kind: s.kind, origin });
 }
 
 /** Reads a payload; undefined for this store's own, `unknown` for anything it does not recognise. */
 export function parsePayload(payload: string | undefined, origin: string): ExternalChange | undefined {
-  let data: { kind?: unknown; tokenId?: unknown; gate?: unknown; behind?: unknown; origin?: unknown };
+  let data: {
+    kind?: unknown;
+    tokenId?: unknown;
+    gate?: unknown;
+    behind?: unknown;
+    origin?: unknown;
+    reentry?: unknown;
+  };
   try {
     data = JSON.parse(payload ?? '') ?? {};
   } catch {
     return { kind: 'unknown' };
   }
   if (data.origin === origin) return undefined;
-  if (data.kind === 'settled' && typeof data.tokenId === 'string') return { kind: 'settled', tokenId: data.tokenId };
+  if (data.kind === 'settled' && typeof data.tokenId === 'string') {
+    // A reentry that does not parse, or names another token, is dropped: the wake then reads the token.
+    const reentry = data.reentry === undefined ? undefined : Reentry.safeParse(data.reentry);
+    return {
+      kind: 'settled',
+      tokenId: data.tokenId,
+      ...(reentry?.success && reentry.data.token_id === data.tokenId ? { reentry: reentry.data } : {}),
+    };
+  }
   if (data.kind === 'outbox') {
     return {
       kind: 'outbox',

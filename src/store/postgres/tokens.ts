@@ -100,12 +100,17 @@ function splitNotes(row: WithNotes): { row: TokenRow; notes: NoteRow[] } {
   return { row, notes };
 }
 
+/** The compare-and-set, and the token's notes (for its reentry) in the same round trip. */
 const SETTLE = `
-  UPDATE tokens SET status = $1,
-    resolved_at = $2, cancelled_at = $3, voided_at = $4, closed_ms = $5,
-    human_input = $6, answered_by = $7, answered_by_name = $8, answered_via = $9, ext = coalesce($11, ext),
-    claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
-  WHERE id = $10 AND status = 'pending' RETURNING *`;
+  WITH settled AS (
+    UPDATE tokens SET status = $1,
+      resolved_at = $2, cancelled_at = $3, voided_at = $4, closed_ms = $5,
+      human_input = $6, answered_by = $7, answered_by_name = $8, answered_via = $9, ext = coalesce($11, ext),
+      claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
+    WHERE id = $10 AND status = 'pending' RETURNING *)
+  SELECT t.*, (SELECT coalesce(json_agg(n ORDER BY n.id), '[]'::json) FROM notes n WHERE n.token_id = t.id)
+    AS notes_of_token
+  FROM settled t`;
 
 /** SQL for the `tokens` table on Postgres; the same statements as src/store/sqlite/tokens.ts. */
 export function createTokenStore(db: PgConn): TokenStore {
@@ -175,8 +180,8 @@ export function createTokenStore(db: PgConn): TokenStore {
     },
 
     /** One statement: Postgres re-checks `status = 'pending'` after waiting on a concurrent settle's row lock. */
-    async settle(s: Settlement): Promise<TokenRow | undefined> {
-      return one<TokenRow>(db, SETTLE, [
+    async settle(s: Settlement) {
+      const row = await one<WithNotes>(db, SETTLE, [
         s.status,
         s.status === 'resolved' ? s.at : null,
         s.status === 'cancelled' ? s.at : null,
@@ -189,6 +194,7 @@ export function createTokenStore(db: PgConn): TokenStore {
         s.id,
         s.ext ?? null,
       ]);
+      return row && splitNotes(row);
     },
 
     async patch(row: TokenPatchRow): Promise<boolean> {

@@ -124,8 +124,8 @@ export function createTokenStore(db: Db): TokenStore {
       );
     },
 
-    async settle(s: Settlement): Promise<TokenRow | undefined> {
-      return settle.get(
+    async settle(s: Settlement) {
+      const row = settle.get(
         s.status,
         s.status === 'resolved' ? s.at : null,
         s.status === 'cancelled' ? s.at : null,
@@ -138,6 +138,7 @@ export function createTokenStore(db: Db): TokenStore {
         s.ext ?? null,
         s.id,
       );
+      return row && { row, notes: notesOf.all(s.id) };
     },
 
     async patch(row: TokenPatchRow): Promise<boolean> {

@@ -1,10 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/clock.js';
 import { SchemaTooNewError } from '../../../src/errors.js';
+import { createPurgatory, type Purgatory } from '../../../src/purgatory.js';
 import { createPrepared, PLANNED_PER_CALL } from '../../../src/store/postgres/conn.js';
+import { MAX_REENTRY_PAYLOAD } from '../../../src/store/postgres/notify.js';
 import { openPostgresStore } from '../../../src/store/postgres/store.js';
 import type { ExternalChange, Store } from '../../../src/store/store.js';
+import { createReentryWaiters } from '../../../src/waiters.js';
+import { PYTHON_TOKEN } from '../../helpers/bridge.js';
 import { answer, SCHEMA_VERSION, tokenRow, usePostgres } from './harness.js';
 
 describe('postgres only', () => {
@@ -95,6 +100,44 @@ describe('postgres only', () => {
       expect(heard).toEqual([{ kind: 'unknown' }, { kind: 'event' }]);
     } finally {
       await admin.end();
+    }
+  });
+
+  it('answers a long-poll on one store with the reentry another store’s answer sent, and reads one too large to send', async () => {
+    const [a, b] = [await open(), await open()];
+    const clock = new ManualClock('2026-03-01T10:00:00Z');
+    const here = createPurgatory({ store: a, clock });
+    const there = createPurgatory({ store: b, clock });
+    const large = { ...PYTHON_TOKEN, id: 'sem-large', frozen_state: 'x'.repeat(MAX_REENTRY_PAYLOAD) };
+    for (const t of [PYTHON_TOKEN, large]) await there.create(t, { runner: 'ci', admin: false });
+    const reads: string[] = [];
+    const counted: Purgatory = {
+      ...here,
+      withReentry: (id) => {
+        reads.push(id);
+        return here.withReentry(id);
+      },
+    };
+    const waiters = createReentryWaiters(counted, a);
+    try {
+      // The listener connects in the background: wait until it listens.
+      const admin = new pg.Client({ connectionString: pgdb.url() });
+      await admin.connect();
+      const listening = `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'rodizio-listen' AND query = 'LISTEN rodizio'`;
+      for (let i = 0; i < 50 && (await admin.query(listening)).rows[0]?.n !== 1; i++) await sleep(100);
+      await admin.end();
+      const small = waiters.wait(PYTHON_TOKEN.id, 30_000);
+      const big = waiters.wait(large.id, 30_000);
+      await expect.poll(() => waiters.count()).toBe(2);
+      const answered = await there.resolve(PYTHON_TOKEN.id, { humanInput: 'A', by: 'U1', via: 'button' });
+      await expect(small).resolves.toEqual(answered.reentry);
+      expect(reads).toEqual([PYTHON_TOKEN.id, large.id]);
+      const answeredLarge = await there.resolve(large.id, { humanInput: 'B', by: 'U1', via: 'button' });
+      await expect(big).resolves.toEqual(answeredLarge.reentry);
+      expect(reads).toEqual([PYTHON_TOKEN.id, large.id, large.id]);
+    } finally {
+      waiters.close();
     }
   });
 

@@ -44,7 +44,7 @@ describe.each(engines)('$engine store', ({ engine, setup }) => {
     it('settles by compare-and-set: the second answer gets nothing, and pending-only updates stop', async () => {
       await s.tokens.insert(tokenRow('t1'));
       await s.followups.claim('t1', 'U2', 'Bob', 9000, 1000);
-      const row = await s.tokens.settle(answer('t1'));
+      const row = (await s.tokens.settle(answer('t1')))?.row;
       expect(row).toMatchObject({ status: 'resolved', resolved_at: '2025-01-01T00:00:05Z', closed_ms: 5000 });
       expect(row).toMatchObject({ human_input: '{"choice":"yes"}', answered_by: 'U1', claim_user: null });
       expect(await s.tokens.settle({ ...answer('t1'), status: 'cancelled' })).toBeUndefined();
@@ -170,6 +170,11 @@ describe.each(engines)('$engine store', ({ engine, setup }) => {
       ['t2', []],
     ]);
     expect(await s.tokens.getManyWithNotes([])).toEqual([]);
+    // A settle reads the notes with its compare-and-set, as they are (for the reentry it makes).
+    const settled = await s.tokens.settle(answer('t1'));
+    expect(settled?.row).toEqual(await s.tokens.get('t1'));
+    expect(settled?.notes).toEqual(await s.notes.forToken('t1'));
+    expect((await s.tokens.settle(answer('t2')))?.notes).toEqual([]);
   });
 
   it('keeps notes (deduped on source key), approvals (one per person), phase files and subscriptions', async () => {
