@@ -52,16 +52,21 @@ export function createCore({
    * Every audit event passes the event hook: it plans subscription deliveries in the same transaction.
    */
   function instrument(tx: Tx, wakes: Wakes): Tx {
+    const enqueued = (job: NewJob, laneHead: boolean) => {
+      const kind: EnqueuedJobs = { ...(job.gate ? { gate: job.gate } : {}), ...(laneHead ? {} : { behind: true }) };
+      wakes.outbox.set(`${job.gate ?? ''}\n${laneHead}`, kind);
+    };
     const outbox = {
       ...tx.outbox,
       async enqueue(job: NewJob, nowMs: number) {
         const { id, laneHead } = await tx.outbox.enqueueInLane(job, nowMs);
-        const enqueued: EnqueuedJobs = {
-          ...(job.gate ? { gate: job.gate } : {}),
-          ...(laneHead ? {} : { behind: true }),
-        };
-        wakes.outbox.set(`${job.gate ?? ''}\n${laneHead}`, enqueued);
+        enqueued(job, laneHead);
         return id;
+      },
+      async enqueueMany(jobs: readonly NewJob[], nowMs: number) {
+        const out = await tx.outbox.enqueueMany(jobs, nowMs);
+        for (const [i, { laneHead }] of out.entries()) enqueued(jobs[i] as NewJob, laneHead);
+        return out;
       },
     };
     const tokens = {
@@ -119,15 +124,11 @@ export function createCore({
     return result;
   }
 
+  /** The planners' jobs in one round trip, in planner order (a lane's jobs run in that order). */
   async function plan(tx: Tx, change: Change, nowMs: number): Promise<number> {
-    let n = 0;
-    for (const planner of planners) {
-      for (const job of planner(change)) {
-        await tx.outbox.enqueue({ tokenId: change.token.id, ...job }, nowMs);
-        n++;
-      }
-    }
-    return n;
+    const jobs = planners.flatMap((planner) => planner(change).map((job) => ({ tokenId: change.token.id, ...job })));
+    if (jobs.length > 0) await tx.outbox.enqueueMany(jobs, nowMs);
+    return jobs.length;
   }
 
   /** The reentry a settle in the running write computed: sent with the token's wake (see `signalAll`). */

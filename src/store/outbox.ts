@@ -76,6 +76,11 @@ export interface OutboxStore {
    * worker that ran it: the worker need not be woken for it.
    */
   enqueueInLane(job: NewJob, nowMs: number): Promise<{ id: number; laneHead: boolean }>;
+  /**
+   * `enqueueInLane` for several jobs, in the order given (ids ascending): one round trip on Postgres. Of several
+   * jobs in one lane only the first can be its head.
+   */
+  enqueueMany(jobs: readonly NewJob[], nowMs: number): Promise<{ id: number; laneHead: boolean }[]>;
   get(id: number): Promise<OutboxRow | undefined>;
   /** Jobs that can run now, most urgent first (see ReadyFilter). */
   ready(nowMs: number, limit: number, filter?: ReadyFilter): Promise<OutboxRow[]>;

@@ -1,4 +1,4 @@
-import { jobValues, type NewJob, type OutboxRow, type OutboxStore, type ReadyFilter } from '../outbox.js';
+import { jobValues, laneOf, type NewJob, type OutboxRow, type OutboxStore, type ReadyFilter } from '../outbox.js';
 import { all, changes, filteredQuery, LANE_LOCK_CLASS, one, type PgConn, PLANNED_PER_CALL } from './conn.js';
 
 /**
@@ -19,6 +19,41 @@ const ENQUEUE = `
   FROM locked
   RETURNING id,
     NOT EXISTS (SELECT 1 FROM outbox p WHERE p.lane = $3::text AND p.status = 'pending' AND p.id < outbox.id) AS lane_head`;
+
+const JOB_TYPES = ['text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'integer', 'text'];
+
+/**
+ * ENQUEUE for `n` jobs in one round trip, their columns in jobValues' order, ten parameters a job. Each distinct
+ * lane is locked (in lane order, so two batches cannot deadlock on each other), lanes with a priority-0 job are
+ * lifted, and the jobs go in in the order given. A VALUES list (not unnest over arrays) keeps the statement
+ * prepared once: Postgres planned the array form again on every call (0.3 ms). `lane_head` is read with the
+ * statement's snapshot, which does not hold the batch's own rows: of several jobs in one lane only the first can
+ * be its head (enqueueMany sees to it).
+ */
+function enqueueManySql(n: number): string {
+  const rows = Array.from(
+    { length: n },
+    (_, i) => `(${JOB_TYPES.map((type, c) => `$${i * JOB_TYPES.length + c + 1}::${type}`).join(', ')}, ${i})`,
+  );
+  return `
+  WITH jobs (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host, n) AS (
+    VALUES ${rows.join(', ')}),
+  locked AS (
+    SELECT count(pg_advisory_xact_lock(${LANE_LOCK_CLASS}, hashtext(l.lane))) AS lanes
+    FROM (SELECT DISTINCT lane FROM jobs ORDER BY lane) AS l),
+  lifted AS (
+    UPDATE outbox SET priority = 0
+    WHERE lane IN (SELECT lane FROM jobs WHERE priority = 0) AND status = 'pending' AND priority > 0
+      AND EXISTS (SELECT 1 FROM locked)),
+  inserted AS (
+    INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host)
+    SELECT token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host
+    FROM jobs CROSS JOIN locked ORDER BY n
+    RETURNING id, lane)
+  SELECT id, NOT EXISTS (
+    SELECT 1 FROM outbox p WHERE p.lane = inserted.lane AND p.status = 'pending' AND p.id < inserted.id) AS lane_head
+  FROM inserted ORDER BY id`;
+}
 
 /**
  * A lane head behind no closed gate ($gates), of a kind with free slots ($kinds), for this replica's host
@@ -80,8 +115,33 @@ export function createOutboxStore(db: PgConn): OutboxStore {
     return { id: row.id, laneHead: row.lane_head };
   }
 
+  /** Statement texts by batch size (a settle plans two or three jobs; each size is prepared once per connection). */
+  const manySql = new Map<number, string>();
+
   return {
     enqueueInLane,
+    async enqueueMany(jobs: readonly NewJob[], nowMs: number): Promise<{ id: number; laneHead: boolean }[]> {
+      if (jobs.length === 0) return [];
+      if (jobs.length === 1) return [await enqueueInLane(jobs[0] as NewJob, nowMs)];
+      let sql = manySql.get(jobs.length);
+      if (sql === undefined) {
+        sql = enqueueManySql(jobs.length);
+        manySql.set(jobs.length, sql);
+      }
+      const rows = await all<{ id: number; lane_head: boolean }>(
+        db,
+        sql,
+        jobs.flatMap((job) => jobValues(job, nowMs)),
+      );
+      if (rows.length !== jobs.length) throw new Error(`enqueued ${rows.length} of ${jobs.length} jobs`);
+      const seen = new Set<string>();
+      return rows.map((row, i) => {
+        const lane = laneOf(jobs[i] as NewJob);
+        const first = !seen.has(lane);
+        seen.add(lane);
+        return { id: row.id, laneHead: first && row.lane_head };
+      });
+    },
     async enqueue(job: NewJob, nowMs: number): Promise<number> {
       return (await enqueueInLane(job, nowMs)).id;
     },

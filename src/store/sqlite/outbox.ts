@@ -107,6 +107,11 @@ export function createOutboxStore(db: Db): OutboxStore {
 
   return {
     enqueueInLane,
+    async enqueueMany(jobs: readonly NewJob[], nowMs: number): Promise<{ id: number; laneHead: boolean }[]> {
+      const out: { id: number; laneHead: boolean }[] = [];
+      for (const job of jobs) out.push(await enqueueInLane(job, nowMs));
+      return out;
+    },
     async enqueue(job: NewJob, nowMs: number): Promise<number> {
       return (await enqueueInLane(job, nowMs)).id;
     },

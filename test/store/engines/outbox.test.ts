@@ -173,6 +173,42 @@ describe.each(engines)('$engine store: outbox and gates', ({ setup }) => {
       expect(await s.outbox.get(id)).toMatchObject({ lane: 'L3', token_id: 't1', status: 'pending' });
     });
 
+    it('enqueues several jobs at once in the order given, with each lane’s head and priority-0 lift as one by one', async () => {
+      const behind = await s.outbox.enqueue({ kind: 'post', lane: 'L1', priority: 1 }, 50);
+      expect(await s.outbox.enqueueMany([], 100)).toEqual([]);
+      const out = await s.outbox.enqueueMany(
+        [
+          { kind: 'card', lane: 'L2', tokenId: 't2', gate: 'slack.update', priority: 0, payload: { n: 1 } },
+          { kind: 'reply', lane: 'L2', tokenId: 't2', gate: 'slack.post:C1', priority: 0 },
+          { kind: 'late', lane: 'L1', priority: 0, runAtMs: 900, host: 'h1' },
+        ],
+        100,
+      );
+      expect(out.map((o) => o.laneHead)).toEqual([true, false, false]);
+      const [card, reply, late] = out.map((o) => o.id) as [number, number, number];
+      expect(card < reply && reply < late && behind < card).toBe(true);
+      expect(await s.outbox.get(card)).toMatchObject({
+        kind: 'card',
+        lane: 'L2',
+        token_id: 't2',
+        gate: 'slack.update',
+        priority: 0,
+        payload: '{"n":1}',
+        run_at_ms: 100,
+        created_ms: 100,
+        status: 'pending',
+        host: null,
+      });
+      expect(await s.outbox.get(reply)).toMatchObject({ gate: 'slack.post:C1', payload: '{}' });
+      expect(await s.outbox.get(late)).toMatchObject({ run_at_ms: 900, host: 'h1', token_id: null });
+      // A priority-0 job lifts the pending jobs of its lane, as enqueue does.
+      expect(await s.outbox.get(behind)).toMatchObject({ priority: 0 });
+      // One job: the same as enqueueInLane.
+      const [single] = await s.outbox.enqueueMany([{ kind: 'post', lane: 'L3' }], 200);
+      expect(single?.laneHead).toBe(true);
+      expect(await s.outbox.get(single?.id ?? 0)).toMatchObject({ lane: 'L3', created_ms: 200 });
+    });
+
     it('releases a claimed job only for its owner, runnable again at once', async () => {
       const a = await s.outbox.enqueue({ kind: 'post', lane: 'A' }, 100);
       expect(ids(await s.outbox.claim(200, 10, filter(), 'w1', 1000))).toEqual([a]);
