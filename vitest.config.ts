@@ -11,7 +11,7 @@ const ON_POSTGRES = [
   'test/lifecycle/**/*.test.ts',
   'test/api/{tokens,patch,reassign,bad-input-limits}.test.ts',
   'test/import/api-import.test.ts',
-  'test/slack/{e2e,modal,thread-replies,permissions,intake,card-feedback,reassign,command-and-home,answer-service}.test.ts',
+  'test/slack/{e2e,modal,thread-replies,permissions,intake,intake-begin,card-feedback,reassign,command-and-home,answer-service}.test.ts',
   'test/followups/{deadlines,claim}.test.ts',
   'test/github-ref/{input,poll}.test.ts',
   'test/events/{feed-api,subscriptions-shared}.test.ts',

@@ -60,6 +60,12 @@ export type EventRecorder = (event: Record<string, unknown>, ctx: { botUserId: s
 const MAX_ATTEMPTS = 3;
 /** Ids of rows recorded here and not yet taken up by a listener that are remembered (see `recordedHere`). */
 const MAX_RECORDED_HERE = 10_000;
+/**
+ * A row recorded here and taken up within this long is processed as recorded, its first attempt counted then.
+ * Later (it waited behind the start-up drain) it is begun again, and a row another process finished meanwhile is
+ * left alone. Well under the 15 s after which the leader takes up rows a replica left.
+ */
+const BEGUN_FRESH_MS = 5000;
 /** Done rows are kept this long to recognise replays; Bolt refuses signatures older than 5 minutes anyway. */
 const RETENTION_MS = 24 * 60 * 60_000;
 
@@ -87,6 +93,8 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
   // Rows this process recorded first: only it processes them from a listener. A copy of the request reaching another
   // replica meanwhile finds the row and leaves it (the recorder, or the leader's sweep if the recorder dies).
   const recordedHere = new Set<number>();
+  // Rows recorded here with their first attempt counted (`begun`), as they were written: taken up without a `begin`.
+  const begun = new Map<number, IntakeRow>();
   const active = new Set<Promise<unknown>>();
   // New requests wait until rows left by an earlier process are handled, so a person's older click counts first.
   let openGate: () => void = () => {};
@@ -121,7 +129,10 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
     running.add(id);
     let row: IntakeRow | undefined;
     try {
-      row = await store.begin(id);
+      const recorded = begun.get(id);
+      begun.delete(id);
+      // Taken up soon after it was written (not after waiting behind the start-up drain): nothing else has had it.
+      row = recorded && clock.now() - recorded.received_ms < BEGUN_FRESH_MS ? recorded : await store.begin(id);
       if (!row) return 'skipped';
       const processor = processors.get(row.kind);
       if (!processor) {
@@ -224,11 +235,15 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
      */
     async record<T>(kind: IntakeKind<T>, key: string, payload: T): Promise<{ id: number; fresh: boolean }> {
       const checked = kind.schema.parse(payload);
-      const { row, fresh } = await store.record(key, kind.name, JSON.stringify(checked), clock.now());
+      // Whoever records a request takes it up next (a handler after its ack, an event's listener once Bolt hands it
+      // over): its first attempt is counted as it is written, saving a statement on every click.
+      const { row, fresh } = await store.record(key, kind.name, JSON.stringify(checked), clock.now(), true);
       if (fresh) {
         recordedHere.add(row.id);
+        begun.set(row.id, row);
         // Rows no listener takes up (an event Bolt then ignores) are swept by the drain: forget the oldest.
         if (recordedHere.size > MAX_RECORDED_HERE) recordedHere.delete(recordedHere.values().next().value as number);
+        if (begun.size > MAX_RECORDED_HERE) begun.delete(begun.keys().next().value as number);
       }
       if (!fresh) log.info({ key, intake_id: row.id, status: row.status }, 'a Slack request seen before: ignored');
       return { id: row.id, fresh };

@@ -15,8 +15,18 @@ export interface IntakeRow {
  * processed from here, so an acked click survives a crash and a retried or replayed one is recognised.
  */
 export interface IntakeStore {
-  /** Writes the request once; `fresh` is false when its key was seen before (a retry or a replay). */
-  record(key: string, kind: string, payload: string, nowMs: number): Promise<{ row: IntakeRow; fresh: boolean }>;
+  /**
+   * Writes the request once; `fresh` is false when its key was seen before (a retry or a replay). `begun`: the
+   * recorder takes it up at once, so its first attempt is counted in the same statement (`attempts` 1) instead of
+   * by a `begin` of its own.
+   */
+  record(
+    key: string,
+    kind: string,
+    payload: string,
+    nowMs: number,
+    begun?: boolean,
+  ): Promise<{ row: IntakeRow; fresh: boolean }>;
   get(id: number): Promise<IntakeRow | undefined>;
   byKey(key: string): Promise<IntakeRow | undefined>;
   /** Counts an attempt on a pending row and returns it; undefined when it is no longer pending. */

@@ -10,16 +10,16 @@ export function createIntakeStore(db: PgConn): IntakeStore {
   const byKey = (key: string) => one<IntakeRow>(db, 'SELECT * FROM intake WHERE key = $1', [key]);
 
   return {
-    async record(key: string, kind: string, payload: string, nowMs: number) {
+    async record(key: string, kind: string, payload: string, nowMs: number, begun = false) {
       // A concurrent insert of the same key makes ON CONFLICT wait for it; once it commits, ours does nothing
       // and the read below (a fresh snapshot under READ COMMITTED) sees its row. The row can still vanish
       // between the two statements (processed and removed), so try again rather than fail.
       for (let attempt = 0; attempt < 3; attempt++) {
         const inserted = await one<IntakeRow>(
           db,
-          `INSERT INTO intake (key, kind, payload, received_ms) VALUES ($1, $2, $3, $4)
+          `INSERT INTO intake (key, kind, payload, received_ms, attempts) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (key) DO NOTHING RETURNING *`,
-          [key, kind, payload, nowMs],
+          [key, kind, payload, nowMs, begun ? 1 : 0],
         );
         if (inserted) return { row: inserted, fresh: true };
         const existing = await byKey(key);

@@ -6,8 +6,8 @@ import { type Db, writeTransaction } from './database.js';
  * and processed from here, so an acked click survives a crash and a retried or replayed one is recognised.
  */
 export function createIntakeStore(db: Db): IntakeStore {
-  const insert = db.prepare<[string, string, string, number]>(
-    'INSERT INTO intake (key, kind, payload, received_ms) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
+  const insert = db.prepare<[string, string, string, number, number]>(
+    'INSERT INTO intake (key, kind, payload, received_ms, attempts) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
   );
   const byKey = db.prepare<[string], IntakeRow>('SELECT * FROM intake WHERE key = ?');
   const byId = db.prepare<[number], IntakeRow>('SELECT * FROM intake WHERE id = ?');
@@ -28,8 +28,8 @@ export function createIntakeStore(db: Db): IntakeStore {
   const prune = db.prepare<[number]>(`DELETE FROM intake WHERE status = 'done' AND processed_ms < ?`);
 
   // One short write transaction, taken with BEGIN IMMEDIATE so it never has to upgrade a read lock.
-  const recordTx = writeTransaction(db, (key: string, kind: string, payload: string, nowMs: number) => {
-    const fresh = insert.run(key, kind, payload, nowMs).changes === 1;
+  const recordTx = writeTransaction(db, (key: string, kind: string, payload: string, nowMs: number, begun: boolean) => {
+    const fresh = insert.run(key, kind, payload, nowMs, begun ? 1 : 0).changes === 1;
     const row = byKey.get(key);
     if (!row) throw new Error(`intake row ${key} vanished inside its own transaction`);
     return { row, fresh };
@@ -48,8 +48,9 @@ export function createIntakeStore(db: Db): IntakeStore {
       kind: string,
       payload: string,
       nowMs: number,
+      begun = false,
     ): Promise<{ row: IntakeRow; fresh: boolean }> {
-      return recordTx(key, kind, payload, nowMs);
+      return recordTx(key, kind, payload, nowMs, begun);
     },
     async get(id: number): Promise<IntakeRow | undefined> {
       return byId.get(id);

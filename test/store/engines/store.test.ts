@@ -234,6 +234,11 @@ describe.each(engines)('$engine store', ({ engine, setup }) => {
     expect(await s.intake.pending(0, k4.id - 1)).toEqual([]);
     expect(await s.intake.prune(301)).toBe(1);
     expect(await s.intake.byKey('k1')).toBeUndefined();
+    // Recorded by the process that takes it up at once: its first attempt counted as it is written.
+    expect(await s.intake.record('k-begun', 'click', '{}', 300, true)).toMatchObject({
+      fresh: true,
+      row: { key: 'k-begun', status: 'pending', attempts: 1 },
+    });
   });
 
   it('hands a runner lock over only from a stale or dead holder', async () => {
