@@ -184,8 +184,8 @@ export interface Core {
   store: Store;
   clock: Clock;
   /**
-   * `settled` (token id, row, and the reentry when the write computed it) wakes long-polls; `outbox` (the jobs enqueued, EnqueuedJobs[]) wakes the worker;
-   * `event` (seq) wakes the event feed.
+   * `settled` (token id, row, and the reentry when the write computed it) wakes long-polls; `outbox` (the jobs
+   * enqueued, EnqueuedJobs[]) wakes the worker; `event` (seq) wakes the event feed.
    */
   bus: EventEmitter;
   /** Reads naive times with the runner's time zone or an inferred offset (see time-zones.ts). */
