@@ -139,6 +139,9 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
     botUserId: identity.botUserId,
     logger: toSlackLogger(logger, 'bolt'),
     clientOptions,
+    // rodizio keeps no conversation state in Bolt (everything is in the store, shared by replicas): no
+    // conversation-context middleware, with its in-memory store, on every request.
+    convoStore: false,
     ...(receiver
       ? { receiver }
       : {
