@@ -58,7 +58,7 @@ export type EventRecorder = (event: Record<string, unknown>, ctx: { botUserId: s
 
 /** A row that failed this many attempts (its process stopped each time) is given up rather than crash-looped. */
 const MAX_ATTEMPTS = 3;
-/** Ids of rows recorded here and not yet taken up by a listener that are remembered (see `recordedHere`). */
+/** Rows recorded here and not yet taken up that are remembered (see `begun`). */
 const MAX_RECORDED_HERE = 10_000;
 /**
  * A row recorded here and taken up within this long is processed as recorded, its first attempt counted then.
@@ -90,10 +90,9 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
   const recorders = new Map<string, EventRecorder[]>();
   // Rows this process is handling now: a retry arriving meanwhile, or the drain, leaves them alone.
   const running = new Set<number>();
-  // Rows this process recorded first: only it processes them from a listener. A copy of the request reaching another
-  // replica meanwhile finds the row and leaves it (the recorder, or the leader's sweep if the recorder dies).
-  const recordedHere = new Set<number>();
-  // Rows recorded here with their first attempt counted (`begun`), as they were written: taken up without a `begin`.
+  // Rows this process recorded first and has not taken up yet, as written (their first attempt counted): taken up
+  // without a `begin`, and only here from a listener. A copy of the request reaching another replica meanwhile finds
+  // the row and leaves it (the recorder, or the leader's sweep if the recorder dies).
   const begun = new Map<number, IntakeRow>();
   const active = new Set<Promise<unknown>>();
   // New requests wait until rows left by an earlier process are handled, so a person's older click counts first.
@@ -239,10 +238,8 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
       // over): its first attempt is counted as it is written, saving a statement on every click.
       const { row, fresh } = await store.record(key, kind.name, JSON.stringify(checked), clock.now(), true);
       if (fresh) {
-        recordedHere.add(row.id);
         begun.set(row.id, row);
         // Rows no listener takes up (an event Bolt then ignores) are swept by the drain: forget the oldest.
-        if (recordedHere.size > MAX_RECORDED_HERE) recordedHere.delete(recordedHere.values().next().value as number);
         if (begun.size > MAX_RECORDED_HERE) begun.delete(begun.keys().next().value as number);
       }
       if (!fresh) log.info({ key, intake_id: row.id, status: row.status }, 'a Slack request seen before: ignored');
@@ -263,7 +260,8 @@ export function createIntake({ store, client, clock, logger, botUserId }: Intake
      */
     async processKey(key: string): Promise<IntakeStatus> {
       const row = await store.byKey(key);
-      if (row?.status !== 'pending' || !recordedHere.delete(row.id)) return 'skipped';
+      // A second copy arriving while the first is processed finds it running and is skipped there.
+      if (row?.status !== 'pending' || !begun.has(row.id)) return 'skipped';
       return process(row.id);
     },
 
