@@ -3,9 +3,9 @@
 // npm, src/launch.mjs's staleness check, the built CLI — is what is timed.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/ports.js';
 import type { Figure } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,17 +19,6 @@ const COPIED = [
   'tsconfig.json',
   'tsconfig.build.json',
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 /**
  * CPU seconds (user + system) used so far by the processes of group `pgid` (Linux /proc; NaN elsewhere). Wall

@@ -2,8 +2,9 @@ import { createServer, type Server } from 'node:net';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ADMIN_SECRET, RUNNER_SECRET } from '../helpers/bridge.js';
-import { freePort, startChildBridge } from '../helpers/child-bridge.js';
+import { startChildBridge } from '../helpers/child-bridge.js';
 import { spawnCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 import { tempDbPath } from '../helpers/temp.js';
 
 const blockers: Server[] = [];

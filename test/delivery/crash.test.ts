@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ADMIN_SECRET, CI_ALLOW, RUNNER_SECRET } from '../helpers/bridge.js';
-import { freePort, startChildBridge } from '../helpers/child-bridge.js';
+import { startChildBridge } from '../helpers/child-bridge.js';
+import { freePort } from '../helpers/ports.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { tempDbPath, tempDir } from '../helpers/temp.js';
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { signRodizioPayload, verifyRodizioSignature } from '../../src/index.js';
 import { ADMIN_SECRET, CI_ALLOW, RUNNER_SECRET, startTestBridge, type TestBridge } from '../helpers/bridge.js';
-import { freePort } from '../helpers/child-bridge.js';
 import { cli } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 import { receiverUrl, startReceiver } from '../helpers/receiver.js';
 import { CARDS, startSlackBridge } from '../helpers/slack.js';
 

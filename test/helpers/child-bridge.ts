@@ -1,21 +1,7 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { vi } from 'vitest';
 import { afterTest } from './cleanup.js';
 import { CLI_ENTRY, ROOT } from './cli.js';
-
-/** A free loopback port (listen on 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** `rodizio serve` in a child process (the real executable through tsx); resolves once /healthz answers. */
 export async function startChildBridge(env: Record<string, string>) {

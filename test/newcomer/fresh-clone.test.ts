@@ -2,8 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { freePort } from '../helpers/child-bridge.js';
 import { ROOT } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/temp.js';
 
 // Runs on its own (vitest.newcomer.config.ts) after the main suite: `npm ci` compiles better-sqlite3 and would

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RUNNER_SECRET } from '../helpers/bridge.js';
-import { freePort, startChildBridge } from '../helpers/child-bridge.js';
+import { startChildBridge } from '../helpers/child-bridge.js';
 import { spawnCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 import { tempDbPath } from '../helpers/temp.js';
 
 describe('the sandbox and the network', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { readSandboxToken } from '../../src/sandbox/token-file.js';
-import { freePort, startChildBridge } from '../helpers/child-bridge.js';
+import { startChildBridge } from '../helpers/child-bridge.js';
+import { freePort } from '../helpers/ports.js';
 import { sandboxPost } from '../helpers/sandbox.js';
 import { tempDbPath } from '../helpers/temp.js';
 

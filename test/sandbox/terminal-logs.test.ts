@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
-import { freePort } from '../helpers/child-bridge.js';
 import { CLI_ENTRY, ROOT } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 import { tempDbPath } from '../helpers/temp.js';
 
 describe('rodizio serve in a terminal', () => {

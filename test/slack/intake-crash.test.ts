@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
 import { createSlackDriver } from '../../src/sandbox/slack-driver.js';
 import { ADMIN_SECRET, RUNNER_SECRET } from '../helpers/bridge.js';
-import { freePort, startChildBridge } from '../helpers/child-bridge.js';
+import { startChildBridge } from '../helpers/child-bridge.js';
+import { freePort } from '../helpers/ports.js';
 import { BOT_TOKEN, buttonFor, CARDS, SIGNING_SECRET, startFakeSlack } from '../helpers/slack.js';
 import { tempDbPath } from '../helpers/temp.js';
 

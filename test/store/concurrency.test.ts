@@ -9,8 +9,9 @@ import { loadMigrations } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/open.js';
 import { migrate, openDatabase } from '../../src/store/sqlite/database.js';
 import { ADMIN_SECRET, RUNNER_SECRET } from '../helpers/bridge.js';
-import { freePort, startChildBridge } from '../helpers/child-bridge.js';
+import { startChildBridge } from '../helpers/child-bridge.js';
 import { cli, ROOT } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 import type { WorkerReport } from '../helpers/settle-worker.js';
 import { tempDbPath } from '../helpers/temp.js';
 
