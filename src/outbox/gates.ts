@@ -74,18 +74,27 @@ export function createGates(clock: Clock, options: GateOptions) {
     bucket = { tokens: Math.min(burst, bucket.tokens + gained), at: now };
   }
 
-  /** Milliseconds until `gate` can be used; 0 when it is open now. */
+  /**
+   * Milliseconds until one more job may start through `gate`; 0 when it may now. Jobs already started through the
+   * update gate count against its bucket, as if each had taken its token: a job takes it only after a few awaits,
+   * so a worker starting several at once would otherwise start more than the bucket holds, and all but the first
+   * would come back to wait (RetryLater), having taken a slot and a write for nothing.
+   */
   function waitFor(gate: string, now = clock.now()): number {
-    const paused = pausedFor(gate, now);
+    const paused = pausedFor(gate, now, gate === Gate.update ? (inFlight.get(gate) ?? 0) : 0);
     return atLimit(gate) ? Math.max(paused, 1) : paused;
   }
 
-  /** Milliseconds until `gate` is past its pacing, 429 pause, update bucket and open circuit (not its in-flight limit). */
-  function pausedFor(gate: string, now: number): number {
+  /**
+   * Milliseconds until `gate` is past its pacing, 429 pause, update bucket and open circuit (not its in-flight
+   * limit). `ahead`: jobs that will take an update token first.
+   */
+  function pausedFor(gate: string, now: number, ahead = 0): number {
     let wait = Math.max(0, (openAt.get(gate) ?? 0) - now);
     if (gate === Gate.update) {
       refill(now);
-      if (bucket.tokens < 1) wait = Math.max(wait, Math.ceil((1 - bucket.tokens) * refillMs));
+      const need = 1 + ahead;
+      if (bucket.tokens < need) wait = Math.max(wait, Math.ceil((need - bucket.tokens) * refillMs));
     }
     const breaker = breakers.get(gate);
     if (breaker) wait = Math.max(wait, breaker.openUntil - now);
@@ -101,7 +110,7 @@ export function createGates(clock: Clock, options: GateOptions) {
     /** Uses the gate now or throws RetryLater for the wait (not counted as a failure). */
     async take(gate: string): Promise<void> {
       const now = clock.now();
-      const wait = waitFor(gate, now);
+      const wait = pausedFor(gate, now);
       if (wait > 0) throw new RetryLater(wait, `waiting for ${gate}`);
       if (gate === Gate.update) {
         bucket.tokens -= 1;
@@ -169,7 +178,10 @@ export function createGates(clock: Clock, options: GateOptions) {
       return ms;
     },
 
-    /** Counts jobs in flight through a target gate (webhooks) so one origin cannot take every slot. */
+    /**
+     * Counts jobs in flight through a gate: a target's (webhooks), so one origin cannot take every slot, and the
+     * update gate's, so no more start than its bucket holds (see `waitFor`).
+     */
     enter(gate: string): void {
       inFlight.set(gate, (inFlight.get(gate) ?? 0) + 1);
     },

@@ -257,16 +257,17 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
 
   function startJob(job: OutboxRow): Promise<void> {
     const cls = jobClass(job.kind);
-    const target = targetGate(job);
+    const gate = job.gate;
     const serial = serialGate(job);
     busy[cls]++;
-    if (target) gates?.enter(target);
+    // Counted while it runs: a target's slots, and the update bucket's tokens this job will take (see Gates.waitFor).
+    if (gate) gates?.enter(gate);
     if (serial) serialInFlight.add(serial);
     const p = run(job)
       .catch((err) => logger.error({ err, job_id: job.id }, 'outbox bookkeeping failed'))
       .finally(() => {
         busy[cls]--;
-        if (target) gates?.leave(target);
+        if (gate) gates?.leave(gate);
         if (serial) serialInFlight.delete(serial);
         inFlight.delete(job.id);
         startHeld();
@@ -402,38 +403,35 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
     const quota = freeSlots();
     if (Object.values(quota).every((n) => n <= 0)) return 0;
     let started = 0;
-    // Synchronous unless a job goes back: jobs started in one round all start before any of them can finish.
-    const take = (job: OutboxRow): Promise<void> | undefined => {
+    /** Jobs given back this round, in one statement at its end. */
+    const back: number[] = [];
+    // Synchronous: jobs started in one round all start before any of them can finish.
+    const take = (job: OutboxRow): void => {
       const v = verdict(job, quota);
       if (v === 'start') {
         quota[jobClass(job.kind)]--;
         startJob(job);
         started++;
       } else if (v === 'hold') held.push(job);
-      else if (v === 'release') return outbox.release(job.id, owner);
-      return undefined;
+      else if (v === 'release') back.push(job.id);
     };
+    const giveBack = () => (back.length > 0 ? outbox.release(back.splice(0), owner) : undefined);
     // Held jobs were claimed earlier than anything a new claim returns.
-    for (const job of held.splice(0)) {
-      const back = take(job);
-      if (back) await back;
-    }
+    for (const job of held.splice(0)) take(job);
     const room = (Object.keys(quota) as JobClass[]).reduce((n, c) => n + quota[c], 0);
-    if (room <= 0) return started;
     const f = filter();
-    if (paced && stillDry(f)) return started;
+    if (room <= 0 || (paced && stillDry(f))) {
+      await giveBack();
+      return started;
+    }
     // Claimed (leased) in one statement; on Postgres replicas claiming at once skip each other's rows.
     const limit = Math.min(room, 16);
     const claimed = await outbox.claim(clock.now(), limit, f, owner, leaseMs);
     await prefetch(claimed);
-    let gaveBack = false;
-    for (const job of claimed) {
-      const back = take(job);
-      if (back) {
-        gaveBack = true;
-        await back;
-      }
-    }
+    const heldBack = back.length;
+    for (const job of claimed) take(job);
+    const gaveBack = back.length > heldBack;
+    await giveBack();
     dry =
       claimed.length < limit && !gaveBack
         ? { at: performance.now(), gates: f.closedGates, kinds: f.fullKinds }
@@ -536,9 +534,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
       await pumping;
       await Promise.allSettled([...inFlight.values()]);
       // Jobs waiting here for their target go back at once, rather than when their lease runs out.
-      for (const job of held.splice(0)) {
-        await outbox.release(job.id, owner).catch((err: unknown) => logger.warn({ err }, 'cannot give back a job'));
-      }
+      const ids = held.splice(0).map((job) => job.id);
+      await outbox.release(ids, owner).catch((err: unknown) => logger.warn({ err }, 'cannot give back jobs'));
     },
 
     /**

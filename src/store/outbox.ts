@@ -92,8 +92,8 @@ export interface OutboxStore {
    * the same moment take different jobs instead of queueing on the same rows.
    */
   claim(nowMs: number, limit: number, filter: ReadyFilter, owner: string, leaseMs: number): Promise<OutboxRow[]>;
-  /** Gives back a job `owner` claimed but did not start (its gate closed meanwhile): runnable again at once. */
-  release(id: number, owner: string): Promise<void>;
+  /** Gives back jobs `owner` claimed but did not start (their gate closed meanwhile): runnable again at once. */
+  release(ids: readonly number[], owner: string): Promise<void>;
   /** Takes a job for `leaseMs` on behalf of `owner`; false if a live lease holds it. */
   lease(id: number, owner: string, nowMs: number, leaseMs: number): Promise<boolean>;
   /** Extends every lease `owner` holds (its jobs are still running) to `untilMs`. */

@@ -369,6 +369,47 @@ describe('outbox worker', () => {
     expect(runs.slice(2)).toEqual([`C1@${t0 + 1000}`, `C1@${t0 + 2000}`]);
   });
 
+  it('starts no more chat.update jobs than the bucket holds, and gives the rest back in one statement', async () => {
+    const clock = new ManualClock('2026-01-01T00:00:00Z');
+    const gates = createGates(clock, { postIntervalMs: 0, updateBurst: 2, updatesPerMinute: 60 });
+    const calls = { released: [] as number[][], rescheduled: 0 };
+    const store = await openTestStore();
+    const outbox: OutboxStore = {
+      ...store.outbox,
+      release: async (ids, owner) => {
+        calls.released.push([...ids]);
+        return store.outbox.release(ids, owner);
+      },
+      reschedule: async (...args) => {
+        calls.rescheduled++;
+        return store.outbox.reschedule(...args);
+      },
+    };
+    const updated: number[] = [];
+    // As src/slack/jobs.ts: the token is taken after a few awaits (reading the token, rendering the card).
+    const update = kind(async ({ job }) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      await gates.take(Gate.update);
+      updated.push(job.id);
+    });
+    const { worker } = await setup({ 'slack.card': update }, undefined, { clock, gates, outbox });
+    const ids: number[] = [];
+    for (let i = 0; i < 6; i++)
+      ids.push(await store.outbox.enqueue({ kind: 'slack.card', lane: `t${i}`, gate: Gate.update }, 0));
+    expect(await worker.drain()).toBe(2);
+    expect(updated).toEqual(ids.slice(0, 2));
+    // The four the bucket had no token for went back together, unattempted; none ran only to be told to wait.
+    expect(calls.released).toEqual([ids.slice(2)]);
+    expect(calls.rescheduled).toBe(0);
+    expect((await store.outbox.list({ status: 'pending', limit: 10 })).map((j) => [j.attempts, j.lease_owner])).toEqual(
+      Array.from({ length: 4 }, () => [0, null]),
+    );
+    clock.advance(1000);
+    expect(await worker.drain()).toBe(1);
+    expect(updated).toEqual(ids.slice(0, 3));
+    expect(calls.rescheduled).toBe(0);
+  });
+
   it('hung webhooks spend only the webhook budget: a Slack job runs while every webhook slot hangs', async () => {
     const releases: (() => void)[] = [];
     const hang = kind(() => new Promise<void>((resolve) => releases.push(resolve)), { timeoutMs: 60_000 });

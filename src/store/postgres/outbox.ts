@@ -165,11 +165,13 @@ export function createOutboxStore(db: PgConn): OutboxStore {
       const values = [nowMs, filter.closedGates, filter.fullKinds, limit, filter.host ?? null, owner, leaseMs];
       return (await all<OutboxRow>(db, CLAIM, values)).sort(byUrgency);
     },
-    async release(id: number, owner: string): Promise<void> {
+    /** One statement however many (planned per call, as completeMany: the rows are found by primary key). */
+    async release(ids: readonly number[], owner: string): Promise<void> {
+      if (ids.length === 0) return;
       await db.query(
-        `UPDATE outbox SET leased_until_ms = NULL, lease_owner = NULL
-         WHERE id = $1 AND lease_owner = $2 AND status = 'pending'`,
-        [id, owner],
+        `${PLANNED_PER_CALL} UPDATE outbox SET leased_until_ms = NULL, lease_owner = NULL
+         WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND status = 'pending'`,
+        [ids, owner],
       );
     },
     /** Compare-and-set: a concurrent lease of the same job waits on the row lock, re-checks, and finds it held. */

@@ -73,6 +73,9 @@ export function createOutboxStore(db: Db): OutboxStore {
        last_error = NULL WHERE id = ?`,
   );
   /** One transaction for the lot: one commit instead of one per job. */
+  const releaseAll = db.transaction((ids: readonly number[], owner: string) => {
+    for (const id of ids) release.run(id, owner);
+  });
   const completeAll = db.transaction((ids: readonly number[], nowMs: number) => {
     for (const id of ids) complete.run(nowMs, id);
   });
@@ -130,8 +133,8 @@ export function createOutboxStore(db: Db): OutboxStore {
     async claim(nowMs: number, limit: number, filter: ReadyFilter, owner: string, leaseMs: number) {
       return claim({ now: nowMs, limit, ...filterParams(filter) }, owner, leaseMs);
     },
-    async release(id: number, owner: string): Promise<void> {
-      release.run(id, owner);
+    async release(ids: readonly number[], owner: string): Promise<void> {
+      if (ids.length > 0) releaseAll(ids, owner);
     },
     /** Takes a job for `leaseMs` on behalf of `owner`; false if a live lease holds it. */
     async lease(id: number, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {

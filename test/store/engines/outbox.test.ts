@@ -212,13 +212,27 @@ describe.each(engines)('$engine store: outbox and gates', ({ setup }) => {
     it('releases a claimed job only for its owner, runnable again at once', async () => {
       const a = await s.outbox.enqueue({ kind: 'post', lane: 'A' }, 100);
       expect(ids(await s.outbox.claim(200, 10, filter(), 'w1', 1000))).toEqual([a]);
-      await s.outbox.release(a, 'w2');
+      await s.outbox.release([a], 'w2');
       expect(await s.outbox.get(a)).toMatchObject({ lease_owner: 'w1', leased_until_ms: 1200 });
       expect(await s.outbox.claim(300, 10, filter(), 'w2', 1000)).toEqual([]);
-      await s.outbox.release(a, 'w1');
+      await s.outbox.release([a], 'w1');
       expect(await s.outbox.get(a)).toMatchObject({ lease_owner: null, leased_until_ms: null, status: 'pending' });
       expect(await s.outbox.nextRunAt()).toBe(100);
       expect(ids(await s.outbox.claim(300, 10, filter(), 'w2', 1000))).toEqual([a]);
+    });
+
+    it('releases several claimed jobs in one call, each only for its owner', async () => {
+      const [a, b, c] = [
+        await s.outbox.enqueue({ kind: 'post', lane: 'A' }, 100),
+        await s.outbox.enqueue({ kind: 'post', lane: 'B' }, 100),
+        await s.outbox.enqueue({ kind: 'post', lane: 'C' }, 100),
+      ];
+      expect(ids(await s.outbox.claim(200, 2, filter(), 'w1', 1000))).toEqual([a, b]);
+      expect(ids(await s.outbox.claim(200, 2, filter(), 'w2', 1000))).toEqual([c]);
+      await s.outbox.release([a, b, c], 'w1');
+      await s.outbox.release([], 'w1');
+      expect(await s.outbox.get(c)).toMatchObject({ lease_owner: 'w2', leased_until_ms: 1200 });
+      expect(ids(await s.outbox.claim(300, 10, filter(), 'w3', 1000))).toEqual([a, b]);
     });
   });
 

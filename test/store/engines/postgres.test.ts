@@ -263,7 +263,7 @@ describe('postgres only', () => {
         const order = rows.map((r) => [r.priority, r.run_at_ms, r.id]);
         expect(order).toEqual([...order].sort((x, y) => (x[0] ?? 0) - (y[0] ?? 0) || (x[1] ?? 0) - (y[1] ?? 0)));
       }
-      for (const t of taken) await (t.id % 2 ? a : b).outbox.release(t.id, t.owner);
+      for (const t of taken) await (t.id % 2 ? a : b).outbox.release([t.id], t.owner);
     }
   });
 
