@@ -73,11 +73,11 @@ export function createOutboxStore(db: Db): OutboxStore {
        last_error = NULL WHERE id = ?`,
   );
   /** One transaction for the lot: one commit instead of one per job. */
-  const releaseAll = db.transaction((ids: readonly number[], owner: string) => {
-    for (const id of ids) release.run(id, owner);
-  });
   const completeAll = db.transaction((ids: readonly number[], nowMs: number) => {
     for (const id of ids) complete.run(nowMs, id);
+  });
+  const releaseAll = db.transaction((ids: readonly number[], owner: string) => {
+    for (const id of ids) release.run(id, owner);
   });
   const reschedule = db.prepare<[number, number, string | null, number, number]>(
     `UPDATE outbox SET run_at_ms = ?, attempts = attempts + ?, last_error = ?, leased_until_ms = NULL, lease_owner = NULL,
