@@ -329,7 +329,7 @@ export async function createBridge({
   const feed = createEventFeed({ store: store.feed, logger: logger.child({ component: 'event-feed' }) });
   purgatory.onEvent(() => feed.wake());
   const onExternal = (change: ExternalChange) => {
-    if (change.kind === 'outbox') worker.wake([change]);
+    if (change.kind === 'outbox') worker.wake([change], { elsewhere: true });
     if (change.kind === 'unknown') worker.wake();
     if (change.kind === 'event' || change.kind === 'unknown') feed.wake();
     if (change.kind === 'subscriptions' || change.kind === 'unknown') subscriptions.invalidate();

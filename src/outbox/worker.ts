@@ -83,6 +83,8 @@ export interface OutboxWorkerOptions {
   random?: () => number;
   /** How soon to look after a wake only for jobs queued behind others of their lane (default 1 s; see `wake`). */
   behindPollMs?: number;
+  /** How soon to look after a wake for jobs another process enqueued (default 50 ms; see `wake`). */
+  elsewhereMs?: number;
 }
 
 /** Exponential backoff with full jitter between half and all of the capped delay. */
@@ -99,6 +101,13 @@ const BUSY_POLL_MS = 100;
  * only a race can leave one of them unclaimed, and this bounds its delay.
  */
 const BEHIND_POLL_MS = 1000;
+
+/**
+ * How long a wake for jobs another process enqueued waits before this worker claims (see `wake`). That process heard
+ * of them first and, with a free slot, has taken them already; the wait lets a burst of answers elsewhere cost one
+ * claim here, and bounds the delay of a job it could not take (its slots full, or no worker: the CLI).
+ */
+const ELSEWHERE_MS = 50;
 
 /** Jobs claimed for a full webhook target and held to start as its deliveries finish (see `filter`). */
 const HOLD_PER_TARGET = 16;
@@ -548,14 +557,23 @@ export function createOutboxWorker(options: OutboxWorkerOptions) {
      * - a job that went in behind another of its lane: that one's end pumps the worker that ran it. Only if that
      *   worker claimed before this job's commit was seen would it be missed, so the worker looks again within
      *   BEHIND_POLL_MS.
+     *
+     * `elsewhere`: another process enqueued the jobs (a replica's NOTIFY). It woke first and takes what it has
+     * slots for, so claiming here at once found nothing for nearly every answer on another replica, each claim
+     * walking the pending jobs. The worker looks within ELSEWHERE_MS instead, once for however many such wakes.
      */
-    wake(jobs?: readonly EnqueuedJobs[]): void {
+    wake(jobs?: readonly EnqueuedJobs[], { elsewhere = false }: { elsewhere?: boolean } = {}): void {
       if (jobs && jobs.length > 0 && !jobs.some(startable)) {
         const behindMs = options.behindPollMs ?? BEHIND_POLL_MS;
         lookWithin(Math.min(...jobs.map((j) => (j.behind ? behindMs : gateWait(j.gate)))));
         return;
       }
+      // A claim made before the commit found these jobs missing: it does not make the next one pointless.
       dry = undefined;
+      if (elsewhere) {
+        lookWithin(options.elsewhereMs ?? ELSEWHERE_MS);
+        return;
+      }
       if (!running || woken) return;
       woken = true;
       setImmediate(() => {

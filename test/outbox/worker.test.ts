@@ -207,6 +207,43 @@ describe('outbox worker', () => {
     await worker.stop();
   });
 
+  it('a burst of wakes from another process costs one claim, made within elsewhereMs; a local wake claims at once', async () => {
+    const store = await openTestStore();
+    const claims: number[] = [];
+    const outbox: OutboxStore = {
+      ...store.outbox,
+      claim: async (...args) => {
+        const rows = await store.outbox.claim(...args);
+        claims.push(rows.length);
+        return rows;
+      },
+    };
+    const seen: number[] = [];
+    const work = kind(async ({ payload }) => void seen.push(payload.n as number));
+    const { worker } = await setup({ work }, undefined, { outbox, elsewhereMs: 500 });
+    worker.start();
+    await expect.poll(() => claims).toEqual([0]);
+    // Ten answers on another replica, each enqueuing a job there and its NOTIFY waking this worker, a turn of the
+    // event loop apart (a wake from here would claim in each).
+    for (let n = 1; n <= 10; n++) {
+      await store.outbox.enqueue({ kind: 'work', lane: `l${n}`, payload: { n } }, 0);
+      worker.wake([{}], { elsewhere: true });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(claims).toEqual([0]);
+    await expect.poll(() => seen.length, { timeout: 5000 }).toBe(10);
+    expect(claims.slice(0, 2)).toEqual([0, 10]);
+    await worker.idle();
+    // Here: the wake claims at once (a turn of the event loop later), not after elsewhereMs.
+    const before = claims.length;
+    await store.outbox.enqueue({ kind: 'work', lane: 'here', payload: { n: 11 } }, 0);
+    worker.wake([{}]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(claims.length).toBe(before + 1);
+    await expect.poll(() => seen.at(-1)).toBe(11);
+    await worker.stop();
+  });
+
   it('acts on a wake only for jobs that can start: not for one behind a paused gate, soon for one behind its lane', async () => {
     const clock = new ManualClock('2026-01-01T00:00:00Z');
     const gates = createGates(clock, { postIntervalMs: 60_000 });
