@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Actor, Purgatory } from '../../src/purgatory.js';
@@ -130,4 +131,18 @@ export async function loadTokens(
       Array.from({ length: to - from }, (_, k) => purgatory.createQueued(input(from + k), actor(from + k))),
     );
   }
+}
+
+/**
+ * A fixed CPU workload (SHA-256 over 50 MiB, then an integer loop), timed in milliseconds: printed beside each section
+ * so a reader can tell a figure taken while this machine ran slow (shared CPUs vary by half over minutes) from a
+ * slower build.
+ */
+export function cpuProbeMs(): number {
+  const buf = Buffer.alloc(1 << 20, 7);
+  const started = performance.now();
+  for (let i = 0; i < 50; i++) createHash('sha256').update(buf).digest();
+  let x = 0;
+  for (let i = 0; i < 5e7; i++) x = (x + i * 7) % 1000003;
+  return performance.now() - started + (x < 0 ? 1 : 0);
 }

@@ -12,7 +12,7 @@ import { benchDigest } from './digest.js';
 import { benchCreateEngines } from './engines.js';
 import { benchEventFanout } from './events.js';
 import { benchClickToFlip, benchHungReceivers } from './field.js';
-import type { Figure } from './lib.js';
+import { cpuProbeMs, type Figure } from './lib.js';
 import { benchMcpClick, benchMcpGrants } from './mcp.js';
 import { benchMetrics } from './metrics.js';
 import { benchCrossReplicaClick } from './replicas-click.js';
@@ -50,6 +50,8 @@ const filters = process.argv.slice(2);
 const selected = sections.filter(([name]) => filters.length === 0 || filters.some((f) => name.includes(f)));
 const dir = mkdtempSync(join(tmpdir(), 'rodizio-bench-'));
 const rows: Figure[] = [];
+/** The CPU probe before each section: how fast this machine ran then (see cpuProbeMs). */
+const probes: number[] = [];
 let cluster: Awaited<ReturnType<typeof startPostgresCluster>> | undefined;
 try {
   console.log(`rodizio bench — node ${process.version}, ${new Date().toISOString()}\n`);
@@ -59,11 +61,13 @@ try {
     process.env.RODIZIO_TEST_PG_URL = cluster.url;
   }
   for (const [name, fn] of selected) {
-    process.stdout.write(`running ${name}…\n`);
     // Each section starts on a collected heap (npm run bench passes --expose-gc): what an earlier section left
     // behind (the rows of a 100k-token store) was otherwise collected during the next one's measurement. The event
     // fan-out's p99, 23–27 ms alone, was 73–109 ms after the sweeps section.
     global.gc?.();
+    const probe = cpuProbeMs();
+    probes.push(probe);
+    process.stdout.write(`running ${name}… (CPU probe ${probe.toFixed(0)} ms)\n`);
     // A section that throws is reported as a missed figure and the rest still run.
     const figures = await Promise.resolve()
       .then(() => fn(dir))
@@ -75,6 +79,9 @@ try {
     }
   }
   const judged = rows.filter((r) => r.ok !== undefined);
+  console.log(
+    `\nCPU probe (a fixed workload; lower is faster) ${Math.min(...probes).toFixed(0)}–${Math.max(...probes).toFixed(0)} ms across sections`,
+  );
   console.log(`\n${judged.filter((r) => r.ok).length}/${judged.length} targets met`);
 } finally {
   await cluster?.stop();
