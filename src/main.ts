@@ -194,7 +194,7 @@ export async function createBridge({
         onDeposed: async () => {
           clearInterval(intakeSweep);
           await scheduler.stop();
-          maintenance.stop();
+          await maintenance.stop();
         },
       })
     : undefined;
@@ -477,7 +477,7 @@ export async function createBridge({
       waiters.close();
       await worker.stop();
       await sandbox?.stop();
-      maintenance.stop();
+      await maintenance.stop();
       if (!replicas) await lock.release();
       await store.close();
     },

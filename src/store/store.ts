@@ -102,6 +102,6 @@ export interface Store extends Repos {
   /** Bulk reads and writes of whole tables, for `rodizio migrate-store`. */
   readonly copy: TableCopy;
   /** Server-side upkeep off the request path (SQLite: WAL checkpoints), started by the leader. */
-  maintenance(): { start(): void; stop(): void };
+  maintenance(): { start(): void; stop(): Promise<void> };
   close(): Promise<void>;
 }

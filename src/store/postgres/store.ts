@@ -258,7 +258,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
     maintenance() {
       // Postgres does its own upkeep (autovacuum, checkpoints): nothing to run from here.
-      return { start() {}, stop() {} };
+      return { start() {}, async stop() {} };
     },
 
     async close() {
