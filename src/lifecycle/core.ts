@@ -22,9 +22,8 @@ export const OUTCOME_OF: Record<Exclude<TokenStatus, 'pending'>, Outcome> = {
 /** What a committed transaction tells this process's listeners (long-polls, the worker, the event feed). */
 interface Wakes {
   /** Tokens moved out of pending, as they were left. */
-  settled: Map<string, TokenRow>;
-  /** The reentries of settled tokens as their transaction computed them: sent with the wake, so no one reads them. */
-  reentries: Map<string, Reentry>;
+  /** With each one's reentry as the write computed it (see `settledWith`): sent with its wake, so no one reads it. */
+  settled: Map<string, { row: TokenRow; reentry?: Reentry }>;
   /** The jobs enqueued, one entry per gate and place in their lane, so a worker can tell a wake it cannot act on. */
   outbox: Map<string, EnqueuedJobs>;
   events: { seq: number; event: NewEvent }[];
@@ -73,7 +72,7 @@ export function createCore({
       ...tx.tokens,
       async settle(...args: Parameters<Tx['tokens']['settle']>) {
         const settled = await tx.tokens.settle(...args);
-        if (settled) wakes.settled.set(settled.row.id, settled.row);
+        if (settled) wakes.settled.set(settled.row.id, { row: settled.row });
         return settled;
       },
     };
@@ -93,10 +92,8 @@ export function createCore({
    * answers from the reentry carried here), then each kind of job enqueued, then one word of new events.
    */
   function signalAll(wakes: Wakes, signal: (s: Signal) => void): void {
-    for (const id of wakes.settled.keys()) {
-      const reentry = wakes.reentries.get(id);
+    for (const [id, { reentry }] of wakes.settled)
       signal({ kind: 'settled', tokenId: id, ...(reentry ? { reentry } : {}) });
-    }
     for (const job of wakes.outbox.values()) signal({ kind: 'outbox', ...job });
     if (wakes.events.length > 0) signal({ kind: 'event' });
   }
@@ -109,7 +106,7 @@ export function createCore({
     // Inside another write (a phase close resolving its token): the store joins that transaction, and its
     // listeners hear of both once the outer one has committed, never of a write that may still roll back.
     if (outer) return store.transaction((tx) => fn(instrument(tx, outer)));
-    const fresh = (): Wakes => ({ settled: new Map(), reentries: new Map(), outbox: new Map(), events: [] });
+    const fresh = (): Wakes => ({ settled: new Map(), outbox: new Map(), events: [] });
     let wakes = fresh();
     const result = await store.transaction(async (tx, signal) => {
       // A retried transaction starts over: forget what the failed attempt did.
@@ -119,7 +116,7 @@ export function createCore({
       return done;
     });
     for (const { seq, event } of wakes.events) bus.emit('event', seq, event);
-    for (const [id, row] of wakes.settled) bus.emit('settled', id, row, wakes.reentries.get(id));
+    for (const [id, { row, reentry }] of wakes.settled) bus.emit('settled', id, row, reentry);
     if (wakes.outbox.size > 0) bus.emit('outbox', [...wakes.outbox.values()]);
     return result;
   }
@@ -133,7 +130,8 @@ export function createCore({
 
   /** The reentry a settle in the running write computed: sent with the token's wake (see `signalAll`). */
   function settledWith(reentry: Reentry): void {
-    writing.getStore()?.reentries.set(reentry.token_id, reentry);
+    const settled = writing.getStore()?.settled.get(reentry.token_id);
+    if (settled) settled.reentry = reentry;
   }
 
   async function mustGet(repos: Repos, id: string): Promise<TokenRow> {

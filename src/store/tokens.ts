@@ -183,7 +183,6 @@ export interface TokenStore {
   getManyWithNotes(ids: readonly string[]): Promise<{ row: TokenRow; notes: NoteRow[] }[]>;
   /** Newest first. The caller asks for one extra row to know whether there is a next page. */
   list(filter: ListFilter): Promise<TokenRow[]>;
-  /** Compare-and-set out of `pending`: the row after the change, undefined when another answer got there first. */
   /**
    * Compare-and-set out of pending: the row as it is left, with the token's notes read in the same statement
    * (what its reentry shows); undefined when it had already left pending.

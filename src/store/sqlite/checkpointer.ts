@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../logger.js';
-import type { Db } from './database.js';
+import { BUSY_TIMEOUT_MS, type Db } from './database.js';
 
 /**
  * The checkpointing thread (CommonJS, run with `eval`, so it needs no file of its own in src/ or dist/): its own
@@ -65,7 +65,7 @@ export function createCheckpointer(db: Db, logger: Logger, options: Checkpointer
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         file: db.name,
         intervalMs,
-        busyTimeoutMs: 5000,
+        busyTimeoutMs: BUSY_TIMEOUT_MS,
       },
     });
     started.unref();
