@@ -41,6 +41,11 @@ export interface SlackDriverOptions {
 export interface RequestOptions {
   timestampSec?: number;
   badSignature?: boolean;
+  /**
+   * Called as the signed request leaves for the bot, after the payload is built and signed (Slack's side of a
+   * click): a benchmark times the bot from here.
+   */
+  onSend?: () => void;
 }
 
 /** The bot's HTTP answer; `json` when the body parses as JSON. */
@@ -127,7 +132,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
     rawBody: string,
     contentType: string,
     extraHeaders: Record<string, string> = {},
-    { timestampSec, badSignature = false }: RequestOptions = {},
+    { timestampSec, badSignature = false, onSend }: RequestOptions = {},
   ): Promise<DriverResponse> {
     // Bolt checks the timestamp against the real clock, so signatures use wall time, not the fake's clock.
     const secret = badSignature ? `${signingSecret}-but-wrong` : signingSecret;
@@ -137,6 +142,7 @@ export function createSlackDriver(options: SlackDriverOptions): SlackDriver {
       ...extraHeaders,
       ...signSlackRequest(secret, rawBody, timestampSec),
     };
+    onSend?.();
     const res = await fetch(botUrl, { method: 'POST', headers, body: rawBody });
     const body = await res.text();
     const out: DriverResponse = { status: res.status, body };

@@ -495,7 +495,7 @@ describe('the driver against a real Bolt app', () => {
 });
 
 describe('the driver on the wire', () => {
-  it('sends interactivity as a bare form content type with one signed payload field', async () => {
+  it('sends interactivity as a bare form content type with one signed payload field, telling the caller as it leaves', async () => {
     const received: { headers: IncomingHttpHeaders; body: string }[] = [];
     const server = createServer((req, res) => {
       let body = '';
@@ -519,7 +519,13 @@ describe('the driver on the wire', () => {
       signingSecret: SIGNING_SECRET,
     });
 
-    await driver.clickButton({ channel: 'C1', ts: message.ts, actionId: 'reject', user: 'U0ALICE' });
+    // onSend fires once, after the payload is built and signed and before the bot has any of the request.
+    const sends: number[] = [];
+    await driver.clickButton(
+      { channel: 'C1', ts: message.ts, actionId: 'reject', user: 'U0ALICE' },
+      { onSend: () => sends.push(received.length) },
+    );
+    expect(sends).toEqual([0]);
     const [request] = received;
     if (!request) throw new Error('nothing received');
     expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
