@@ -15,9 +15,10 @@ async function waiting(r: Replica): Promise<number> {
 
 /**
  * `warmup` + `n` tokens, one at a time: a long-poll on replica A (once A holds it), then a signed block_actions click
- * sent to replica B; timed from the signed request leaving the fake Slack to the long-poll's response arriving here. The first `warmup`
- * clicks are reported on their own, as the other benches' warm-ups are: they pay for the JIT compiling the click
- * path and for each pooled connection preparing its statements, which a running bridge pays once.
+ * sent to replica B; timed from the signed request leaving the fake Slack to the long-poll's response arriving
+ * here. The first `warmup` clicks are reported on their own, as the other benches' warm-ups are: they pay for the
+ * JIT compiling the click path and for each pooled connection preparing its statements, which a running bridge
+ * pays once.
  */
 export async function benchCrossReplicaClick(_dir: string, n = 1000, warmup = 100): Promise<Figure[]> {
   const fake = createFakeSlack({ botToken: 'xoxb-bench' });
