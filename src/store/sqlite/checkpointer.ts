@@ -24,7 +24,6 @@ parentPort.on('message', () => {
   db.close();
   parentPort.close();
 });
-parentPort.postMessage({ ready: true });
 `;
 
 export interface CheckpointerOptions {
