@@ -21,7 +21,7 @@ import { createSessionReplyJob, SESSION_REPLY_KIND } from './delivery/session-re
 import { createDeliveryGuard } from './delivery/targets.js';
 import { createTmux } from './delivery/tmux.js';
 import { compilePermissionRules } from './domain/permission.js';
-import { RodizioError } from './errors.js';
+import { NotFoundError, RodizioError, UnavailableError } from './errors.js';
 import { createEventDeliveryJobs } from './events/delivery.js';
 import { createEventFeed } from './events/feed.js';
 import { createSubscriptions, EVENT_DELIVERY_KIND, type Subscriptions } from './events/subscriptions.js';
@@ -162,6 +162,17 @@ export async function createBridge({
   const scheduler = createScheduler({ sweeps: metrics.sweeps(sweeps), schedules: config.schedules, logger });
   const kinds: Record<string, JobKind> = {};
   const mounts: Mount[] = [];
+  // The port opens before the sandbox and Slack start (the sandbox needs the port). Until start() is done,
+  // /healthz answers 503 "starting" and Slack's endpoint 503 (Slack retries), never a 404 or a healthy bridge.
+  let started = false;
+  mounts.push({
+    prefix: '/slack',
+    listener(req, res) {
+      if (slack?.mount) return slack.mount.listener(req, res);
+      if (!started) throw new UnavailableError('the bridge is still starting');
+      throw new NotFoundError(`no route for ${req.method} ${req.url}: Slack is not served over HTTP here`);
+    },
+  });
 
   const maintenance = store.maintenance();
   const waiters = createReentryWaiters(purgatory, store);
@@ -341,6 +352,7 @@ export async function createBridge({
     purgatory,
     waiters,
     version: packageVersion(),
+    started: () => started,
     checks: {
       slack: () => (slack ? { mode: slack.mode, bot_user_id: slack.identity.botUserId } : { mode: 'off' }),
       github: () => (config.github ? { api: config.github.apiUrl, auth: config.github.auth.kind } : { mode: 'off' }),
@@ -430,7 +442,6 @@ export async function createBridge({
             register: registerHandlers,
           });
           Object.assign(kinds, slack.jobs);
-          if (slack.mount) mounts.push(slack.mount);
         } else {
           logger.info(
             'Slack is off (no SLACK_BOT_TOKEN, RODIZIO_SANDBOX=0): the agent API works, cards are not posted',
@@ -450,6 +461,7 @@ export async function createBridge({
         worker.start();
         await leadership.start();
         await phaseLeadership?.start();
+        started = true;
         return port;
       }
       // Jobs leased by a process that died (SIGKILL mid-delivery) would otherwise wait out their lease. We hold
@@ -463,10 +475,12 @@ export async function createBridge({
       worker.start();
       if (schedule) await scheduler.start();
       await startPhaseWatcher();
+      started = true;
       return port;
     },
 
     async stop(): Promise<void> {
+      started = false;
       await closeServer();
       await phaseLeadership?.stop();
       await leadership?.stop();

@@ -7,12 +7,17 @@ export interface HealthDeps {
   purgatory: Purgatory;
   waiters: ReentryWaiters;
   version: string;
+  /** False while the bridge is starting (the port is open, Slack not yet served): /healthz answers 503 "starting". */
+  started?: () => boolean;
   /** Extra sections (Slack, GitHub) reported by later wiring; a check may be async. */
   checks?: Record<string, () => unknown>;
 }
 
 /** `/healthz` and `/v1/openapi.json`: unauthenticated. */
-export function registerHealthRoutes(router: Router, { purgatory, waiters, version, checks = {} }: HealthDeps): void {
+export function registerHealthRoutes(
+  router: Router,
+  { purgatory, waiters, version, started = () => true, checks = {} }: HealthDeps,
+): void {
   let openapi: unknown;
   router
     .add('GET', '/healthz', async () => {
@@ -25,9 +30,10 @@ export function registerHealthRoutes(router: Router, { purgatory, waiters, versi
       const extra = Object.fromEntries(
         await Promise.all(Object.entries(checks).map(async ([k, fn]) => [k, await fn()] as const)),
       );
+      const status = !store.ok ? 'unhealthy' : started() ? 'ok' : 'starting';
       return {
-        status: store.ok ? 200 : 503,
-        body: { status: store.ok ? 'ok' : 'unhealthy', version, store, waiters: waiters.count(), ...extra },
+        status: status === 'ok' ? 200 : 503,
+        body: { status, version, store, waiters: waiters.count(), ...extra },
       };
     })
     .add('GET', '/v1/openapi.json', () => {

@@ -86,7 +86,14 @@ export function buildOpenApi(version: string) {
     security: [{ bearer: [] }],
     paths: {
       '/healthz': {
-        get: { summary: 'Liveness and store health', security: [], responses: { '200': { description: 'Healthy' } } },
+        get: {
+          summary: 'Readiness and store health',
+          security: [],
+          responses: {
+            '200': { description: 'Serving' },
+            '503': { description: 'Starting (Slack not served yet), or the store cannot be read' },
+          },
+        },
       },
       '/metrics': {
         get: {

@@ -2,11 +2,15 @@
 import type { IncomingMessage } from 'node:http';
 import { isObj, type Json } from './fake-slack-blocks.js';
 
-/** A fault to answer a call with: a 429 with Retry-After, a 5xx, a slow answer, or an `ok:false` platform error. */
+/**
+ * A fault to answer a call with: a 429 with Retry-After, a 5xx, a slow answer (after a delay, or once a promise
+ * settles: a test holds the call for as long as it looks), or an `ok:false` platform error.
+ */
 export type FakeFault =
   | { status: 429; retryAfter: number }
   | { status: 500 | 502 | 503 }
   | { delayMs: number }
+  | { until: Promise<unknown> }
   | { error: string };
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
