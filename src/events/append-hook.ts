@@ -33,12 +33,17 @@ export interface EventHookDeps {
   appended(seq: number, event: NewEvent): void;
 }
 
+/** The hooked log, and `follow` for an event another repo appended in the same transaction (a settle's). */
+export interface HookedEventStore extends EventStore {
+  follow(e: NewEvent, seq: number): Promise<void>;
+}
+
 /**
- * Every audit event goes through `append`, whichever lifecycle operation writes it, so this is the one place
+ * Every audit event goes through `append` (or, appended with a settle, `follow`), whichever lifecycle operation writes it, so this is the one place
  * the feed hears of new events and subscriptions are planned. The append and its jobs share the caller's
  * transaction, so an event is never committed without its deliveries.
  */
-export function hookEventStore(events: EventStore, deps: EventHookDeps): EventStore {
+export function hookEventStore(events: EventStore, deps: EventHookDeps): HookedEventStore {
   const { outbox, planner } = deps;
   /** After an event is in: its subscription deliveries are planned in the same transaction, then it is counted. */
   async function follow(e: NewEvent, seq: number): Promise<void> {
@@ -54,6 +59,7 @@ export function hookEventStore(events: EventStore, deps: EventHookDeps): EventSt
   }
   return {
     ...events,
+    follow,
     async append(e: NewEvent): Promise<number> {
       const seq = await events.append(e);
       await follow(e, seq);

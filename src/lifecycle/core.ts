@@ -68,14 +68,6 @@ export function createCore({
         return out;
       },
     };
-    const tokens = {
-      ...tx.tokens,
-      async settle(...args: Parameters<Tx['tokens']['settle']>) {
-        const settled = await tx.tokens.settle(...args);
-        if (settled) wakes.settled.set(settled.row.id, { row: settled.row });
-        return settled;
-      },
-    };
     const events = hookEventStore(tx.events, {
       outbox,
       owner: (id) => tx.tokens.get(id),
@@ -84,6 +76,16 @@ export function createCore({
         wakes.events.push({ seq, event });
       },
     });
+    const tokens = {
+      ...tx.tokens,
+      async settle(...args: Parameters<Tx['tokens']['settle']>) {
+        const settled = await tx.tokens.settle(...args);
+        if (settled) wakes.settled.set(settled.row.id, { row: settled.row });
+        const event = args[1];
+        if (event && settled?.eventSeq !== undefined) await events.follow(event, settled.eventSeq);
+        return settled;
+      },
+    };
     return { ...tx, outbox, tokens, events };
   }
 

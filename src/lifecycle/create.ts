@@ -222,26 +222,28 @@ export function createCreateOps(core: Core, checkDelivery?: DeliveryCheck, rules
     const row = await mustGet(tx, token.id);
     const answer = { decided_by: decision.decidedBy, ...(decision.message ? { message: decision.message } : {}) };
     const ext = { ...(JSON.parse(row.ext) as object), answer };
-    const settled = await tx.tokens.settle({
-      id: token.id,
-      status: 'resolved',
-      at: formatIsoTime(nowMs),
-      atMs: nowMs,
-      humanInput: decision.humanInput,
-      by: 'rodizio',
-      byName: null,
-      via: decision.via,
-      ext: JSON.stringify(ext),
-    });
+    const settled = await tx.tokens.settle(
+      {
+        id: token.id,
+        status: 'resolved',
+        at: formatIsoTime(nowMs),
+        atMs: nowMs,
+        humanInput: decision.humanInput,
+        by: 'rodizio',
+        byName: null,
+        via: decision.via,
+        ext: JSON.stringify(ext),
+      },
+      {
+        tokenId: token.id,
+        type: 'resolved',
+        atMs: nowMs,
+        actor: 'rodizio',
+        data: { via: decision.via, human_input: decision.humanInput, ...answer, ...decision.audit },
+      },
+    );
     // Inserted as pending a moment ago in this very transaction: nothing else can have settled it.
     if (!settled) throw new Error(`token ${token.id} left pending before its automatic decision`);
-    await tx.events.append({
-      tokenId: token.id,
-      type: 'resolved',
-      atMs: nowMs,
-      actor: 'rodizio',
-      data: { via: decision.via, human_input: decision.humanInput, ...answer, ...decision.audit },
-    });
     const decided = rowToToken(settled.row);
     await plan(
       tx,

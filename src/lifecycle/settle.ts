@@ -2,7 +2,7 @@ import { validateAnswer } from '../domain/answer-schema.js';
 import { generateGrantId } from '../domain/grant.js';
 import type { AnswerDetail, AnswerVia, Reentry, Token, TokenStatus } from '../domain/token.js';
 import { type FieldIssue, ValidationError } from '../errors.js';
-import type { EventType } from '../store/events.js';
+import type { EventType, NewEvent } from '../store/events.js';
 import type { Tx } from '../store/store.js';
 import { rowToToken, type TokenRow } from '../store/tokens.js';
 import { formatIsoTime } from '../time.js';
@@ -22,6 +22,12 @@ interface Leaving {
   grant?: NonNullable<Answer['grant']>;
   /** The commit the answerer was shown (a github_ref token): refused when the ref has moved on since. */
   sha?: string;
+  /**
+   * Whether the token has a github_ref, when the caller has read it. Such an answer is checked against the ref
+   * after the compare-and-set and its audit event names the approved commit, so the event waits for the check;
+   * any other settlement's event is appended with the compare-and-set. Unknown (undefined) counts as yes.
+   */
+  githubRef?: boolean;
 }
 
 /** The answer's details as the audit event keeps them: the proposed input beside the edited one. */
@@ -68,25 +74,7 @@ export function createSettleOps(core: Core) {
       };
     }
     const hasDetail = Object.keys(detail).length > 0;
-    const settled = await tx.tokens.settle({
-      id,
-      status: leave.status,
-      at: formatIsoTime(nowMs),
-      atMs: nowMs,
-      humanInput: answer.humanInput,
-      by: answer.by,
-      byName: answer.byName,
-      via: answer.via,
-      ext: hasDetail && row ? JSON.stringify({ ...(JSON.parse(row.ext) as object), answer: detail }) : undefined,
-    });
-    if (!settled) return unchanged(tx, await mustGet(tx, id));
-    const { row: after, notes } = settled;
-    const token = rowToToken(after);
-    // Checked after the compare-and-set: a refusal throws, and the transaction rolls the answer back.
-    const approvedSha =
-      leave.status === 'resolved' && token.github_ref ? await approvedShaIn(tx, id, leave.sha) : undefined;
-    if (approvedSha) await tx.githubRefs.approve(id, approvedSha);
-    await tx.events.append({
+    const eventOf = (approvedSha: string | undefined): NewEvent => ({
       tokenId: id,
       type: leave.eventType,
       atMs: nowMs,
@@ -97,6 +85,33 @@ export function createSettleOps(core: Core) {
         ...(approvedSha ? { approved_sha: approvedSha } : {}),
       },
     });
+    const refChecked = leave.status === 'resolved' && leave.githubRef !== false;
+    const settled = await tx.tokens.settle(
+      {
+        id,
+        status: leave.status,
+        at: formatIsoTime(nowMs),
+        atMs: nowMs,
+        humanInput: answer.humanInput,
+        by: answer.by,
+        byName: answer.byName,
+        via: answer.via,
+        ext: hasDetail && row ? JSON.stringify({ ...(JSON.parse(row.ext) as object), answer: detail }) : undefined,
+      },
+      refChecked ? undefined : eventOf(undefined),
+    );
+    if (!settled) return unchanged(tx, await mustGet(tx, id));
+    const { row: after, notes } = settled;
+    const token = rowToToken(after);
+    if (refChecked) {
+      // Checked after the compare-and-set: a refusal throws, and the transaction rolls the answer back.
+      const approvedSha = token.github_ref ? await approvedShaIn(tx, id, leave.sha) : undefined;
+      if (approvedSha) await tx.githubRefs.approve(id, approvedSha);
+      await tx.events.append(eventOf(approvedSha));
+    } else if (leave.status === 'resolved' && token.github_ref) {
+      // The caller said the token had no github_ref: a bug, and the answer must not skip the ref check.
+      throw new Error(`token ${id} has a github_ref its settle was told it had not`);
+    }
     if (grant && grantId && before?.permission && answer.by) {
       await tx.grants.insert({
         id: grantId,
@@ -172,6 +187,7 @@ export function createSettleOps(core: Core) {
         detail,
         grant: answer.grant,
         sha: answer.sha,
+        githubRef: token.github_ref !== undefined,
       });
     },
 
@@ -230,6 +246,7 @@ export function createSettleOps(core: Core) {
             eventType: 'resolved',
             eventData: { via: vote.via, human_input: vote.option, approvals: count },
             sha: vote.sha,
+            githubRef: rowToToken(row).github_ref !== undefined,
           });
           return { ...settled, settled: true, count };
         }

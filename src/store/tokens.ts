@@ -1,5 +1,6 @@
 import type { AnswerDetail, Token, TokenStatus } from '../domain/token.js';
 import { formatIsoTime } from '../time.js';
+import type { NewEvent } from './events.js';
 import type { NoteRow } from './notes.js';
 
 /** A row of `tokens` as both engines return it. */
@@ -165,6 +166,13 @@ export interface Settlement {
   ext?: string;
 }
 
+/** A token just settled: the row as left, its notes, and the seq of the audit event appended with it, if any. */
+export interface Settled {
+  row: TokenRow;
+  notes: NoteRow[];
+  eventSeq?: number;
+}
+
 /** The `tokens` table (see the engine folders for the SQL). */
 export interface TokenStore {
   /** Inserts a new pending token; false when the id is taken. */
@@ -185,9 +193,12 @@ export interface TokenStore {
   list(filter: ListFilter): Promise<TokenRow[]>;
   /**
    * Compare-and-set out of pending: the row as it is left, with the token's notes read in the same statement
-   * (what its reentry shows); undefined when it had already left pending.
+   * (what its reentry shows); undefined when it had already left pending. With `event`, the settlement's audit
+   * event is appended in the same transaction when (and only when) the token settles, and `eventSeq` is its
+   * number: on Postgres in the same statement, one round trip fewer on every answer. Meant for a transaction (the
+   * lifecycle's), which the settle and the append then commit with.
    */
-  settle(s: Settlement): Promise<{ row: TokenRow; notes: NoteRow[] } | undefined>;
+  settle(s: Settlement, event?: NewEvent): Promise<Settled | undefined>;
   /** Compare-and-set of a pending token's changeable fields: false when it has left pending. */
   patch(row: TokenPatchRow): Promise<boolean>;
   /** Compare-and-set of a pending token's answerers, channel and card: false when it has left pending. */

@@ -14,26 +14,44 @@ import { all, EVENT_APPEND_LOCK, one, type PgConn, type Queryable } from './conn
  * left it (Read Committed re-reads a locked row), so two transactions never link to the same head. The hash is
  * the template's (src/audit/hash.ts) with the two links filled in, computed here, and the heads move to the new
  * event. No row comes back when the log has no head yet: the caller then takes the slow path.
+ *
+ * `appendSteps(p)` is those steps as CTEs reading their nine values (`appendValues`) from `$p` on, to follow
+ * other CTEs in one statement; with `when`, the heads are read (and the event appended) only where it holds.
  */
-const APPEND = `
-  WITH head AS (SELECT hash FROM audit_heads WHERE chain = '' FOR UPDATE),
-  token_head AS (SELECT hash FROM audit_heads WHERE chain = $1::text FOR UPDATE),
+export function appendSteps(p: number, when?: string): string {
+  const $ = (i: number) => `$${p + i - 1}`;
+  const only = when ? ` AND ${when}` : '';
+  return `
+  head AS (SELECT hash FROM audit_heads WHERE chain = ''${only} FOR UPDATE OF audit_heads),
+  token_head AS (SELECT hash FROM audit_heads WHERE chain = ${$(1)}::text${only} FOR UPDATE OF audit_heads),
   linked AS (
     SELECT head.hash AS prev_hash, (SELECT hash FROM token_head) AS token_prev_hash,
       pg_advisory_xact_lock(${EVENT_APPEND_LOCK}) AS locked
     FROM head),
   inserted AS (
     INSERT INTO events (token_id, type, at_ms, actor, data, hash, prev_hash, token_prev_hash)
-    SELECT $1::text, $2::text, $3::bigint, $4::text, $5::text,
-      encode(sha256(convert_to($6::text || to_json(prev_hash)::text || $7::text
-        || coalesce(to_json(token_prev_hash)::text, 'null') || $8::text, 'UTF8')), 'hex'),
+    SELECT ${$(1)}::text, ${$(2)}::text, ${$(3)}::bigint, ${$(4)}::text, ${$(5)}::text,
+      encode(sha256(convert_to(${$(6)}::text || to_json(prev_hash)::text || ${$(7)}::text
+        || coalesce(to_json(token_prev_hash)::text, 'null') || ${$(8)}::text, 'UTF8')), 'hex'),
       prev_hash, token_prev_hash
     FROM linked
     RETURNING seq, hash),
   moved AS (
     INSERT INTO audit_heads (chain, seq, hash, count)
-    SELECT chain, inserted.seq, inserted.hash, 1 FROM inserted CROSS JOIN unnest($9::text[]) AS chain
-    ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, count = audit_heads.count + 1)
+    SELECT chain, inserted.seq, inserted.hash, 1 FROM inserted CROSS JOIN unnest(${$(9)}::text[]) AS chain
+    ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, count = audit_heads.count + 1)`;
+}
+
+/** The nine values of `appendSteps`, in its order, and the event's data as stored. */
+export function appendValues(e: NewEvent): { data: string; values: unknown[] } {
+  const data = JSON.stringify(e.data ?? {});
+  const actor = e.actor ?? null;
+  const template = hashTemplate({ token_id: e.tokenId, type: e.type, at_ms: e.atMs, actor, data: parseData(data) });
+  const chains = e.tokenId === null ? [GLOBAL_CHAIN] : [GLOBAL_CHAIN, e.tokenId];
+  return { data, values: [e.tokenId, e.type, e.atMs, actor, data, ...template, chains] };
+}
+
+const APPEND = `WITH ${appendSteps(1)}
   SELECT seq FROM inserted`;
 
 /** The log's first event (or the first after its head record was deleted): links computed in JS, under the lock. */
@@ -158,11 +176,7 @@ export function createEventStore(db: PgConn): EventStore {
   }
 
   async function append(e: NewEvent): Promise<number> {
-    const data = JSON.stringify(e.data ?? {});
-    const actor = e.actor ?? null;
-    const template = hashTemplate({ token_id: e.tokenId, type: e.type, at_ms: e.atMs, actor, data: parseData(data) });
-    const chains = e.tokenId === null ? [GLOBAL_CHAIN] : [GLOBAL_CHAIN, e.tokenId];
-    const values = [e.tokenId, e.type, e.atMs, actor, data, ...template, chains];
+    const { data, values } = appendValues(e);
     // One statement, atomic by itself: no transaction of its own needed outside the caller's.
     const row = await one<{ seq: number }>(db, APPEND, values);
     return row ? row.seq : db.atomic((q) => appendFirst(q, e, data, values));

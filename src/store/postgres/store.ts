@@ -40,9 +40,10 @@ const MAX_ATTEMPTS = 5;
 const TIMEOUT_MS = 30_000;
 
 function createRepos(db: PgConn): Repos {
+  const events = createEventStore(db);
   return {
-    tokens: createTokenStore(db),
-    events: createEventStore(db),
+    tokens: createTokenStore(db, events),
+    events,
     outbox: createOutboxStore(db),
     notes: createNoteStore(db),
     approvals: createApprovalStore(db),

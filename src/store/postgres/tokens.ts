@@ -1,3 +1,4 @@
+import type { EventStore, NewEvent } from '../events.js';
 import type { NoteRow } from '../notes.js';
 import type {
   ClosedTokenRow,
@@ -10,6 +11,7 @@ import type {
   TokenStore,
 } from '../tokens.js';
 import { all, changes, filteredQuery, one, type PgConn, PLANNED_PER_CALL } from './conn.js';
+import { appendSteps, appendValues } from './events.js';
 
 /** The columns a new token is written with, in one fixed order (status is set by the statement). */
 const NEW_COLUMNS = [
@@ -85,10 +87,13 @@ const INSERT_MANY = `
   RETURNING id`;
 const INSERT_CLOSED = insertSql(CLOSED_COLUMNS);
 
+/** The notes of the token `t` as a JSON array, oldest first. */
+const NOTES_OF_T = `(SELECT coalesce(json_agg(n ORDER BY n.id), '[]'::json) FROM notes n WHERE n.token_id = t.id)
+    AS notes_of_token`;
+
 /** Tokens and their notes as a JSON array (in the last column), in one round trip; a delivery reads both. */
 const WITH_NOTES = `
-  SELECT t.*, (SELECT coalesce(json_agg(n ORDER BY n.id), '[]'::json) FROM notes n WHERE n.token_id = t.id)
-    AS notes_of_token
+  SELECT t.*, ${NOTES_OF_T}
   FROM tokens t`;
 
 type WithNotes = TokenRow & { notes_of_token?: NoteRow[] };
@@ -100,20 +105,30 @@ function splitNotes(row: WithNotes): { row: TokenRow; notes: NoteRow[] } {
   return { row, notes };
 }
 
-/** The compare-and-set, and the token's notes (for its reentry) in the same round trip. */
-const SETTLE = `
-  WITH settled AS (
+const SETTLED = `settled AS (
     UPDATE tokens SET status = $1,
       resolved_at = $2, cancelled_at = $3, voided_at = $4, closed_ms = $5,
       human_input = $6, answered_by = $7, answered_by_name = $8, answered_via = $9, ext = coalesce($11, ext),
       claim_user = NULL, claim_user_name = NULL, claim_until_ms = NULL
-    WHERE id = $10 AND status = 'pending' RETURNING *)
-  SELECT t.*, (SELECT coalesce(json_agg(n ORDER BY n.id), '[]'::json) FROM notes n WHERE n.token_id = t.id)
-    AS notes_of_token
+    WHERE id = $10 AND status = 'pending' RETURNING *)`;
+
+/** The compare-and-set, and the token's notes (for its reentry) in the same round trip. */
+const SETTLE = `
+  WITH ${SETTLED}
+  SELECT t.*, ${NOTES_OF_T}
+  FROM settled t`;
+
+/**
+ * The same, and the settlement's audit event appended (linked into the chain, see events.ts) only if the token
+ * settled: its seq comes back with the row, null when the log has no head yet (the append's slow path).
+ */
+const SETTLE_AND_APPEND = `
+  WITH ${SETTLED},${appendSteps(12, 'EXISTS (SELECT 1 FROM settled)')}
+  SELECT t.*, ${NOTES_OF_T}, (SELECT seq FROM inserted) AS event_seq_of_token
   FROM settled t`;
 
 /** SQL for the `tokens` table on Postgres; the same statements as src/store/sqlite/tokens.ts. */
-export function createTokenStore(db: PgConn): TokenStore {
+export function createTokenStore(db: PgConn, events: EventStore): TokenStore {
   return {
     async insert(row: NewTokenRow): Promise<boolean> {
       return (
@@ -180,8 +195,8 @@ export function createTokenStore(db: PgConn): TokenStore {
     },
 
     /** One statement: Postgres re-checks `status = 'pending'` after waiting on a concurrent settle's row lock. */
-    async settle(s: Settlement) {
-      const row = await one<WithNotes>(db, SETTLE, [
+    async settle(s: Settlement, event?: NewEvent) {
+      const values = [
         s.status,
         s.status === 'resolved' ? s.at : null,
         s.status === 'cancelled' ? s.at : null,
@@ -193,8 +208,19 @@ export function createTokenStore(db: PgConn): TokenStore {
         s.via,
         s.id,
         s.ext ?? null,
+      ];
+      if (!event) {
+        const row = await one<WithNotes>(db, SETTLE, values);
+        return row && splitNotes(row);
+      }
+      const row = await one<WithNotes & { event_seq_of_token?: number | null }>(db, SETTLE_AND_APPEND, [
+        ...values,
+        ...appendValues(event).values,
       ]);
-      return row && splitNotes(row);
+      if (!row) return undefined;
+      const seq = row.event_seq_of_token ?? (await events.append(event));
+      delete row.event_seq_of_token;
+      return { ...splitNotes(row), eventSeq: seq };
     },
 
     async patch(row: TokenPatchRow): Promise<boolean> {

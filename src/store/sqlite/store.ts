@@ -30,9 +30,10 @@ export interface SqliteStoreOptions extends OpenDatabaseOptions {
 }
 
 function createRepos(db: Db): Repos {
+  const events = createEventStore(db);
   return {
-    tokens: createTokenStore(db),
-    events: createEventStore(db),
+    tokens: createTokenStore(db, events),
+    events,
     outbox: createOutboxStore(db),
     notes: createNoteStore(db),
     approvals: createApprovalStore(db),

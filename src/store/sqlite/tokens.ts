@@ -1,3 +1,4 @@
+import type { EventStore, NewEvent } from '../events.js';
 import type { NoteRow } from '../notes.js';
 import type {
   ClosedTokenRow,
@@ -13,7 +14,7 @@ import type { Db } from './database.js';
 import { createFilteredList } from './filtered-list.js';
 
 /** SQL for the `tokens` table. Every statement is prepared once; values are always bound parameters. */
-export function createTokenStore(db: Db): TokenStore {
+export function createTokenStore(db: Db, events: EventStore): TokenStore {
   const insert = db.prepare<NewTokenRow>(`
     INSERT INTO tokens (id, kind, status, reason, prompt, options, severity, frozen_state, original_event,
       required_type, deadline, deadline_ms, escalation, created_at, received_ms, runner, project, github_issue,
@@ -124,7 +125,7 @@ export function createTokenStore(db: Db): TokenStore {
       );
     },
 
-    async settle(s: Settlement) {
+    async settle(s: Settlement, event?: NewEvent) {
       const row = settle.get(
         s.status,
         s.status === 'resolved' ? s.at : null,
@@ -138,7 +139,9 @@ export function createTokenStore(db: Db): TokenStore {
         s.ext ?? null,
         s.id,
       );
-      return row && { row, notes: notesOf.all(s.id) };
+      if (!row) return undefined;
+      // One synchronous connection: the append is no round trip, and it runs in the caller's transaction.
+      return { row, notes: notesOf.all(s.id), ...(event ? { eventSeq: await events.append(event) } : {}) };
     },
 
     async patch(row: TokenPatchRow): Promise<boolean> {

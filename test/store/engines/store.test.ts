@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { storeSource } from '../../../src/audit/sources.js';
+import { verifyChain } from '../../../src/audit/verify.js';
 import type { Store } from '../../../src/store/store.js';
 import { answer, engines, type Harness, SCHEMA_VERSION, tokenRow } from './harness.js';
 
@@ -309,5 +311,38 @@ describe.each(engines)('$engine store', ({ engine, setup }) => {
       s.transaction((tx) => tx.tokens.settle({ ...answer('t1'), by: `U${i}` })),
     );
     expect((await Promise.all(settles)).filter((r) => r !== undefined)).toHaveLength(1);
+  });
+
+  it("appends a settle's audit event with it: chained, once for the one winner of concurrent settles", async () => {
+    for (const id of ['t1', 't2', 't3']) await s.tokens.insert(tokenRow(id));
+    const resolved = (id: string, by = 'U1') => ({ tokenId: id, type: 'resolved' as const, atMs: 5000, actor: by });
+    // The log's first event (no head yet: Postgres takes the append's slow path), then one linked to it.
+    const first = await s.transaction((tx) => tx.tokens.settle(answer('t1'), resolved('t1')));
+    await s.events.append({ tokenId: 't2', type: 'note', atMs: 5000, data: { text: 'in between' } });
+    const second = await s.transaction((tx) => tx.tokens.settle(answer('t2'), { ...resolved('t2'), data: { n: 2 } }));
+    expect(first?.row).toMatchObject({ id: 't1', status: 'resolved' });
+    expect(second?.row).toEqual(await s.tokens.get('t2'));
+    const t2Events = await s.events.forToken('t2');
+    expect(t2Events.map((e) => [e.seq, e.type, e.data])).toEqual([
+      [expect.any(Number), 'note', '{"text":"in between"}'],
+      [second?.eventSeq, 'resolved', '{"n":2}'],
+    ]);
+    expect((await s.events.forToken('t1')).map((e) => e.seq)).toEqual([first?.eventSeq]);
+
+    // Eight answers at once: one settles and has its event, the others change nothing and append nothing.
+    const settles = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        s.transaction((tx) => tx.tokens.settle({ ...answer('t3'), by: `U${i}` }, resolved('t3', `U${i}`))),
+      ),
+    );
+    const winners = settles.filter((r) => r !== undefined);
+    expect(winners).toHaveLength(1);
+    const events = await s.events.forToken('t3');
+    expect(events.map((e) => [e.seq, e.actor])).toEqual([[winners[0]?.eventSeq, winners[0]?.row.answered_by]]);
+    // An answer to a token that has left pending appends nothing.
+    expect(await s.transaction((tx) => tx.tokens.settle(answer('t1'), resolved('t1')))).toBeUndefined();
+    expect(await s.events.forToken('t1')).toHaveLength(1);
+    const verified = await verifyChain(await storeSource(s.events));
+    expect(verified).toMatchObject({ ok: true, events: 4, problems: [] });
   });
 });
