@@ -3,6 +3,9 @@ import type { Logger } from '../logger.js';
 import type { GateStore } from '../store/gates.js';
 import { RetryLater } from './job-errors.js';
 
+/** The gates of delivery targets, each limited to `targetConcurrency` jobs in flight. */
+const TARGET_PREFIX = 'webhook:';
+
 /**
  * A gate names what an outbox job waits on besides its lane: a Slack rate limit (`slack.post:<channel>`,
  * `slack.update`) or a delivery target (`webhook:<origin>`). The worker leaves jobs behind a closed gate in
@@ -16,9 +19,9 @@ export const Gate = {
   /** One webhook receiver (scheme, host and port). */
   webhook: (url: string) => {
     try {
-      return `webhook:${new URL(url).origin}`;
+      return `${TARGET_PREFIX}${new URL(url).origin}`;
     } catch {
-      return `webhook:${url}`;
+      return `${TARGET_PREFIX}${url}`;
     }
   },
 } as const;
@@ -101,9 +104,12 @@ export function createGates(clock: Clock, options: GateOptions) {
     return wait;
   }
 
-  /** Whether `gate` has as many jobs in flight as a target may. */
+  /**
+   * Whether `gate` is a delivery target with as many jobs in flight as a target may. Slack's gates have limits of
+   * their own (pacing, the update bucket), which the jobs in flight through them already count against.
+   */
   function atLimit(gate: string): boolean {
-    return (inFlight.get(gate) ?? 0) >= targetConcurrency;
+    return gate.startsWith(TARGET_PREFIX) && (inFlight.get(gate) ?? 0) >= targetConcurrency;
   }
 
   return {
