@@ -39,9 +39,9 @@ export interface HookedEventStore extends EventStore {
 }
 
 /**
- * Every audit event goes through `append` (or, appended with a settle, `follow`), whichever lifecycle operation writes it, so this is the one place
- * the feed hears of new events and subscriptions are planned. The append and its jobs share the caller's
- * transaction, so an event is never committed without its deliveries.
+ * Every audit event goes through `append` (or `follow`, for one appended with a settle), whichever lifecycle
+ * operation writes it, so this is the one place the feed hears of new events and subscriptions are planned. The
+ * append and its jobs share the caller's transaction, so an event is never committed without its deliveries.
  */
 export function hookEventStore(events: EventStore, deps: EventHookDeps): HookedEventStore {
   const { outbox, planner } = deps;

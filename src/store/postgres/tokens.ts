@@ -105,6 +105,7 @@ function splitNotes(row: WithNotes): { row: TokenRow; notes: NoteRow[] } {
   return { row, notes };
 }
 
+/** The compare-and-set out of pending, as the CTE `settled`: the row as left, none when it was not pending. */
 const SETTLED = `settled AS (
     UPDATE tokens SET status = $1,
       resolved_at = $2, cancelled_at = $3, voided_at = $4, closed_ms = $5,
