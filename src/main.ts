@@ -163,7 +163,7 @@ export async function createBridge({
   const kinds: Record<string, JobKind> = {};
   const mounts: Mount[] = [];
   // The port opens before the sandbox and Slack start (the sandbox needs the port). Until start() is done,
-  // /healthz answers 503 "starting" and Slack's endpoint 503 (Slack retries), never a 404 or a healthy bridge.
+  // /healthz answers 503 "starting" (not ready) and Slack's endpoint 503 (Slack retries an event), not a 404.
   let started = false;
   mounts.push({
     prefix: '/slack',
