@@ -12,6 +12,8 @@ export interface CliIo {
   clock: Clock;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM); `serve` waits on it. */
   stopSignal?: Promise<void>;
+  /** Waits between polls (`demo` waiting for a starting bridge); tests pass one that advances their clock. */
+  sleep: (ms: number) => Promise<void>;
 }
 
 export interface CommandContext {

@@ -3,7 +3,11 @@ import { createTmux } from '../delivery/tmux.js';
 import { runDemo } from '../sandbox/demo.js';
 import { readSandboxToken } from '../sandbox/token-file.js';
 import { openStore } from '../store/open.js';
-import type { Command } from './command.js';
+import type { CliIo, Command } from './command.js';
+
+/** How long the demo waits for a bridge that answers /healthz "starting" (it is connecting to Slack). */
+export const STARTING_WAIT_MS = 30_000;
+const STARTING_POLL_MS = 250;
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -30,13 +34,9 @@ export const demoCommand: Command = {
       );
       return 1;
     }
-    try {
-      const health = await fetch(`${baseUrl}/healthz`);
-      if (!health.ok) throw new Error(`/healthz answered ${health.status}`);
-    } catch (err) {
-      io.stderr(
-        `rodizio demo: cannot reach the bridge at ${baseUrl} (${(err as Error).message}); is \`npm start\` running?\n`,
-      );
+    const health = await waitUntilServing(baseUrl, io);
+    if (health !== 'ok') {
+      io.stderr(`rodizio demo: ${health}\n`);
       return 1;
     }
     io.stdout(`rodizio demo: asking ${baseUrl} as an agent; open ${baseUrl}/sandbox to answer\n`);
@@ -78,5 +78,38 @@ async function phaseSeenBy(dbPath: string, file: string): Promise<string | undef
     }
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * "ok" once the bridge at `baseUrl` serves. A bridge still starting (`npm start` run a moment ago: its port is
+ * open, Slack not yet connected) answers /healthz 503 "starting", and is waited for up to STARTING_WAIT_MS;
+ * anything else is a sentence saying what is wrong.
+ */
+async function waitUntilServing(baseUrl: string, io: CliIo): Promise<'ok' | string> {
+  const deadline = io.clock.now() + STARTING_WAIT_MS;
+  let said = false;
+  for (;;) {
+    let status: number;
+    let state: unknown;
+    try {
+      const res = await fetch(`${baseUrl}/healthz`);
+      status = res.status;
+      const body: unknown = await res.json().catch(() => undefined);
+      state = body !== null && typeof body === 'object' ? (body as { status?: unknown }).status : undefined;
+    } catch (err) {
+      return `cannot reach the bridge at ${baseUrl} (${(err as Error).message}); is \`npm start\` running?`;
+    }
+    if (status === 200) return 'ok';
+    if (status !== 503 || state !== 'starting') {
+      const named = typeof state === 'string' ? ` "${state}"` : '';
+      return `the bridge at ${baseUrl} answered /healthz ${status}${named}; see its log`;
+    }
+    if (io.clock.now() >= deadline) {
+      return `the bridge at ${baseUrl} is still starting after ${STARTING_WAIT_MS / 1000} s; see its log`;
+    }
+    if (!said) io.stdout(`rodizio demo: the bridge at ${baseUrl} is starting; waiting for it\n`);
+    said = true;
+    await io.sleep(STARTING_POLL_MS);
   }
 }

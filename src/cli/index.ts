@@ -89,6 +89,7 @@ export async function runCli(argv: string[], options: RunCliOptions): Promise<nu
     stderr: options.stderr ?? ((t) => process.stderr.write(t)),
     clock: options.clock ?? systemClock,
     stopSignal: options.stopSignal,
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {

@@ -1,0 +1,58 @@
+import { vi } from 'vitest';
+import { createBridge } from '../../src/main.js';
+import type { FakeSlack } from '../../src/sandbox/fake-slack.js';
+import { testConfig } from './bridge.js';
+import { afterTest } from './cleanup.js';
+import { testDbLocation } from './engine.js';
+import { captureLogger } from './logs.js';
+import { freePort } from './ports.js';
+import { BOT_TOKEN, CARDS, SIGNING_SECRET, startFakeSlack } from './slack.js';
+
+/**
+ * A bridge held in its starting window: its port is open but `start()` waits on the fake Slack's `auth.test`
+ * until `release()`. Returns once the port answers; `started` is start()'s promise (the port). Stopped after
+ * the test.
+ */
+export async function startHeldBridge(): Promise<{
+  url: string;
+  fake: FakeSlack;
+  started: Promise<number>;
+  release: () => void;
+}> {
+  const fake = await startFakeSlack();
+  // auth.test is the first thing start() asks Slack; holding it holds the bridge in its starting window.
+  let release = () => {};
+  fake.inject('auth.test', { until: new Promise<void>((resolve) => (release = resolve)) });
+  const port = await freePort();
+  const bridge = await createBridge({
+    config: testConfig({
+      port,
+      dbPath: await testDbLocation({ migrated: true }),
+      slack: {
+        botToken: BOT_TOKEN,
+        signingSecret: SIGNING_SECRET,
+        appToken: undefined,
+        apiUrl: fake.apiUrl,
+        channel: CARDS,
+        escalationChannel: CARDS,
+        postIntervalMs: 0,
+      },
+    }),
+    logger: captureLogger().logger,
+    schedule: false,
+  });
+  afterTest(() => bridge.stop().catch(() => {}));
+  afterTest(() => release());
+  const started = bridge.start();
+  const url = `http://127.0.0.1:${port}`;
+  // The port opens before start() asks Slack anything: once it answers, the bridge is in its window.
+  await vi.waitUntil(
+    () =>
+      fetch(`${url}/healthz`).then(
+        () => true,
+        () => false,
+      ),
+    { timeout: 10_000 },
+  );
+  return { url, fake, started, release };
+}
