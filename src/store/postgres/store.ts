@@ -101,6 +101,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     idle_in_transaction_session_timeout: TIMEOUT_MS,
     application_name: 'rodizio',
     types: typeParsers,
+    // A statement goes out without waiting for the answer to the one before it on the same connection: a
+    // transaction's BEGIN travels with its first statement (see `inTransaction`). Each statement still ends
+    // with its own Sync and gets its own result or error, in order.
+    pipeline: true,
   });
   // An idle pooled connection that dies (server restart) emits 'error'; the pool replaces it on next use.
   pool.on('error', (err) => logger.warn({ err }, 'idle Postgres connection failed'));
@@ -145,8 +149,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       };
       client.on('error', onError);
       try {
-        await client.query('BEGIN');
+        // Not awaited before the body runs: its first statement follows BEGIN on the wire (the connection is
+        // pipelined), saving a round trip in every transaction, two in a settle's click path. Postgres runs them in
+        // order. BEGIN fails only when the connection or the server does, and then so does what follows it.
+        const begun = client.query('BEGIN');
+        begun.catch(() => {}); // awaited below, after the body: its error is rethrown there
         const result = await body(client);
+        await begun;
         const last = beforeCommit(client);
         await client.query(last === undefined ? 'COMMIT' : `${last}; COMMIT`);
         return result;
