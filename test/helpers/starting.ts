@@ -42,8 +42,12 @@ export async function startHeldBridge(): Promise<{
     schedule: false,
   });
   afterTest(() => bridge.stop().catch(() => {}));
-  afterTest(() => release());
   const started = bridge.start();
+  // Undone newest first: Slack released and start() finished before the bridge stops under it.
+  afterTest(async () => {
+    release();
+    await started.catch(() => {});
+  });
   const url = `http://127.0.0.1:${port}`;
   // The port opens before start() asks Slack anything: once it answers, the bridge is in its window.
   await vi.waitUntil(
