@@ -34,9 +34,9 @@ export const demoCommand: Command = {
       );
       return 1;
     }
-    const health = await waitUntilServing(baseUrl, io);
-    if (health !== 'ok') {
-      io.stderr(`rodizio demo: ${health}\n`);
+    const unready = await waitUntilServing(baseUrl, io);
+    if (unready) {
+      io.stderr(`rodizio demo: ${unready}\n`);
       return 1;
     }
     io.stdout(`rodizio demo: asking ${baseUrl} as an agent; open ${baseUrl}/sandbox to answer\n`);
@@ -82,11 +82,11 @@ async function phaseSeenBy(dbPath: string, file: string): Promise<string | undef
 }
 
 /**
- * "ok" once the bridge at `baseUrl` serves. A bridge still starting (`npm start` run a moment ago: its port is
- * open, Slack not yet connected) answers /healthz 503 "starting", and is waited for up to STARTING_WAIT_MS;
- * anything else is a sentence saying what is wrong.
+ * Undefined once the bridge at `baseUrl` serves, else a sentence saying what is wrong. A bridge still starting
+ * (`npm start` run a moment ago: its port is open, Slack not yet connected) answers /healthz 503 "starting", and
+ * is waited for up to STARTING_WAIT_MS.
  */
-async function waitUntilServing(baseUrl: string, io: CliIo): Promise<'ok' | string> {
+async function waitUntilServing(baseUrl: string, io: CliIo): Promise<string | undefined> {
   const deadline = io.clock.now() + STARTING_WAIT_MS;
   let said = false;
   for (;;) {
@@ -100,7 +100,7 @@ async function waitUntilServing(baseUrl: string, io: CliIo): Promise<'ok' | stri
     } catch (err) {
       return `cannot reach the bridge at ${baseUrl} (${(err as Error).message}); is \`npm start\` running?`;
     }
-    if (status === 200) return 'ok';
+    if (status === 200) return undefined;
     if (status !== 503 || state !== 'starting') {
       const named = typeof state === 'string' ? ` "${state}"` : '';
       return `the bridge at ${baseUrl} answered /healthz ${status}${named}; see its log`;

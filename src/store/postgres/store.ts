@@ -150,8 +150,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       client.on('error', onError);
       try {
         // Not awaited before the body runs: its first statement follows BEGIN on the wire (the connection is
-        // pipelined), saving a round trip in every transaction, two in a settle's click path. Postgres runs them in
-        // order. BEGIN fails only when the connection or the server does, and then so does what follows it.
+        // pipelined), saving a round trip in every transaction. Postgres runs them in order. BEGIN fails only when
+        // the connection or the server does, and then so does what follows it.
         const begun = client.query('BEGIN');
         begun.catch(() => {}); // awaited below, after the body: its error is rethrown there
         const result = await body(client);
