@@ -217,19 +217,20 @@ export function createSettleOps(core: Core) {
     vote(id: string, vote: Vote): Promise<VoteResult> {
       return write(async (tx) => {
         const row = await mustGet(tx, id);
+        const token = rowToToken(row);
         if (row.status !== 'pending') {
           return {
             changed: false,
             settled: false,
             count: 0,
-            token: rowToToken(row),
+            token,
             reentry: await reentryOf(tx, row),
           };
         }
         const nowMs = clock.now();
         // A vote for a commit the ref has moved on from is refused before it counts.
         if (vote.sha !== undefined) await approvedShaIn(tx, id, vote.sha);
-        const needed = rowToToken(row).required_approvals;
+        const needed = token.required_approvals;
         await tx.approvals.record(id, vote.by, vote.byName ?? null, vote.option, nowMs);
         const count = (await tx.approvals.forToken(id)).filter((a) => a.option === vote.option).length;
         await tx.events.append({
@@ -246,11 +247,10 @@ export function createSettleOps(core: Core) {
             eventType: 'resolved',
             eventData: { via: vote.via, human_input: vote.option, approvals: count },
             sha: vote.sha,
-            githubRef: rowToToken(row).github_ref !== undefined,
+            githubRef: token.github_ref !== undefined,
           });
           return { ...settled, settled: true, count };
         }
-        const token = rowToToken(row);
         await plan(tx, { type: 'updated', token, what: 'approval' }, nowMs);
         return { changed: true, settled: false, count, token, reentry: undefined };
       });
