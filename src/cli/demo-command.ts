@@ -15,6 +15,7 @@ export const demoCommand: Command = {
   usage: 'rodizio demo [--url http://127.0.0.1:3000] [--token <runner secret>] [--no-phase]',
   details:
     'Start the bridge first (`npm start`), open http://127.0.0.1:3000/sandbox, then run this and answer each card.\n' +
+    `A bridge whose /healthz still says "starting" is waited for, up to ${STARTING_WAIT_MS / 1000} s.\n` +
     'The token defaults to RODIZIO_DEMO_TOKEN, the `demo` runner of RODIZIO_API_TOKENS, or the sandbox token file.',
   options: { url: { type: 'string' }, token: { type: 'string' }, 'no-phase': { type: 'boolean' } },
   positionals: 0,
