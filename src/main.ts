@@ -114,6 +114,14 @@ export interface BridgeOptions {
   eventStream?: StreamOptions;
 }
 
+/** `stop()` was called while `start()` was still running: start() undoes what it had started and rejects. */
+export class StoppedWhileStartingError extends RodizioError {
+  constructor() {
+    super('stopped_while_starting', 'the bridge was stopped while it was starting');
+    this.name = 'StoppedWhileStartingError';
+  }
+}
+
 /** The port cannot be taken: said in one line, before anything else has started. */
 export class PortInUseError extends RodizioError {
   constructor(host: string, port: number, cause: unknown) {
@@ -379,6 +387,10 @@ export async function createBridge({
   server.requestTimeout = 90_000;
 
   let port = config.port;
+  /** start()'s and stop()'s runs: each runs once, and a stop during the start waits for it (stopBridge). */
+  let starting: Promise<number> | undefined;
+  let stopping: Promise<void> | undefined;
+  const stopRequested = new AbortController();
   const closeServer = () =>
     new Promise<void>((resolve) => {
       if (!server.listening) return resolve();
@@ -409,24 +421,50 @@ export async function createBridge({
       return sandbox;
     },
 
-    async start(): Promise<number> {
-      // A process that cannot serve starts nothing: first the database's runner lock (SQLite), then the port.
-      if (!replicas) await lock.acquire();
+    start(): Promise<number> {
+      starting ??= startBridge();
+      return starting;
+    },
+
+    stop(): Promise<void> {
+      stopping ??= stopBridge();
+      return stopping;
+    },
+  };
+
+  /**
+   * A `stop()` may come while start() waits (on Slack's auth.test or a Socket Mode connection, up to their
+   * timeouts): start() then stops at its next step, undoes what it had started and rejects with
+   * StoppedWhileStartingError; stop() waits for that, so nothing runs on a closed store.
+   */
+  async function startBridge(): Promise<number> {
+    /** Throws once stop() has been called; between the steps that start something. */
+    const checkpoint = () => {
+      if (stopRequested.signal.aborted) throw new StoppedWhileStartingError();
+    };
+    // A process that cannot serve starts nothing: first the database's runner lock (SQLite), then the port.
+    checkpoint();
+    if (!replicas) await lock.acquire();
+    try {
+      checkpoint();
       try {
-        try {
-          port = await listen(server, config.port, config.host);
-        } catch (err) {
-          throw new PortInUseError(config.host, config.port, err);
-        }
-        let slackConfig = config.slack;
-        if (config.sandbox && slackConfig) {
-          sandbox = await startSandbox(slackConfig, config, logger, () => port);
-          slackConfig = sandbox.slack;
-          mounts.push(sandbox.page);
-          sandbox.listening(port);
-        }
-        if (slackConfig) {
-          slack = await createSlackBridge({
+        port = await listen(server, config.port, config.host);
+      } catch (err) {
+        throw new PortInUseError(config.host, config.port, err);
+      }
+      checkpoint();
+      let slackConfig = config.slack;
+      if (config.sandbox && slackConfig) {
+        sandbox = await startSandbox(slackConfig, config, logger, () => port);
+        slackConfig = sandbox.slack;
+        mounts.push(sandbox.page);
+        sandbox.listening(port);
+        checkpoint();
+      }
+      if (slackConfig) {
+        // Slack may take its whole timeout to answer: a stop does not wait for it.
+        slack = await unlessStopped(
+          createSlackBridge({
             config,
             slack: slackConfig,
             logger,
@@ -440,62 +478,96 @@ export async function createBridge({
             forge,
             fetch: metrics.slackFetch,
             register: registerHandlers,
-          });
-          Object.assign(kinds, slack.jobs);
-        } else {
-          logger.info(
-            'Slack is off (no SLACK_BOT_TOKEN, RODIZIO_SANDBOX=0): the agent API works, cards are not posted',
-          );
-        }
-        await slack?.start();
-      } catch (err) {
-        await closeServer();
-        await sandbox?.stop().catch(() => {});
-        if (!replicas) await lock.release();
-        await store.close();
-        throw err;
+          }),
+        );
+        Object.assign(kinds, slack.jobs);
+      } else {
+        logger.info('Slack is off (no SLACK_BOT_TOKEN, RODIZIO_SANDBOX=0): the agent API works, cards are not posted');
       }
-      unwatch = store.onExternalChange(onExternal);
-      if (leadership) {
-        // Every replica drains the outbox (leases decide who runs a job; a dead replica's leases expire).
-        worker.start();
-        await leadership.start();
-        await phaseLeadership?.start();
-        started = true;
-        return port;
+      if (slack) {
+        const connected = slack;
+        // A Socket Mode connection that opens after a stop is closed again.
+        await unlessStopped(connected.start(), () => void connected.stop().catch(() => {}));
       }
-      // Jobs leased by a process that died (SIGKILL mid-delivery) would otherwise wait out their lease. We hold
-      // the lock, so no other live process can hold a lease on this database.
-      const released = await store.outbox.releaseLeasesNotOwnedBy(worker.owner);
-      if (released > 0) logger.warn({ released }, 'took back outbox jobs a previous process had in flight');
-      lock.keep(() => {
-        void Promise.allSettled([phaseWatcher?.stop(), scheduler.stop(), worker.stop()]).then(() => onLockLost?.());
-      });
-      maintenance.start();
-      worker.start();
-      if (schedule) await scheduler.start();
-      await startPhaseWatcher();
-      started = true;
-      return port;
-    },
-
-    async stop(): Promise<void> {
-      started = false;
+    } catch (err) {
       await closeServer();
-      await phaseLeadership?.stop();
-      await leadership?.stop();
-      await phaseWatcher?.stop();
-      await scheduler.stop();
-      await slack?.stop();
-      unwatch?.();
-      waiters.close();
-      await worker.stop();
-      await sandbox?.stop();
-      await maintenance.stop();
+      await sandbox?.stop().catch(() => {});
       if (!replicas) await lock.release();
       await store.close();
-    },
-  };
+      throw err;
+    }
+    // From here on stop() undoes everything: it waits for start() to return, then stops what it started.
+    unwatch = store.onExternalChange(onExternal);
+    if (leadership) {
+      // Every replica drains the outbox (leases decide who runs a job; a dead replica's leases expire).
+      worker.start();
+      await leadership.start();
+      await phaseLeadership?.start();
+      started = true;
+      return port;
+    }
+    // Jobs leased by a process that died (SIGKILL mid-delivery) would otherwise wait out their lease. We hold
+    // the lock, so no other live process can hold a lease on this database.
+    const released = await store.outbox.releaseLeasesNotOwnedBy(worker.owner);
+    if (released > 0) logger.warn({ released }, 'took back outbox jobs a previous process had in flight');
+    lock.keep(() => {
+      void Promise.allSettled([phaseWatcher?.stop(), scheduler.stop(), worker.stop()]).then(() => onLockLost?.());
+    });
+    maintenance.start();
+    worker.start();
+    if (schedule) await scheduler.start();
+    await startPhaseWatcher();
+    started = true;
+    return port;
+  }
+
+  /**
+   * `work`, or StoppedWhileStartingError as soon as stop() is called, whichever comes first. `late` runs if
+   * `work` resolves after that (to undo it).
+   */
+  function unlessStopped<T>(work: Promise<T>, late?: () => void): Promise<T> {
+    const { signal } = stopRequested;
+    return new Promise<T>((resolve, reject) => {
+      const onStop = () => reject(new StoppedWhileStartingError());
+      if (signal.aborted) onStop();
+      else signal.addEventListener('abort', onStop, { once: true });
+      work.then(
+        (value) => {
+          signal.removeEventListener('abort', onStop);
+          if (signal.aborted) late?.();
+          resolve(value);
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onStop);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  async function stopBridge(): Promise<void> {
+    stopRequested.abort();
+    // A start() in progress stops at its next step; one that failed has already undone what it started.
+    const startFailed = await starting?.then(
+      () => false,
+      () => true,
+    );
+    if (startFailed) return;
+    started = false;
+    await closeServer();
+    await phaseLeadership?.stop();
+    await leadership?.stop();
+    await phaseWatcher?.stop();
+    await scheduler.stop();
+    await slack?.stop();
+    unwatch?.();
+    waiters.close();
+    await worker.stop();
+    await sandbox?.stop();
+    await maintenance.stop();
+    if (!replicas) await lock.release();
+    await store.close();
+  }
 }
 
 export interface Bridge {

@@ -20,7 +20,17 @@ export const serveCommand: Command = {
       lost = resolve;
     });
     const bridge = await createBridge({ config: cfg, logger: log, clock: io.clock, onLockLost: () => lost() });
-    const port = await bridge.start();
+    const starting = bridge.start();
+    // Ctrl-C (or a deploy's SIGTERM) while Slack has not answered yet stops the start rather than waiting for it.
+    const port = await Promise.race([
+      starting,
+      ...(io.stopSignal ? [io.stopSignal.then(() => 'signal' as const)] : []),
+    ]);
+    if (port === 'signal') {
+      log.info('stopping while starting');
+      await Promise.race([bridge.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+      return 0;
+    }
     log.info(
       { url: `http://${cfg.host}:${port}`, db: bridge.store.location },
       `rodizio listening on http://${cfg.host}:${port}`,

@@ -5,6 +5,7 @@ import { ADMIN_SECRET, RUNNER_SECRET } from '../helpers/bridge.js';
 import { startChildBridge } from '../helpers/child-bridge.js';
 import { spawnCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
+import { BOT_TOKEN, CARDS, SIGNING_SECRET, startFakeSlack } from '../helpers/slack.js';
 import { tempDbPath } from '../helpers/temp.js';
 
 const blockers: Server[] = [];
@@ -120,6 +121,44 @@ describe('rodizio serve: a process that cannot serve starts nothing', { timeout:
     server.child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(locks(env.RODIZIO_DB as string)).toEqual([]);
+  });
+
+  it('Ctrl-C while Slack has not answered auth.test stops serve at once: exit 0, nothing posted, the lock let go', async () => {
+    const fake = await startFakeSlack();
+    // Slack does not answer auth.test: without the stop, start() would wait out the Web API's 10 s timeout.
+    let release = () => {};
+    fake.inject('auth.test', { until: new Promise<void>((resolve) => (release = resolve)) });
+    const db = tempDbPath();
+    const env = bridgeEnv({
+      PORT: String(await freePort()),
+      RODIZIO_DB: db,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      SLACK_CHANNEL: CARDS,
+      LOG_LEVEL: 'info',
+    });
+    const server = await startChildBridge(env, { until: 'port' });
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'starting' });
+    expect(locks(db)).toEqual([expect.objectContaining({ pid: server.child.pid })]);
+
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+    server.child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const lines = server.output
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(lines.map((l) => l.msg)).toContain('stopping while starting');
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+    expect(lines.map((l) => l.msg)).not.toContain('connected to Slack');
+    // Nothing was posted (a held call is recorded once answered).
+    expect(fake.calls).toEqual([]);
+    expect(locks(db)).toEqual([]);
+    release();
   });
 
   it('the first Ctrl-C stops demo while it waits for answers', async () => {

@@ -3,8 +3,12 @@ import { vi } from 'vitest';
 import { afterTest } from './cleanup.js';
 import { CLI_ENTRY, ROOT } from './cli.js';
 
-/** `rodizio serve` in a child process (the real executable through tsx); resolves once /healthz answers. */
-export async function startChildBridge(env: Record<string, string>) {
+/**
+ * `rodizio serve` in a child process (the real executable through tsx); resolves once /healthz answers 200, or
+ * with `until: 'port'` once it answers at all (a bridge still starting answers 503).
+ */
+export async function startChildBridge(env: Record<string, string>, options: { until?: 'ready' | 'port' } = {}) {
+  const answered = options.until === 'port' ? () => true : (r: Response) => r.ok;
   const output: string[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve'], {
     cwd: ROOT,
@@ -21,7 +25,7 @@ export async function startChildBridge(env: Record<string, string>) {
     async () => {
       if (child.exitCode !== null) throw new Error(`rodizio serve exited ${child.exitCode}:\n${output.join('')}`);
       return fetch(`${url}/healthz`)
-        .then((r) => r.ok)
+        .then(answered)
         .catch(() => false);
     },
     { timeout: 15_000, interval: 50 },

@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import { createBridge } from '../../src/main.js';
+import { type Bridge, createBridge } from '../../src/main.js';
 import type { FakeSlack } from '../../src/sandbox/fake-slack.js';
 import { testConfig } from './bridge.js';
 import { afterTest } from './cleanup.js';
@@ -10,11 +10,13 @@ import { BOT_TOKEN, CARDS, SIGNING_SECRET, startFakeSlack } from './slack.js';
 
 /**
  * A bridge held in its starting window: its port is open but `start()` waits on the fake Slack's `auth.test`
- * until `release()`. Returns once the port answers; `started` is start()'s promise (the port). Stopped after
- * the test.
+ * until `release()`. Returns once the port answers; `started` is start()'s promise (the port), `db` its
+ * database. Stopped after the test.
  */
 export async function startHeldBridge(): Promise<{
   url: string;
+  db: string;
+  bridge: Bridge;
   fake: FakeSlack;
   started: Promise<number>;
   release: () => void;
@@ -24,10 +26,11 @@ export async function startHeldBridge(): Promise<{
   let release = () => {};
   fake.inject('auth.test', { until: new Promise<void>((resolve) => (release = resolve)) });
   const port = await freePort();
+  const db = await testDbLocation({ migrated: true });
   const bridge = await createBridge({
     config: testConfig({
       port,
-      dbPath: await testDbLocation({ migrated: true }),
+      dbPath: db,
       slack: {
         botToken: BOT_TOKEN,
         signingSecret: SIGNING_SECRET,
@@ -41,13 +44,12 @@ export async function startHeldBridge(): Promise<{
     logger: captureLogger().logger,
     schedule: false,
   });
-  afterTest(() => bridge.stop().catch(() => {}));
-  const started = bridge.start();
-  // Undone newest first: Slack released and start() finished before the bridge stops under it.
+  // stop() ends a start() still waiting on Slack; the held call is then answered, so no request hangs.
   afterTest(async () => {
+    await bridge.stop().catch(() => {});
     release();
-    await started.catch(() => {});
   });
+  const started = bridge.start();
   const url = `http://127.0.0.1:${port}`;
   // The port opens before start() asks Slack anything: once it answers, the bridge is in its window.
   await vi.waitUntil(
@@ -58,5 +60,5 @@ export async function startHeldBridge(): Promise<{
       ),
     { timeout: 10_000 },
   );
-  return { url, fake, started, release };
+  return { url, db, bridge, fake, started, release };
 }

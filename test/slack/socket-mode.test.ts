@@ -1,7 +1,12 @@
 import { WebClient } from '@slack/web-api';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { createBridge, StoppedWhileStartingError } from '../../src/main.js';
 import { createFakeSlack, type FakeSlack } from '../../src/sandbox/fake-slack.js';
 import { createSocketDriver, createSocketModeServer } from '../fakes/socket-mode-server.js';
+import { testConfig } from '../helpers/bridge.js';
+import { afterTest } from '../helpers/cleanup.js';
+import { testDbLocation } from '../helpers/engine.js';
+import { captureLogger } from '../helpers/logs.js';
 import { BOT_TOKEN, buttonFor, CARDS, startSlackBridge } from '../helpers/slack.js';
 
 const APP_ID = 'A0SANDBOX';
@@ -128,6 +133,51 @@ describe('Socket Mode against a fake Slack', () => {
     expect(t.server.open).toBe(1);
     const ack = await t.socket.slashCommand({ user: 'U0ALICE', channel: CARDS, text: 'help' });
     expect(ack.payload).toMatchObject({ response_type: 'ephemeral' });
+  });
+
+  it('stop() while the socket is still opening: start() rejects at once, and a socket that opens late is closed', async () => {
+    const server = createSocketModeServer({ appId: APP_ID });
+    await server.start();
+    const fake = createFakeSlack({
+      botToken: BOT_TOKEN,
+      appToken: APP_TOKEN,
+      appId: APP_ID,
+      socketModeUrl: () => server.issueUrl(),
+    });
+    await fake.start();
+    onTestFinished(async () => {
+      await server.stop();
+      await fake.stop();
+    });
+    let release = () => {};
+    fake.inject('apps.connections.open', { until: new Promise<void>((resolve) => (release = resolve)) });
+    const bridge = await createBridge({
+      config: testConfig({
+        dbPath: await testDbLocation({ migrated: true }),
+        slack: {
+          botToken: BOT_TOKEN,
+          signingSecret: undefined,
+          appToken: APP_TOKEN,
+          apiUrl: fake.apiUrl,
+          channel: CARDS,
+          escalationChannel: CARDS,
+          postIntervalMs: 0,
+        },
+      }),
+      logger: captureLogger().logger,
+      schedule: false,
+    });
+    afterTest(() => bridge.stop().catch(() => {}));
+    const started = bridge.start();
+    // auth.test answered, apps.connections.open held: start() waits for the socket.
+    await vi.waitUntil(() => fake.callsTo('auth.test').length === 1, { timeout: 5000, interval: 5 });
+    await bridge.stop();
+    await expect(started).rejects.toThrow(StoppedWhileStartingError);
+
+    release();
+    // The socket opens after the stop, and the stopped bridge closes it again.
+    await vi.waitUntil(() => server.greeted === 1 && server.open === 0, { timeout: 10_000, interval: 5 });
+    expect(server.closes).toEqual([{ code: 1000, reason: '' }]);
   });
 
   it('reconnects through a fresh URL after a disconnect message, past a 503, and keeps answering', async () => {

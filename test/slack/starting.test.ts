@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { createBridge } from '../../src/main.js';
+import { describe, expect, it, vi } from 'vitest';
+import { createBridge, StoppedWhileStartingError } from '../../src/main.js';
 import { signSlackRequest } from '../../src/sandbox/signing.js';
 import { testConfig } from '../helpers/bridge.js';
 import { afterTest } from '../helpers/cleanup.js';
@@ -35,6 +35,30 @@ describe('a bridge between opening its port and serving Slack', () => {
     const served = await fetch(`${url}/slack/events`, { method: 'POST', headers: signed(challenge), body: challenge });
     expect(served.status).toBe(200);
     expect(await served.json()).toEqual({ challenge: 'c-123' });
+  });
+
+  it('stop() while start() waits on Slack: both end without Slack answering, the port closes, the database is let go', async () => {
+    const { url, db, bridge, fake, started, release } = await startHeldBridge();
+    await bridge.stop();
+    await expect(started).rejects.toThrow(StoppedWhileStartingError);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    // The same database and port serve a new bridge at once (on SQLite, the runner lock was let go).
+    const next = await createBridge({
+      config: testConfig({ port: Number(new URL(url).port), dbPath: db }),
+      logger: captureLogger().logger,
+      schedule: false,
+    });
+    afterTest(() => next.stop().catch(() => {}));
+    await next.start();
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    // Slack's late answer starts nothing: auth.test is the only call the stopped bridge made.
+    release();
+    await vi.waitUntil(() => fake.calls.length > 0);
+    expect(fake.calls.map((c) => c.method)).toEqual(['auth.test']);
+    // A second stop, and a start after the stop, change nothing.
+    await bridge.stop();
+    await expect(bridge.start()).rejects.toThrow(StoppedWhileStartingError);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
   it('with Slack off, /slack/events is a 404 once started', async () => {
