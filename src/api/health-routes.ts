@@ -9,7 +9,7 @@ export interface HealthDeps {
   version: string;
   /** False while the bridge is starting (the port is open, Slack not yet served): /healthz answers 503 "starting". */
   started?: () => boolean;
-  /** Extra sections (Slack, GitHub) reported by later wiring; a check may be async. */
+  /** Extra sections (Slack, GitHub, the outbox) reported by later wiring; a check may be async, and one that throws makes the bridge unhealthy. */
   checks?: Record<string, () => unknown>;
 }
 
@@ -27,10 +27,21 @@ export function registerHealthRoutes(
       } catch (err) {
         store = { ok: false, error: (err as Error).message };
       }
+      // A check that fails (the outbox's counts, when the database is down) is reported, not a 500.
+      let failed = false;
       const extra = Object.fromEntries(
-        await Promise.all(Object.entries(checks).map(async ([k, fn]) => [k, await fn()] as const)),
+        await Promise.all(
+          Object.entries(checks).map(async ([k, fn]) => {
+            try {
+              return [k, await fn()] as const;
+            } catch (err) {
+              failed = true;
+              return [k, { ok: false, error: (err as Error).message }] as const;
+            }
+          }),
+        ),
       );
-      const status = !store.ok ? 'unhealthy' : started() ? 'ok' : 'starting';
+      const status = !store.ok || failed ? 'unhealthy' : started() ? 'ok' : 'starting';
       return {
         status: status === 'ok' ? 200 : 503,
         body: { status, version, store, waiters: waiters.count(), ...extra },

@@ -15,6 +15,7 @@ import {
 } from '../errors.js';
 import { parseJsonText } from '../json.js';
 import type { Logger } from '../logger.js';
+import { isStoreUnreachable } from '../store/errors.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -156,6 +157,15 @@ const STATUSES: [new (...args: never[]) => RodizioError, number][] = [
  * `token` and `reentry` for a 409 not_pending. Anything unexpected is a 500 with no detail (`expected: false`).
  */
 export function errorResponse(err: unknown): HttpResponse & { expected: boolean } {
+  // The database is down or restarting: a 503 the caller may retry (logged with the error, as a 500 is).
+  if (isStoreUnreachable(err)) {
+    return {
+      status: 503,
+      body: { error: { code: 'unavailable', message: 'the database cannot be reached right now; try again' } },
+      headers: { 'retry-after': '1' },
+      expected: false,
+    };
+  }
   const status = STATUSES.find(([type]) => err instanceof type)?.[1];
   if (status === undefined || !(err instanceof RodizioError)) {
     return { status: 500, body: { error: { code: 'internal', message: 'internal error' } }, expected: false };
@@ -187,7 +197,7 @@ export async function sendError(
   formatBody: (mapped: unknown, err: unknown) => unknown = (mapped) => mapped,
 ): Promise<void> {
   const out = errorResponse(err);
-  if (!out.expected) log.error({ err }, 'unhandled error');
+  if (!out.expected) log.error({ err }, out.status === 503 ? 'the database cannot be reached' : 'unhandled error');
   if (res.headersSent) {
     if (!res.writableEnded) res.destroy();
     return;

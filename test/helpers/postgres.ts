@@ -57,7 +57,17 @@ function watchdog(dir: string, stop: string[]): { cancel(): void } {
  * Starts a throwaway Postgres cluster (trust auth, no durability: it only lives for one test run) on a free
  * port on 127.0.0.1, with its socket and data in a fresh temporary folder. `stop` shuts it down and deletes it.
  */
-export async function startPostgresCluster(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startPostgresCluster(): Promise<{
+  url: string;
+  /**
+   * Shuts the server down (`-m fast`: every connection cut at once), keeping its data. Not `immediate`: without
+   * fsync and synchronous commit (above) a crash would lose the last commits, which a real server would keep.
+   */
+  halt(): void;
+  /** Starts a halted server again on the same port and data. */
+  resume(): void;
+  stop(): Promise<void>;
+}> {
   const bin = postgresBinDir();
   if (!bin) {
     throw new Error(`no Postgres server under ${PG_ROOT}/*/bin: install it with \`apt-get install -y postgresql\``);
@@ -66,30 +76,41 @@ export async function startPostgresCluster(): Promise<{ url: string; stop(): Pro
   const data = join(dir, 'data');
   const { argv, run } = runner(dir);
   const port = await freePort();
+  const settings = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    '-c max_connections=200',
+  ].join(' ');
+  const start = () =>
+    run(join(bin, 'pg_ctl'), ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', 'start']);
   try {
     run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-    const settings = [
-      `-p ${port}`,
-      `-k ${dir}`,
-      '-c listen_addresses=127.0.0.1',
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
-      '-c max_connections=200',
-    ].join(' ');
-    run(join(bin, 'pg_ctl'), ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', 'start']);
+    start();
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   const stopArgs = ['-D', data, '-m', 'immediate', '-w', 'stop'];
   const guard = watchdog(dir, argv(join(bin, 'pg_ctl'), stopArgs));
+  let halted = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    halt() {
+      run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
+      halted = true;
+    },
+    resume() {
+      start();
+      halted = false;
+    },
     async stop() {
       guard.cancel();
       try {
-        run(join(bin, 'pg_ctl'), stopArgs);
+        if (!halted) run(join(bin, 'pg_ctl'), stopArgs);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
