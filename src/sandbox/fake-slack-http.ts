@@ -4,13 +4,14 @@ import { isObj, type Json } from './fake-slack-blocks.js';
 
 /**
  * A fault to answer a call with: a 429 with Retry-After, a 5xx, a slow answer (after a delay, or once a promise
- * settles: a test holds the call for as long as it looks), or an `ok:false` platform error.
+ * settles: a test holds the call for as long as it looks, and `arrived` tells it the call came), or an `ok:false`
+ * platform error.
  */
 export type FakeFault =
   | { status: 429; retryAfter: number }
   | { status: 500 | 502 | 503 }
   | { delayMs: number }
-  | { until: Promise<unknown> }
+  | { until: Promise<unknown>; arrived?: () => void }
   | { error: string };
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;

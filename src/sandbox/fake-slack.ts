@@ -140,8 +140,10 @@ export function createFakeSlack(options: FakeSlackOptions = {}): FakeSlack {
     delete args.token;
     const fault = faults.take(method);
     if (fault && 'delayMs' in fault) await delay(fault.delayMs);
-    else if (fault && 'until' in fault) await fault.until.catch(() => {});
-    else if (fault && 'status' in fault) {
+    else if (fault && 'until' in fault) {
+      fault.arrived?.();
+      await fault.until.catch(() => {});
+    } else if (fault && 'status' in fault) {
       const response =
         fault.status === 429 ? { ok: false, error: 'ratelimited' } : { ok: false, error: `http_${fault.status}` };
       record(method, args, fault.status, response);

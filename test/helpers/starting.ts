@@ -1,4 +1,3 @@
-import { vi } from 'vitest';
 import { type Bridge, createBridge } from '../../src/main.js';
 import type { FakeSlack } from '../../src/sandbox/fake-slack.js';
 import { testConfig } from './bridge.js';
@@ -10,7 +9,7 @@ import { BOT_TOKEN, CARDS, SIGNING_SECRET, startFakeSlack } from './slack.js';
 
 /**
  * A bridge held in its starting window: its port is open but `start()` waits on the fake Slack's `auth.test`
- * until `release()`. Returns once the port answers; `started` is start()'s promise (the port), `db` its
+ * until `release()`. Returns once that call has come; `started` is start()'s promise (the port), `db` its
  * database. Stopped after the test.
  */
 export async function startHeldBridge(): Promise<{
@@ -24,7 +23,9 @@ export async function startHeldBridge(): Promise<{
   const fake = await startFakeSlack();
   // auth.test is the first thing start() asks Slack; holding it holds the bridge in its starting window.
   let release = () => {};
-  fake.inject('auth.test', { until: new Promise<void>((resolve) => (release = resolve)) });
+  let arrived = () => {};
+  const asked = new Promise<void>((resolve) => (arrived = resolve));
+  fake.inject('auth.test', { until: new Promise<void>((resolve) => (release = resolve)), arrived });
   const port = await freePort();
   const db = await testDbLocation({ migrated: true });
   const bridge = await createBridge({
@@ -51,14 +52,7 @@ export async function startHeldBridge(): Promise<{
   });
   const started = bridge.start();
   const url = `http://127.0.0.1:${port}`;
-  // The port opens before start() asks Slack anything: once it answers, the bridge is in its window.
-  await vi.waitUntil(
-    () =>
-      fetch(`${url}/healthz`).then(
-        () => true,
-        () => false,
-      ),
-    { timeout: 10_000 },
-  );
+  // The port opens before start() asks Slack anything: once auth.test has come, the bridge is in its window.
+  await asked;
   return { url, db, bridge, fake, started, release };
 }

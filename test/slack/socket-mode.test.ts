@@ -150,7 +150,9 @@ describe('Socket Mode against a fake Slack', () => {
       await fake.stop();
     });
     let release = () => {};
-    fake.inject('apps.connections.open', { until: new Promise<void>((resolve) => (release = resolve)) });
+    let arrived = () => {};
+    const asked = new Promise<void>((resolve) => (arrived = resolve));
+    fake.inject('apps.connections.open', { until: new Promise<void>((resolve) => (release = resolve)), arrived });
     const bridge = await createBridge({
       config: testConfig({
         dbPath: await testDbLocation({ migrated: true }),
@@ -169,14 +171,14 @@ describe('Socket Mode against a fake Slack', () => {
     });
     afterTest(() => bridge.stop().catch(() => {}));
     const started = bridge.start();
-    // auth.test answered, apps.connections.open held: start() waits for the socket.
-    await vi.waitUntil(() => fake.callsTo('auth.test').length === 1, { timeout: 5000, interval: 5 });
+    // apps.connections.open asked and held: start() waits for the socket.
+    await asked;
     await bridge.stop();
     await expect(started).rejects.toThrow(StoppedWhileStartingError);
 
     release();
     // The socket opens after the stop, and the stopped bridge closes it again.
-    await vi.waitUntil(() => server.greeted === 1 && server.open === 0, { timeout: 10_000, interval: 5 });
+    await vi.waitUntil(() => server.greeted === 1 && server.open === 0, { timeout: 20_000, interval: 5 });
     expect(server.closes).toEqual([{ code: 1000, reason: '' }]);
   });
 
