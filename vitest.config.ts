@@ -23,8 +23,9 @@ const ON_POSTGRES = [
 const shared = {
   // better-sqlite3 is a native addon: separate processes keep each file's databases and servers apart.
   pool: 'forks' as const,
-  // One throwaway Postgres cluster for the run (the first project's setup starts it, the second finds its URL).
-  globalSetup: ['test/global-postgres.ts'],
+  // dist/ current for the child processes (test/helpers/build.ts), and one throwaway Postgres cluster for the run
+  // (the first project's setup starts it, the second finds its URL).
+  globalSetup: ['test/global-build.ts', 'test/global-postgres.ts'],
   // Undoes what each test started through the helpers (test/helpers/cleanup.ts); runs for every file.
   setupFiles: ['test/setup.ts'],
   // Child-process tests (serve, hooks, SIGKILL and restart) take 5–10 s alone and twice that on a loaded 2-core CI

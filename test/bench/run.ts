@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureBuilt } from '../helpers/build.js';
 import { startPostgresCluster } from '../helpers/postgres.js';
 import { benchBigStore, benchCreate, benchWake } from './core.js';
 import { benchPhase, benchWebhooks } from './delivery.js';
@@ -56,6 +57,8 @@ let cluster: Awaited<ReturnType<typeof startPostgresCluster>> | undefined;
 try {
   console.log(`rodizio bench — node ${process.version}, ${new Date().toISOString()}\n`);
   if (selected.some(([name]) => name.startsWith('replicas:'))) {
+    // The replicas run the built executable (test/helpers/replicas.ts), as `npm start` does.
+    ensureBuilt();
     cluster = await startPostgresCluster();
     // createTestDatabase() (test/helpers/postgres.ts) makes each section's fresh database in this cluster.
     process.env.RODIZIO_TEST_PG_URL = cluster.url;

@@ -40,7 +40,7 @@ const locks = (db: string) => {
   }
 };
 
-// Each test starts two or three tsx child processes; on 2 busy cores one start can take 10 s.
+// Each test starts two or three child processes; on 2 busy cores one start can take several seconds.
 describe('rodizio serve: a process that cannot serve starts nothing', { timeout: 60_000 }, () => {
   it('port taken: exit 1 with one line naming the port, and the database lock is let go', async () => {
     const port = await freePort();
@@ -166,7 +166,7 @@ describe('rodizio serve: a process that cannot serve starts nothing', { timeout:
     const server = await startChildBridge(env);
     const { spawn } = await import('node:child_process');
     const { CLI_ENTRY, ROOT } = await import('../helpers/cli.js');
-    const demo = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'demo', '--no-phase', '--url', server.url], {
+    const demo = spawn(process.execPath, [CLI_ENTRY, 'demo', '--no-phase', '--url', server.url], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', RODIZIO_ENV_FILE: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,13 +4,13 @@ import { afterTest } from './cleanup.js';
 import { CLI_ENTRY, ROOT } from './cli.js';
 
 /**
- * `rodizio serve` in a child process (the real executable through tsx); resolves once /healthz answers 200, or
+ * `rodizio serve` in a child process (the real executable, built: CLI_ENTRY); resolves once /healthz answers 200, or
  * with `until: 'port'` once it answers at all (a bridge still starting answers 503).
  */
 export async function startChildBridge(env: Record<string, string>, options: { until?: 'ready' | 'port' } = {}) {
   const answered = options.until === 'port' ? () => true : (r: Response) => r.ok;
   const output: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve'], {
+  const child = spawn(process.execPath, [CLI_ENTRY, 'serve'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', RODIZIO_ENV_FILE: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,7 +12,8 @@ import pg from 'pg';
 import { freePort } from './ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI_ENTRY = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+/** The built executable, as in ./cli.ts (the caller makes sure it is current: ./build.ts). */
+const CLI_ENTRY = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 
 /** Children still running: SIGKILLed if this process exits first (a timed-out test, a bench that throws). */
 const running = new Set<ChildProcess>();
@@ -57,7 +58,7 @@ export interface Replica {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts one `rodizio serve` (the real executable through tsx) with `env`; resolves once /healthz answers. */
+/** Starts one `rodizio serve` (the real executable, built) with `env`; resolves once /healthz answers. */
 export async function spawnReplica(
   name: string,
   env: Record<string, string>,
@@ -65,7 +66,7 @@ export async function spawnReplica(
 ): Promise<Replica> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const output: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve'], {
+  const child = spawn(process.execPath, [CLI_ENTRY, 'serve'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

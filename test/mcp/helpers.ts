@@ -64,7 +64,7 @@ export async function nextCard(
       }
       return undefined;
     },
-    // Generous: the card may wait on a child process (`rodizio hook`, `rodizio mcp`) starting under tsx on a loaded machine.
+    // Generous: the card may wait on a child process (`rodizio hook`, `rodizio mcp`) starting on a loaded machine.
     { timeout: 30_000, interval: 10 },
   );
 }

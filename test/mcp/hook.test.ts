@@ -194,7 +194,7 @@ describe('rodizio hook claude-code', () => {
 
   it('as a process: stdin in, the decision JSON on stdout, exit 0', { timeout: 60_000 }, async () => {
     const t = await startSlackBridge();
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'hook', 'claude-code', '--tools', 'Bash'], {
+    const child = spawn(process.execPath, [CLI_ENTRY, 'hook', 'claude-code', '--tools', 'Bash'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', RODIZIO_ENV_FILE: '', RODIZIO_URL: t.url, RODIZIO_TOKEN: RUNNER_SECRET },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -39,7 +39,7 @@ function claudeInTmux() {
 
 /** Runs the real `rodizio hook claude-code` with the hook input on stdin, as Claude Code does. */
 function runHook(t: SlackTestBridge, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'hook', 'claude-code'], {
+  const child = spawn(process.execPath, [CLI_ENTRY, 'hook', 'claude-code'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -11,7 +11,7 @@ describe('rodizio mcp (stdio)', () => {
     const t = await startSlackBridge();
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ['--import', 'tsx', CLI_ENTRY, 'mcp', '--progress-interval', '0.05'],
+      args: [CLI_ENTRY, 'mcp', '--progress-interval', '0.05'],
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', RODIZIO_ENV_FILE: '', RODIZIO_URL: t.url, RODIZIO_TOKEN: RUNNER_SECRET },
       stderr: 'pipe',

@@ -8,7 +8,7 @@ describe('rodizio serve in a terminal', () => {
   it('prints readable lines, and the "open …/sandbox" line stands out', async () => {
     const port = await freePort();
     // script(1) gives the bridge a pseudo-terminal as stdout, as when a person runs `npm start`.
-    const child = spawn('script', ['-qfec', `${process.execPath} --import tsx ${CLI_ENTRY} serve`, '/dev/null'], {
+    const child = spawn('script', ['-qfec', `${process.execPath} ${CLI_ENTRY} serve`, '/dev/null'], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
