@@ -5,7 +5,7 @@ import { ADMIN_SECRET, RUNNER_SECRET } from '../helpers/bridge.js';
 import { startChildBridge } from '../helpers/child-bridge.js';
 import { spawnCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
-import { BOT_TOKEN, CARDS, SIGNING_SECRET, startFakeSlack } from '../helpers/slack.js';
+import { BOT_TOKEN, CARDS, holdCall, SIGNING_SECRET, startFakeSlack } from '../helpers/slack.js';
 import { tempDbPath } from '../helpers/temp.js';
 
 const blockers: Server[] = [];
@@ -126,8 +126,7 @@ describe('rodizio serve: a process that cannot serve starts nothing', { timeout:
   it('Ctrl-C while Slack has not answered auth.test stops serve at once: exit 0, nothing posted, the lock let go', async () => {
     const fake = await startFakeSlack();
     // Slack does not answer auth.test: without the stop, start() would wait out the Web API's 10 s timeout.
-    let release = () => {};
-    fake.inject('auth.test', { until: new Promise<void>((resolve) => (release = resolve)) });
+    const { release } = holdCall(fake, 'auth.test');
     const db = tempDbPath();
     const env = bridgeEnv({
       PORT: String(await freePort()),

@@ -58,6 +58,32 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   return fake;
 }
 
+/** The bridge's Slack settings for `fake`: HTTP mode with the test signing secret, posts not paced. */
+export function slackConfigFor(fake: FakeSlack, overrides: Partial<SlackConfig> = {}): SlackConfig {
+  return {
+    botToken: BOT_TOKEN,
+    signingSecret: SIGNING_SECRET,
+    appToken: undefined,
+    apiUrl: fake.apiUrl,
+    channel: CARDS,
+    escalationChannel: ONCALL,
+    postIntervalMs: 0,
+    ...overrides,
+  };
+}
+
+/**
+ * Holds the fake's next `method` call until `release()`: `asked` resolves once the call has come (a held call is
+ * recorded in `fake.calls` only when answered).
+ */
+export function holdCall(fake: FakeSlack, method: string): { asked: Promise<void>; release: () => void } {
+  let release = () => {};
+  let arrived = () => {};
+  const asked = new Promise<void>((resolve) => (arrived = resolve));
+  fake.inject(method, { until: new Promise<void>((resolve) => (release = resolve)), arrived });
+  return { asked, release };
+}
+
 /**
  * A bridge wired to a fake Slack over real HTTP, plus a driver that acts as the people in the workspace.
  * Posts are not paced unless `slack.postIntervalMs` says so.
@@ -73,16 +99,7 @@ export async function startSlackBridge(
   } = {},
 ): Promise<SlackTestBridge> {
   const fake = options.fake ?? (await startFakeSlack());
-  const slack: SlackConfig = {
-    botToken: BOT_TOKEN,
-    signingSecret: SIGNING_SECRET,
-    appToken: undefined,
-    apiUrl: fake.apiUrl,
-    channel: CARDS,
-    escalationChannel: ONCALL,
-    postIntervalMs: 0,
-    ...options.slack,
-  };
+  const slack = slackConfigFor(fake, options.slack);
   const t = await startTestBridge({
     clock: options.clock,
     config: { slack, file: FileConfig.parse(options.file ?? {}), ...options.config },

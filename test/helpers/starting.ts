@@ -5,7 +5,7 @@ import { afterTest } from './cleanup.js';
 import { testDbLocation } from './engine.js';
 import { captureLogger } from './logs.js';
 import { freePort } from './ports.js';
-import { BOT_TOKEN, CARDS, SIGNING_SECRET, startFakeSlack } from './slack.js';
+import { holdCall, slackConfigFor, startFakeSlack } from './slack.js';
 
 /**
  * A bridge held in its starting window: its port is open but `start()` waits on the fake Slack's `auth.test`
@@ -22,25 +22,14 @@ export async function startHeldBridge(): Promise<{
 }> {
   const fake = await startFakeSlack();
   // auth.test is the first thing start() asks Slack; holding it holds the bridge in its starting window.
-  let release = () => {};
-  let arrived = () => {};
-  const asked = new Promise<void>((resolve) => (arrived = resolve));
-  fake.inject('auth.test', { until: new Promise<void>((resolve) => (release = resolve)), arrived });
+  const { asked, release } = holdCall(fake, 'auth.test');
   const port = await freePort();
   const db = await testDbLocation({ migrated: true });
   const bridge = await createBridge({
     config: testConfig({
       port,
       dbPath: db,
-      slack: {
-        botToken: BOT_TOKEN,
-        signingSecret: SIGNING_SECRET,
-        appToken: undefined,
-        apiUrl: fake.apiUrl,
-        channel: CARDS,
-        escalationChannel: CARDS,
-        postIntervalMs: 0,
-      },
+      slack: slackConfigFor(fake),
     }),
     logger: captureLogger().logger,
     schedule: false,

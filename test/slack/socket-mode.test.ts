@@ -7,7 +7,7 @@ import { testConfig } from '../helpers/bridge.js';
 import { afterTest } from '../helpers/cleanup.js';
 import { testDbLocation } from '../helpers/engine.js';
 import { captureLogger } from '../helpers/logs.js';
-import { BOT_TOKEN, buttonFor, CARDS, startSlackBridge } from '../helpers/slack.js';
+import { BOT_TOKEN, buttonFor, CARDS, holdCall, slackConfigFor, startSlackBridge } from '../helpers/slack.js';
 
 const APP_ID = 'A0SANDBOX';
 const APP_TOKEN = 'xapp-1-A0SANDBOX-1-0123456789';
@@ -17,6 +17,14 @@ const APP_TOKEN = 'xapp-1-A0SANDBOX-1-0123456789';
  * `before` runs on the started fake before the bridge connects, to inject faults.
  */
 async function startSocketBridge(before?: (fake: FakeSlack) => void) {
+  const { server, fake } = await startSocketFake();
+  before?.(fake);
+  const t = await startSlackBridge({ fake, slack: { appToken: APP_TOKEN, signingSecret: undefined } });
+  return { ...t, server, socket: createSocketDriver({ fake, server }) };
+}
+
+/** A fake Slack whose `apps.connections.open` hands out URLs of a fake Socket Mode server; both stopped last. */
+async function startSocketFake() {
   const server = createSocketModeServer({ appId: APP_ID });
   await server.start();
   const fake = createFakeSlack({
@@ -31,9 +39,7 @@ async function startSocketBridge(before?: (fake: FakeSlack) => void) {
     await server.stop();
     await fake.stop();
   });
-  before?.(fake);
-  const t = await startSlackBridge({ fake, slack: { appToken: APP_TOKEN, signingSecret: undefined } });
-  return { ...t, server, socket: createSocketDriver({ fake, server }) };
+  return { server, fake };
 }
 
 describe('Socket Mode against a fake Slack', () => {
@@ -136,35 +142,12 @@ describe('Socket Mode against a fake Slack', () => {
   });
 
   it('stop() while the socket is still opening: start() rejects at once, and a socket that opens late is closed', async () => {
-    const server = createSocketModeServer({ appId: APP_ID });
-    await server.start();
-    const fake = createFakeSlack({
-      botToken: BOT_TOKEN,
-      appToken: APP_TOKEN,
-      appId: APP_ID,
-      socketModeUrl: () => server.issueUrl(),
-    });
-    await fake.start();
-    onTestFinished(async () => {
-      await server.stop();
-      await fake.stop();
-    });
-    let release = () => {};
-    let arrived = () => {};
-    const asked = new Promise<void>((resolve) => (arrived = resolve));
-    fake.inject('apps.connections.open', { until: new Promise<void>((resolve) => (release = resolve)), arrived });
+    const { server, fake } = await startSocketFake();
+    const { asked, release } = holdCall(fake, 'apps.connections.open');
     const bridge = await createBridge({
       config: testConfig({
         dbPath: await testDbLocation({ migrated: true }),
-        slack: {
-          botToken: BOT_TOKEN,
-          signingSecret: undefined,
-          appToken: APP_TOKEN,
-          apiUrl: fake.apiUrl,
-          channel: CARDS,
-          escalationChannel: CARDS,
-          postIntervalMs: 0,
-        },
+        slack: slackConfigFor(fake, { appToken: APP_TOKEN, signingSecret: undefined }),
       }),
       logger: captureLogger().logger,
       schedule: false,
