@@ -29,8 +29,9 @@ function schema(s: z.ZodType, io: 'input' | 'output') {
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
+/** The error answers of an API route: `codes`, and the 503 any route that reads the database may give. */
 const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [String(c), { description: STATUS_TEXT[c], ...json('Error') }]));
+  Object.fromEntries([...codes, 503].map((c) => [String(c), { description: STATUS_TEXT[c], ...json('Error') }]));
 
 const STATUS_TEXT: Record<number, string> = {
   400: `Invalid JSON, JSON nesting arrays and objects more than ${MAX_JSON_DEPTH} levels deep (the body itself is level 1), or a field that does not match the schema; \`issues\` names each path`,
@@ -40,6 +41,7 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'Same id with different content, or the token is no longer pending',
   413: 'Body larger than 1 MiB',
   415: 'Body is not application/json',
+  503: '`unavailable`: the database cannot be reached right now (Postgres down or restarting); retry after `Retry-After` seconds',
 };
 
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
@@ -217,7 +219,10 @@ export function buildOpenApi(version: string) {
               ...json('NotifyQueued'),
             },
             ...errors(400, 401, 403, 404, 409, 413, 415),
-            '503': { description: 'Slack is off on this bridge, or there is no channel to post in', ...json('Error') },
+            '503': {
+              description: `Slack is off on this bridge, or there is no channel to post in; or ${STATUS_TEXT[503]}`,
+              ...json('Error'),
+            },
           },
         },
       },

@@ -380,6 +380,8 @@ describe('service routes', () => {
       ]),
     );
     expect(Object.keys(res.json.paths['/v1/notify'].post.responses)).toContain('202');
+    // Every route that reads the database says it may answer 503 while the database cannot be reached.
+    expect(res.json.paths['/v1/tokens/{id}/resolve'].post.responses['503'].description).toMatch(/^`unavailable`/);
     expect(res.json.components.schemas.NotifyBody.required).toEqual(['text']);
     const input = res.json.components.schemas.TokenInput;
     expect(input.required).toEqual(['reason']);
