@@ -13,6 +13,7 @@ import type { Gates } from '../outbox/gates.js';
 import type { JobKind } from '../outbox/worker.js';
 import type { PhaseBridge } from '../phase/bridge.js';
 import type { Purgatory } from '../purgatory.js';
+import { isStoreUnreachable } from '../store/errors.js';
 import type { IntakeStore } from '../store/intake.js';
 import { type AnswerService, createAnswerService } from './answer-service.js';
 import { type AnswererCheck, createAnswererCheck } from './answerers.js';
@@ -151,6 +152,9 @@ export async function createSlackBridge(options: SlackBridgeOptions): Promise<Sl
         }),
   });
   app.error(async (err) => {
+    // Not recorded, so not acknowledged: handed to the receiver, which answers 503 at once (Slack retries an event,
+    // a person sees the click fail) rather than leaving the request to time out into a 404 three seconds later.
+    if (isStoreUnreachable(err)) throw err;
     log.error({ err }, 'Slack listener failed');
   });
   // Count requests still being handled after their ack (events are acked before the listener runs), so

@@ -7,6 +7,7 @@ import type { Mount } from '../api/server.js';
 import { InvalidSignatureError, MethodNotAllowedError, NotFoundError, ValidationError } from '../errors.js';
 import { parseJsonText } from '../json.js';
 import type { Logger } from '../logger.js';
+import { isStoreUnreachable } from '../store/errors.js';
 import { zodIssues } from '../validation.js';
 import { toSlackLogger } from './bolt-logger.js';
 
@@ -38,6 +39,14 @@ export function createSlackReceiver(options: { signingSecret: string; logger: Lo
           }
           return true;
         }
+        if (isStoreUnreachable(error)) {
+          log.error({ err: error }, 'a Slack request failed: the database cannot be reached');
+          if (!response.headersSent) {
+            const body = { error: { code: 'unavailable', message: 'the database cannot be reached right now' } };
+            sendJson(response, 503, body, { 'retry-after': '1' });
+          }
+          return false;
+        }
         log.error({ err: error }, 'Bolt failed to process a Slack request');
         if (!response.headersSent) sendJson(response, 500, { error: { code: 'internal', message: 'internal error' } });
       } catch (err) {
@@ -46,6 +55,8 @@ export function createSlackReceiver(options: { signingSecret: string; logger: Lo
       return false;
     },
     unhandledRequestHandler({ response }) {
+      // Already answered by the error handler above.
+      if (response.headersSent) return;
       log.error('a Slack request was not acknowledged within 3 seconds');
       if (!response.headersSent) {
         sendJson(response, 404, {

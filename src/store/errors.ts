@@ -11,6 +11,10 @@ const NETWORK_CODES = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', '
  */
 export function isStoreUnreachable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
+  // Bolt hands listener errors on wrapped (`original`, or `originals` for several listeners).
+  const { original, originals } = err as { original?: unknown; originals?: unknown };
+  if (original !== undefined && isStoreUnreachable(original)) return true;
+  if (Array.isArray(originals) && originals.some(isStoreUnreachable)) return true;
   const { code, message } = err as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
     return NETWORK_CODES.includes(code) || code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code);

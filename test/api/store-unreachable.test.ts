@@ -25,6 +25,16 @@ describe('an API error while the database cannot be reached', () => {
     ['a server still starting (57P03)', pgError('57P03', 'the database system is starting up'), UNAVAILABLE],
     ['a connection failure (08006)', pgError('08006', 'connection failure'), UNAVAILABLE],
     ['a query cut off in flight', new Error('Connection terminated unexpectedly'), UNAVAILABLE],
+    [
+      'one wrapped by Bolt (UnknownError.original)',
+      Object.assign(new Error('x'), { code: 'slack_bolt_unknown_error', original: socketError('ECONNREFUSED') }),
+      UNAVAILABLE,
+    ],
+    [
+      "one of several listeners' (originals)",
+      Object.assign(new Error('x'), { originals: [new Error('y'), socketError('ECONNRESET')] }),
+      UNAVAILABLE,
+    ],
     ['a statement Postgres refused (23505)', pgError('23505', 'duplicate key value'), INTERNAL],
     ['a SQLite error', Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' }), INTERNAL],
     ['a bug', new TypeError('x is undefined'), INTERNAL],

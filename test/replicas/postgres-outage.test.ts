@@ -1,8 +1,10 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createSlackDriver } from '../../src/sandbox/slack-driver.js';
 import { ADMIN_SECRET, RUNNER_SECRET } from '../helpers/bridge.js';
 import { startPostgresCluster } from '../helpers/postgres.js';
 import { type Replica, type ReplicaSet, readLeader, startReplicas, waitFor } from '../helpers/replicas.js';
+import { BOT_TOKEN, buttonFor, CARDS, SIGNING_SECRET, startFakeSlack } from '../helpers/slack.js';
 
 /**
  * README, "Running several replicas": "Postgres is unreachable — requests that need the database fail, … Everything
@@ -50,6 +52,7 @@ function logLines(r: Replica): string[] {
 describe('Postgres goes away under running replicas, and comes back', () => {
   it('both replicas say 503 and refuse writes cleanly while it is down, then serve, wake long-polls and lead again', async () => {
     cluster = await startPostgresCluster();
+    const fake = await startFakeSlack();
     set = await startReplicas({
       dbUrl: cluster.url,
       count: 2,
@@ -58,6 +61,11 @@ describe('Postgres goes away under running replicas, and comes back', () => {
         RODIZIO_ADMIN_TOKEN: ADMIN_SECRET,
         RODIZIO_SANDBOX: '0',
         RODIZIO_PHASE_WATCH: 'false',
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: fake.apiUrl,
+        SLACK_CHANNEL: CARDS,
+        SLACK_POST_INTERVAL: '0s',
         LOG_LEVEL: 'warn',
       },
     });
@@ -67,6 +75,16 @@ describe('Postgres goes away under running replicas, and comes back', () => {
     const token = { reason: 'approval_needed', prompt: 'Ship it?', options: ['yes', 'no'] };
     const before = await call(r0, 'POST', '/v1/tokens', token);
     expect(before.status).toBe(201);
+    // A second token whose card someone clicks while the database is down.
+    const clicked = await call(r0, 'POST', '/v1/tokens', { ...token, id: 'sem-clicked', prompt: 'Click me?' });
+    expect(clicked.status).toBe(201);
+    const cardTs = await waitFor(() =>
+      fake.calls.find((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args).includes('Click me?')),
+    ).then((c) => (c.response as { ts: string }).ts);
+    const card = fake.message(CARDS, cardTs);
+    if (!card) throw new Error('no card for sem-clicked');
+    const click = { channel: CARDS, ts: cardTs, actionId: buttonFor(card, 'yes'), user: 'U0ALICE' };
+    const driver = createSlackDriver({ fake, botUrl: `${r1.url}/slack/events`, signingSecret: SIGNING_SECRET });
 
     cluster.halt();
     for (const r of [r0, r1]) {
@@ -82,6 +100,10 @@ describe('Postgres goes away under running replicas, and comes back', () => {
       retryAfter: '1',
       json: { error: { code: 'unavailable', message: 'the database cannot be reached right now; try again' } },
     });
+    // Slack's request is not acknowledged: it cannot be recorded, so the person sees the click fail at once (a 503,
+    // not a lost answer, and not a 404 after Bolt's 3 s).
+    const lostClick = await driver.clickButton(click);
+    expect(lostClick).toMatchObject({ status: 503, json: { error: { code: 'unavailable' } } });
     expect([r0.alive, r1.alive]).toEqual([true, true]);
 
     cluster.resume();
@@ -111,6 +133,16 @@ describe('Postgres goes away under running replicas, and comes back', () => {
     expect(reentry.json).toMatchObject({ token_id: before.json.id, human_input: 'yes', outcome: 'resolved' });
     // Woken by the NOTIFY, not by the end of its 20 s wait.
     expect(performance.now() - started).toBeLessThan(5000);
+
+    // The person clicks again once it is back: recorded and answered, once.
+    expect((await driver.clickButton(click)).status).toBe(200);
+    await waitFor(async () => (await call(r0, 'GET', '/v1/tokens/sem-clicked')).json.status === 'resolved', {
+      what: 'the click to resolve sem-clicked',
+    });
+    expect((await call(r0, 'GET', '/v1/tokens/sem-clicked')).json).toMatchObject({
+      human_input: 'yes',
+      answered_by: 'U0ALICE',
+    });
 
     // Writes work again on both, and one of them leads with a live heartbeat.
     expect((await call(r1, 'POST', '/v1/tokens', { ...token, id: 'sem-after' })).status).toBe(201);
