@@ -9,7 +9,10 @@ export interface HealthDeps {
   version: string;
   /** False while the bridge is starting (the port is open, Slack not yet served): /healthz answers 503 "starting". */
   started?: () => boolean;
-  /** Extra sections (Slack, GitHub, the outbox) reported by later wiring; a check may be async, and one that throws makes the bridge unhealthy. */
+  /**
+   * Extra sections (Slack, GitHub, the outbox) reported by later wiring; a check may be async, and one that throws
+   * makes the bridge unhealthy.
+   */
   checks?: Record<string, () => unknown>;
 }
 

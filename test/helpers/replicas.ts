@@ -127,6 +127,36 @@ export async function spawnReplica(
   return replica;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+type Json = any;
+
+/**
+ * A request to a replica's API as `token` (a runner's or the admin's secret): the status, the JSON body, and
+ * `retryAfter` when the answer carries that header.
+ */
+export async function callReplica(
+  replica: Replica,
+  method: string,
+  path: string,
+  { token, body }: { token: string; body?: unknown },
+): Promise<{ status: number; json: Json; retryAfter?: string }> {
+  const res = await fetch(`${replica.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const retryAfter = res.headers.get('retry-after');
+  return {
+    status: res.status,
+    json: text === '' ? undefined : JSON.parse(text),
+    ...(retryAfter === null ? {} : { retryAfter }),
+  };
+}
+
 /** The `leader` row of runner_locks: who holds the singletons (sweeps, intake re-processing, maintenance). */
 export interface LeaderRow {
   owner: string;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_SECRET, OTHER_SECRET, RUNNER_SECRET } from '../helpers/bridge.js';
 import { cli, spawnCli } from '../helpers/cli.js';
 import { createTestDatabase } from '../helpers/postgres.js';
-import { type Replica, type ReplicaSet, startReplicas, waitFor } from '../helpers/replicas.js';
+import { callReplica, type Replica, type ReplicaSet, startReplicas, waitFor } from '../helpers/replicas.js';
 
 /**
  * Host-bound work across two hosts, from the outside: two `rodizio serve` replicas on one Postgres database, one
@@ -42,23 +42,8 @@ function writeConfig(dir: string): string {
 type Json = any;
 
 /** A request to a replica's API; `token` defaults to the `ci` runner's secret. */
-async function call(
-  replica: Replica,
-  method: string,
-  path: string,
-  { token = RUNNER_SECRET, body }: { token?: string; body?: unknown } = {},
-): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${replica.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
-}
+const call = (replica: Replica, method: string, path: string, options: { token?: string; body?: unknown } = {}) =>
+  callReplica(replica, method, path, { token: RUNNER_SECRET, ...options });
 
 /** Creates a pending approval through `via`, for `runner` (its secret), with `delivery`. */
 async function create(via: Replica, id: string, delivery: unknown, token = RUNNER_SECRET): Promise<void> {

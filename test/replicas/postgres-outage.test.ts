@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSlackDriver } from '../../src/sandbox/slack-driver.js';
 import { ADMIN_SECRET, RUNNER_SECRET } from '../helpers/bridge.js';
 import { startPostgresCluster } from '../helpers/postgres.js';
-import { type Replica, type ReplicaSet, readLeader, startReplicas, waitFor } from '../helpers/replicas.js';
+import { callReplica, type Replica, type ReplicaSet, readLeader, startReplicas, waitFor } from '../helpers/replicas.js';
 import { BOT_TOKEN, buttonFor, CARDS, SIGNING_SECRET, startFakeSlack } from '../helpers/slack.js';
 
 /**
@@ -22,19 +22,9 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-async function call(r: Replica, method: string, path: string, body?: unknown, secret = RUNNER_SECRET) {
-  const res = await fetch(`${r.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    json: text ? JSON.parse(text) : undefined,
-    ...(res.headers.has('retry-after') ? { retryAfter: res.headers.get('retry-after') } : {}),
-  };
-}
+/** A request to a replica's API as the `ci` runner (or, with `secret`, as the admin). */
+const call = (r: Replica, method: string, path: string, body?: unknown, secret = RUNNER_SECRET) =>
+  callReplica(r, method, path, { token: secret, body });
 
 const health = (r: Replica) =>
   fetch(`${r.url}/healthz`).then(async (res) => ({ status: res.status, body: await res.json() }));
