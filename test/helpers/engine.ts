@@ -1,3 +1,6 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openStore } from '../../src/store/open.js';
 import type { Engine, Store } from '../../src/store/store.js';
 import { afterTest } from './cleanup.js';
@@ -12,11 +15,15 @@ export const TEST_ENGINE: Engine = process.env.RODIZIO_TEST_ENGINE === 'postgres
 
 /**
  * A fresh, empty database on the run's engine: a temp SQLite file, or a new Postgres database (dropped after).
- * With `migrated`, a Postgres database may come with every migration applied (a copy of the run's template,
- * faster than migrating): only for a database the test opens through the store, which migrates it anyway.
+ * With `migrated`, it may come with every migration applied (a copy of a template migrated once, faster than
+ * migrating): only for a database the test opens through the store, which migrates it anyway.
  */
 export async function testDbLocation(options: { migrated?: boolean } = {}): Promise<string> {
-  if (TEST_ENGINE === 'sqlite') return tempDbPath();
+  if (TEST_ENGINE === 'sqlite') {
+    const path = tempDbPath();
+    if (options.migrated) copyFileSync(await sqliteTemplate(), path);
+    return path;
+  }
   const db = await createTestDatabase(options);
   afterTest(() => db.drop().catch(() => {}));
   return db.url;
@@ -24,7 +31,25 @@ export async function testDbLocation(options: { migrated?: boolean } = {}): Prom
 
 /** A migrated store on a fresh database of the run's engine, closed after the test. */
 export async function openTestStore(location?: string): Promise<Store> {
-  const store = await openStore(location ?? (await testDbLocation()));
+  const store = await openStore(location ?? (await testDbLocation({ migrated: true })));
   afterTest(() => store.close().catch(() => {}));
   return store;
+}
+
+let template: Promise<string> | undefined;
+
+/**
+ * A SQLite file with every migration applied by the store itself, made once per test process and copied for each
+ * migrated database: the 15 migrations take about 14 ms a database, a copy well under 1 ms. Closed before it is
+ * copied, so the whole database is in the file (no WAL beside it).
+ */
+function sqliteTemplate(): Promise<string> {
+  template ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rodizio-template-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'template.db');
+    await (await openStore(path)).close();
+    return path;
+  })();
+  return template;
 }

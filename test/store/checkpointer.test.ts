@@ -28,7 +28,9 @@ describe('WAL checkpoints (the SQLite server)', () => {
     const logs = captureLogger();
     const checkpointer = createCheckpointer(db, logs.logger, { intervalMs: 20 });
     checkpointer.start();
-    expect(checkpointer.threaded()).toBe(true);
+    // The thread starts when the first checkpoint is due, not at start.
+    expect(checkpointer.threaded()).toBe(false);
+    await expect.poll(() => checkpointer.threaded(), { timeout: 10_000 }).toBe(true);
     const before = size();
     write(2000);
     // The writes went to the WAL (autocheckpoint is off on this connection); the thread copies them over while this
@@ -54,8 +56,10 @@ describe('WAL checkpoints (the SQLite server)', () => {
     const logs = captureLogger();
     const checkpointer = createCheckpointer(db, logs.logger, { intervalMs: 20 });
     checkpointer.start();
-    await expect.poll(() => checkpointer.threaded(), { timeout: 10_000 }).toBe(false);
-    expect(logs.text()).toContain('the WAL checkpoint thread stopped; checkpointing on the main thread');
+    await expect
+      .poll(() => logs.text(), { timeout: 10_000 })
+      .toContain('the WAL checkpoint thread stopped; checkpointing on the main thread');
+    expect(checkpointer.threaded()).toBe(false);
     write(100);
     expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 100 });
     await checkpointer.stop();

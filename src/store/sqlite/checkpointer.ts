@@ -12,13 +12,15 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
-const timer = setInterval(() => {
+const checkpoint = () => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch (err) {
     parentPort.postMessage({ error: err instanceof Error ? err.message : String(err) });
   }
-}, workerData.intervalMs);
+};
+checkpoint();
+const timer = setInterval(checkpoint, workerData.intervalMs);
 parentPort.on('message', () => {
   clearInterval(timer);
   db.close();
@@ -40,11 +42,17 @@ export interface CheckpointerOptions {
  * main thread, it stalled every request and event stream for that long. So it runs on a thread of its own with
  * its own connection (WAL allows a checkpoint from any connection); if that thread cannot start, on a timer here
  * as before. The WAL is truncated on shutdown. CLI processes keep SQLite's default.
+ *
+ * The thread starts when the first checkpoint is due (`intervalMs` after start), not at start: a thread costs a
+ * V8 isolate and loading the driver again (about 50 ms of CPU), which a starting bridge has better uses for,
+ * and a bridge stopped within a second (a test's, a `--check`) needs no thread at all.
  */
 export function createCheckpointer(db: Db, logger: Logger, options: CheckpointerOptions = {}) {
   const intervalMs = options.intervalMs ?? 1000;
   let timer: NodeJS.Timeout | undefined;
   let thread: Worker | undefined;
+  /** Pending until the first checkpoint is due: then the thread starts. */
+  let threadDue: NodeJS.Timeout | undefined;
   const checkpoint = (mode: 'PASSIVE' | 'TRUNCATE') => {
     try {
       if (db.open) db.pragma(`wal_checkpoint(${mode})`);
@@ -87,14 +95,20 @@ export function createCheckpointer(db: Db, logger: Logger, options: Checkpointer
         onMainThread();
         return;
       }
-      try {
-        startThread();
-      } catch (err) {
-        logger.warn({ err }, 'cannot start the WAL checkpoint thread; checkpointing on the main thread');
-        onMainThread();
-      }
+      threadDue = setTimeout(() => {
+        threadDue = undefined;
+        try {
+          startThread();
+        } catch (err) {
+          logger.warn({ err }, 'cannot start the WAL checkpoint thread; checkpointing on the main thread');
+          onMainThread();
+        }
+      }, intervalMs);
+      threadDue.unref();
     },
     async stop(): Promise<void> {
+      clearTimeout(threadDue);
+      threadDue = undefined;
       clearInterval(timer);
       timer = undefined;
       const stopping = thread;
