@@ -52,7 +52,7 @@ export const engines: { engine: 'sqlite' | 'postgres'; setup: () => Promise<Harn
   {
     engine: 'postgres',
     setup: async () => {
-      const db = await createTestDatabase();
+      const db = await createTestDatabase({ migrated: true });
       return harness(() => openPostgresStore(db.url), db.drop);
     },
   },
@@ -94,12 +94,15 @@ export const answer = (id: string, atMs = 5000): Settlement => ({
   via: 'slack',
 });
 
-/** Postgres stores on one fresh database per test (several replicas' worth), all closed and dropped after. */
+/**
+ * Postgres stores on one fresh migrated database per test (several replicas' worth), all closed and dropped after;
+ * `open` also opens a database of the test's own, such as an empty one.
+ */
 export function usePostgres(): { url(): string; open(url?: string): Promise<Store> } {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   const stores: Store[] = [];
   beforeEach(async () => {
-    db = await createTestDatabase();
+    db = await createTestDatabase({ migrated: true });
   });
   afterEach(async () => {
     for (const store of stores.splice(0)) await store.close();

@@ -10,15 +10,19 @@ import { openPostgresStore } from '../../../src/store/postgres/store.js';
 import type { ExternalChange, Store } from '../../../src/store/store.js';
 import { createReentryWaiters } from '../../../src/waiters.js';
 import { PYTHON_TOKEN } from '../../helpers/bridge.js';
+import { afterTest } from '../../helpers/cleanup.js';
+import { createTestDatabase } from '../../helpers/postgres.js';
 import { answer, SCHEMA_VERSION, tokenRow, usePostgres } from './harness.js';
 
 describe('postgres only', () => {
   const pgdb = usePostgres();
   const open = pgdb.open;
   it('migrates once when several replicas start together, and hides the password in location', async () => {
-    const url = new URL(pgdb.url());
+    const empty = await createTestDatabase();
+    afterTest(empty.drop);
+    const url = new URL(empty.url);
     url.password = 'hunter2';
-    const opened = await Promise.all([open(url.toString()), open(), open(), open()]);
+    const opened = await Promise.all([open(url.toString()), open(empty.url), open(empty.url), open(empty.url)]);
     for (const store of opened)
       expect(await store.schemaVersion()).toEqual({ current: SCHEMA_VERSION, known: SCHEMA_VERSION });
     expect(opened[0]?.location).not.toContain('hunter2');
