@@ -1,5 +1,6 @@
 /**
- * A competitor for test/store/concurrency.test.ts, run as its own OS process (`node --import tsx`):
+ * A competitor for test/store/concurrency.test.ts, run as its own OS process (as plain JavaScript: the test
+ * transpiles this file once, and CLI workers load the built CLI, dist/, which the test names in `cliModule`):
  * settles its share of tokens either through `rodizio` CLI invocations (each one a full `runCli` run, opening
  * and closing the database as the executable does) or through the HTTP API of a running `rodizio serve`.
  * It prints `ready`, waits for `go` on stdin so every competitor starts together, and ends with one JSON line.
@@ -14,6 +15,8 @@ const WorkerOptions = z.discriminatedUnion('mode', [
     seed: z.number().int(),
     ids: z.array(z.string()),
     db: z.string(),
+    /** The built `src/cli/index.js` to load `runCli` from. */
+    cliModule: z.string(),
     /** Runs `rodizio void` before the first token and after every `voidEvery` tokens. */
     voidEvery: z.number().int().positive(),
   }),
@@ -116,7 +119,10 @@ async function main(): Promise<void> {
     }
   };
   // Loaded before `ready`, and only by CLI workers: the API workers stay small and start fast.
-  const runCli = options.mode === 'cli' ? (await import('../../src/cli/index.js')).runCli : undefined;
+  const runCli =
+    options.mode === 'cli'
+      ? ((await import(options.cliModule)) as typeof import('../../src/cli/index.js')).runCli
+      : undefined;
   const lines = createInterface({ input: process.stdin });
   const go = new Promise<void>((resolve) => lines.once('line', () => resolve()));
   process.stdout.write('ready\n');

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
+import ts from 'typescript';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { systemClock } from '../../src/clock.js';
@@ -15,7 +18,24 @@ import { freePort } from '../helpers/ports.js';
 import type { WorkerReport } from '../helpers/settle-worker.js';
 import { tempDbPath } from '../helpers/temp.js';
 
-const WORKER = fileURLToPath(new URL('../helpers/settle-worker.ts', import.meta.url));
+const WORKER_SOURCE = fileURLToPath(new URL('../helpers/settle-worker.ts', import.meta.url));
+/** The built CLI the CLI workers load (test/global-build.ts has made dist/ current). */
+const CLI_MODULE = pathToFileURL(join(ROOT, 'dist', 'src', 'cli', 'index.js')).href;
+
+/**
+ * The worker as plain JavaScript, transpiled once, so its 7 processes start without tsx's loader (about 2 s of
+ * CPU each on top of Node's own start): under node_modules/, where it finds zod as the TypeScript file does.
+ */
+function compiledWorker(): string {
+  const out = join(ROOT, 'node_modules', '.cache', 'rodizio-test', 'settle-worker.mjs');
+  mkdirSync(join(out, '..'), { recursive: true });
+  const { outputText } = ts.transpileModule(readFileSync(WORKER_SOURCE, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    fileName: WORKER_SOURCE,
+  });
+  writeFileSync(out, outputText);
+  return out;
+}
 const TOKENS = 500;
 const WORKERS = 7;
 /** Each token is raced by this many consecutive workers (mod 7), so CLI and API competitors meet. */
@@ -41,8 +61,8 @@ interface Finished {
 }
 
 /** A settle-worker process; `ready` resolves once it waits for `go`, `done` when it exits. */
-function startWorker(options: Record<string, unknown>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(options)], {
+function startWorker(worker: string, options: Record<string, unknown>) {
+  const child = spawn(process.execPath, [worker, JSON.stringify(options)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', RODIZIO_ENV_FILE: '' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -100,11 +120,27 @@ describe('concurrent writers on one SQLite file', () => {
       LOG_LEVEL: 'warn',
     });
     // Workers 0–3 invoke the CLI, 4–6 call the API; token i goes to workers i, i-1, i-2 (mod 7), in id order.
+    const worker = compiledWorker();
     const competitors = Array.from({ length: WORKERS }, (_, k) => {
       const share = ids.filter((_, i) => (i - k + WORKERS) % WORKERS < COMPETITORS);
       return k < 4
-        ? startWorker({ mode: 'cli', name: `cli-${k}`, seed: k, ids: share, db: dbPath, voidEvery: 60 })
-        : startWorker({ mode: 'api', name: `api-${k}`, seed: k, ids: share, url: serve.url, secret: ADMIN_SECRET });
+        ? startWorker(worker, {
+            mode: 'cli',
+            name: `cli-${k}`,
+            seed: k,
+            ids: share,
+            db: dbPath,
+            cliModule: CLI_MODULE,
+            voidEvery: 60,
+          })
+        : startWorker(worker, {
+            mode: 'api',
+            name: `api-${k}`,
+            seed: k,
+            ids: share,
+            url: serve.url,
+            secret: ADMIN_SECRET,
+          });
     });
     await Promise.all(competitors.map((w) => w.ready));
     const raceStarted = Date.now();
