@@ -65,7 +65,7 @@ const runnable = (gates: string, kinds: string, host: string) => `o.status = 'pe
   AND (o.gate IS NULL OR NOT (o.gate = ANY(${gates}::text[])))
   AND NOT (o.kind = ANY(${kinds}::text[]))
   AND (o.host IS NULL OR o.host = ${host}::text)
-  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.lane = o.lane AND p.status = 'pending' AND p.id < o.id)`;
+  AND o.id = (SELECT p.id FROM outbox p WHERE p.lane = o.lane AND p.status = 'pending' ORDER BY p.id LIMIT 1)`;
 
 /** Due at $now: its time has come, no live lease holds it, and its gate in the shared `gates` table is open. */
 const due = (now: string) => `o.run_at_ms <= ${now}::bigint
@@ -102,6 +102,9 @@ const CLAIM = `${PLANNED_PER_CALL}
   UPDATE outbox SET leased_until_ms = $1::bigint + $7::bigint, lease_owner = $6::text, updated_ms = $1::bigint
   WHERE outbox.id = ANY(ARRAY(SELECT id FROM picked))
   RETURNING outbox.*`;
+
+/** The outbox's ordered walks, planned without sorts (UNSORTED in conn.ts); exported for the plan test. */
+export const OUTBOX_WALKS = { READY, NEXT_RUN_AT, CLAIM };
 
 const byUrgency = (a: OutboxRow, b: OutboxRow) => a.priority - b.priority || a.run_at_ms - b.run_at_ms || a.id - b.id;
 
@@ -153,17 +156,18 @@ export function createOutboxStore(db: PgConn): OutboxStore {
      * exclusive.
      */
     async ready(nowMs: number, limit: number, filter: ReadyFilter = NO_FILTER): Promise<OutboxRow[]> {
-      return all<OutboxRow>(db, READY, [nowMs, filter.closedGates, filter.fullKinds, limit, filter.host ?? null]);
+      const values = [nowMs, filter.closedGates, filter.fullKinds, limit, filter.host ?? null];
+      return (await db.unsorted<OutboxRow>(READY, values)).rows;
     },
     async nextRunAt(filter: ReadyFilter = NO_FILTER): Promise<number | undefined> {
       const values = [filter.closedGates, filter.fullKinds, filter.host ?? null];
-      const row = await one<{ at: number | null }>(db, NEXT_RUN_AT, values);
+      const row = (await db.unsorted<{ at: number | null }>(NEXT_RUN_AT, values)).rows[0];
       return row?.at ?? undefined;
     },
-    /** One statement (see CLAIM); the rows come back in READY's order. */
+    /** One statement (see CLAIM), planned without sorts (UNSORTED); the rows come back in READY's order. */
     async claim(nowMs: number, limit: number, filter: ReadyFilter, owner: string, leaseMs: number) {
       const values = [nowMs, filter.closedGates, filter.fullKinds, limit, filter.host ?? null, owner, leaseMs];
-      return (await all<OutboxRow>(db, CLAIM, values)).sort(byUrgency);
+      return (await db.unsorted<OutboxRow>(CLAIM, values)).rows.sort(byUrgency);
     },
     /** One statement however many (planned per call, as completeMany: the rows are found by primary key). */
     async release(ids: readonly number[], owner: string): Promise<void> {

@@ -8,7 +8,7 @@ import type { Logger } from '../../logger.js';
 import { loadMigrations } from '../migrations.js';
 import type { ExternalChange, Repos, Signal, Store, Tx } from '../store.js';
 import { createApprovalStore } from './approvals.js';
-import { createPrepared, isRetryable, type PgConn, typeParsers } from './conn.js';
+import { createPrepared, isRetryable, type PgConn, queryUnsorted, typeParsers } from './conn.js';
 import { createPostgresCopy } from './copy.js';
 import { createDigestStore } from './digests.js';
 import { createEventFeedStore } from './event-feed.js';
@@ -190,6 +190,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const ctx = current();
       return ctx ? fn(ctx.client) : inTransaction(fn);
     },
+    unsorted: (text, values) => {
+      const ctx = current();
+      return ctx ? ctx.client.query(text, values) : queryUnsorted(pool, text, values);
+    },
   };
   const repos = createRepos(poolConn);
 
@@ -216,6 +220,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           const clientConn: PgConn = {
             query: (text, values) => prepared.run(client, text, values),
             atomic: (f) => f(client),
+            unsorted: (text, values) => client.query(text, values),
           };
           const ctx: TxContext = { client, repos: createRepos(clientConn), signals: new Set(), open: true };
           signals = ctx.signals;

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
 import { SchemaTooNewError } from '../../../src/errors.js';
 import { createPurgatory, type Purgatory } from '../../../src/purgatory.js';
-import { createPrepared, PLANNED_PER_CALL } from '../../../src/store/postgres/conn.js';
+import { createPrepared, PLANNED_PER_CALL, UNSORTED } from '../../../src/store/postgres/conn.js';
 import { MAX_REENTRY_PAYLOAD } from '../../../src/store/postgres/notify.js';
+import { OUTBOX_WALKS } from '../../../src/store/postgres/outbox.js';
 import { openPostgresStore } from '../../../src/store/postgres/store.js';
 import type { ExternalChange, Store } from '../../../src/store/store.js';
 import { createReentryWaiters } from '../../../src/waiters.js';
@@ -280,6 +281,52 @@ describe('postgres only', () => {
       for (const t of taken) await (t.id % 2 ? a : b).outbox.release([t.id], t.owner);
     }
   });
+
+  it('walks the outbox in order after a burst its statistics do not know of: no sort, each lane looked up', async () => {
+    const store = await open();
+    const admin = new pg.Client({ connectionString: pgdb.url() });
+    await admin.connect();
+    try {
+      await walksInOrder(store, admin);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  async function walksInOrder(store: Store, admin: pg.Client): Promise<void> {
+    const insert = (n: number, status: string, from: number) =>
+      admin.query(
+        `INSERT INTO outbox (token_id, kind, lane, payload, status, run_at_ms, created_ms, updated_ms, priority)
+         SELECT 't' || g, 'deliver.webhook', 'token:t' || (g % $4::int), '{}', $2, 500 + g, 1, 1, 1
+         FROM generate_series($3::int, $3::int + $1::int - 1) g`,
+        [n, status, from, from === 0 ? n : 2500],
+      );
+    // What autovacuum last saw: a table of finished jobs. Then a burst it has not analyzed: 3,000 pending jobs in
+    // 2,500 lanes (500 lanes with a second job, not runnable behind their head).
+    await insert(3000, 'done', 0);
+    await admin.query('ANALYZE outbox');
+    await insert(3000, 'pending', 10_000);
+    const params = {
+      READY: [10_000_000, [], [], 8, null],
+      NEXT_RUN_AT: [[], [], null],
+      CLAIM: [10_000_000, [], [], 8, null, 'w', 60_000],
+    };
+    for (const [name, text] of Object.entries(OUTBOX_WALKS)) {
+      await admin.query('BEGIN');
+      await admin.query(UNSORTED);
+      const plan = (await admin.query(`EXPLAIN ${text}`, params[name as keyof typeof params])).rows
+        .map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN'])
+        .join('\n');
+      await admin.query('ROLLBACK');
+      expect(plan, name).not.toMatch(/\bSort\b/);
+      expect(plan, name).toMatch(/using outbox_lane on outbox p/);
+      if (name !== 'NEXT_RUN_AT') expect(plan, name).toMatch(/Index Scan using outbox_ready on outbox o\b/);
+    }
+    // And the walk takes the right jobs: the first eight lane heads in run_at order.
+    const claimed = await store.outbox.claim(10_000_000, 8, { closedGates: [], fullKinds: [] }, 'w', 60_000);
+    expect(claimed.map((r) => r.token_id)).toEqual(Array.from({ length: 8 }, (_, i) => `t${10_000 + i}`));
+    expect(await store.outbox.nextRunAt({ closedGates: [], fullKinds: [] })).toBe(500 + 10_008);
+  }
 
   it('skips the jobs another claim holds locked instead of waiting for its transaction', async () => {
     const [a, b] = [await open(), await open()];
