@@ -34,41 +34,58 @@ export interface PgConn extends Queryable {
  */
 export const UNSORTED = 'SET LOCAL enable_sort = off';
 
+/**
+ * A connection checked out of `pool` for `fn`, then released. A checked-out client has no error listener (the pool
+ * removes its own), and a connection dropped meanwhile would crash the process: this one records the error, which
+ * `onError` may also log; the next query on the client then fails. `fn` calls `broke` when the connection can no
+ * longer be trusted (a failed ROLLBACK). Such a client is dropped on release instead of pooled.
+ */
+export async function withClient<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient, broke: (err: Error) => void) => Promise<T>,
+  onError?: (err: Error) => void,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const broke = (err: Error) => {
+    broken ??= err;
+  };
+  const listener = (err: Error) => {
+    broke(err);
+    onError?.(err);
+  };
+  client.on('error', listener);
+  try {
+    return await fn(client, broke);
+  } finally {
+    client.off('error', listener);
+    client.release(broken);
+  }
+}
+
 /** Runs `text` on a client of `pool` between BEGIN, UNSORTED and COMMIT, all sent at once (the pool pipelines). */
-export async function queryUnsorted<R extends pg.QueryResultRow>(
+export function queryUnsorted<R extends pg.QueryResultRow>(
   pool: pg.Pool,
   text: string,
   values?: unknown[],
 ): Promise<pg.QueryResult<R>> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  const onError = (err: Error) => {
-    broken = err;
-  };
-  client.on('error', onError);
-  try {
+  return withClient(pool, async (client, broke) => {
     const begin = client.query('BEGIN');
     const settings = client.query(UNSORTED);
     const result = client.query<R>(text, values);
     // After a failed statement Postgres answers this COMMIT with a rollback: the connection is idle again either way.
     const commit = client.query('COMMIT');
-    const done = Promise.all([begin, settings, result, commit]);
-    done.catch(() => {});
+    const all = [begin, settings, result, commit];
     try {
-      await done;
+      await Promise.all(all);
     } catch (err) {
-      await Promise.allSettled([begin, settings, result, commit]);
+      await Promise.allSettled(all);
+      // Postgres refusing the statement leaves the connection usable; anything else (it failed mid-way) drops it.
+      if (!(err instanceof pg.DatabaseError)) broke(err as Error);
       throw err;
     }
-    return await result;
-  } catch (err) {
-    // Postgres refusing the statement leaves the connection usable; anything else (it failed mid-way) drops it.
-    if (!(err instanceof pg.DatabaseError)) broken ??= err as Error;
-    throw err;
-  } finally {
-    client.off('error', onError);
-    client.release(broken);
-  }
+    return result;
+  });
 }
 
 const INT8 = 20;

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { RodizioError, SchemaTooNewError } from '../../errors.js';
 import type { Migration } from '../migrations.js';
-import { MIGRATION_LOCK, type Queryable } from './conn.js';
+import { MIGRATION_LOCK, type Queryable, withClient } from './conn.js';
 
 /**
  * Migration bookkeeping: one row per applied migration. The SQLite engine keeps the version in
@@ -49,39 +49,29 @@ export async function migrate(
   tooNew(from);
   for (const m of migrations) {
     if (m.version <= from) continue;
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    // Checked-out clients have no error listener; a dropped connection must fail the migration, not the process.
-    const onError = (err: Error) => {
-      broken = err;
-    };
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      // Waiting for another replica's migration, or building an index on a large table, may take longer than
-      // the pool's statement timeout.
-      await client.query('SET LOCAL statement_timeout = 0');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await client.query(CREATE_VERSIONS);
-      const now = await schemaVersion(client);
-      tooNew(now);
-      if (now < m.version) {
-        await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    await withClient(pool, async (client, broke) => {
+      try {
+        await client.query('BEGIN');
+        // Waiting for another replica's migration, or building an index on a large table, may take longer than
+        // the pool's statement timeout.
+        await client.query('SET LOCAL statement_timeout = 0');
+        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        await client.query(CREATE_VERSIONS);
+        const now = await schemaVersion(client);
+        tooNew(now);
+        if (now < m.version) {
+          await client.query(m.sql);
+          await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        }
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(broke);
+        if (err instanceof RodizioError) throw err;
+        throw new RodizioError('migration_failed', `migration ${m.name} failed on ${location}: ${oneLine(err)}`, {
+          cause: err,
+        });
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch((e: Error) => {
-        broken = e;
-      });
-      if (err instanceof RodizioError) throw err;
-      throw new RodizioError('migration_failed', `migration ${m.name} failed on ${location}: ${oneLine(err)}`, {
-        cause: err,
-      });
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+    });
   }
   return { from, to: Math.max(from, known) };
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../../logger.js';
 import { loadMigrations } from '../migrations.js';
 import type { ExternalChange, Repos, Signal, Store, Tx } from '../store.js';
 import { createApprovalStore } from './approvals.js';
-import { createPrepared, isRetryable, type PgConn, queryUnsorted, typeParsers } from './conn.js';
+import { createPrepared, isRetryable, type PgConn, queryUnsorted, typeParsers, withClient } from './conn.js';
 import { createPostgresCopy } from './copy.js';
 import { createDigestStore } from './digests.js';
 import { createEventFeedStore } from './event-feed.js';
@@ -139,37 +139,32 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     beforeCommit: (client: pg.PoolClient) => string | undefined = () => undefined,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await pool.connect();
-      let broken: Error | undefined;
-      // A checked-out client has no error listener (the pool removes its own): without one, a connection
-      // dropped while `fn` runs would crash the process. The next query on it fails and ends the transaction.
-      const onError = (err: Error) => {
-        broken = err;
-        logger.warn({ err }, 'Postgres connection failed inside a transaction');
-      };
-      client.on('error', onError);
-      try {
-        // Not awaited before the body runs: its first statement follows BEGIN on the wire (the connection is
-        // pipelined), saving a round trip in every transaction. Postgres runs them in order. BEGIN fails only when
-        // the connection or the server does, and then so does what follows it.
-        const begun = client.query('BEGIN');
-        begun.catch(() => {}); // awaited below, after the body: its error is rethrown there
-        const result = await body(client);
-        await begun;
-        const last = beforeCommit(client);
-        await client.query(last === undefined ? 'COMMIT' : `${last}; COMMIT`);
-        return result;
-      } catch (err) {
-        // A failed ROLLBACK means the connection itself is gone: release it as broken so the pool drops it.
-        await client.query('ROLLBACK').catch((e: Error) => {
-          broken = e;
-        });
-        if (attempt >= MAX_ATTEMPTS || !(isRetryable(err) || prepared.stale(err))) throw err;
-        logger.debug({ err, attempt }, 'Postgres transaction conflicted; running it again');
-      } finally {
-        client.off('error', onError);
-        client.release(broken);
-      }
+      // Undefined: the transaction conflicted, and runs again.
+      const outcome = await withClient(
+        pool,
+        async (client, broke) => {
+          try {
+            // Not awaited before the body runs: its first statement follows BEGIN on the wire (the connection is
+            // pipelined), saving a round trip in every transaction. Postgres runs them in order. BEGIN fails only
+            // when the connection or the server does, and then so does what follows it.
+            const begun = client.query('BEGIN');
+            begun.catch(() => {}); // awaited below, after the body: its error is rethrown there
+            const result = await body(client);
+            await begun;
+            const last = beforeCommit(client);
+            await client.query(last === undefined ? 'COMMIT' : `${last}; COMMIT`);
+            return { value: result };
+          } catch (err) {
+            // A failed ROLLBACK means the connection itself is gone: release it as broken so the pool drops it.
+            await client.query('ROLLBACK').catch(broke);
+            if (attempt >= MAX_ATTEMPTS || !(isRetryable(err) || prepared.stale(err))) throw err;
+            logger.debug({ err, attempt }, 'Postgres transaction conflicted; running it again');
+            return undefined;
+          }
+        },
+        (err) => logger.warn({ err }, 'Postgres connection failed inside a transaction'),
+      );
+      if (outcome) return outcome.value;
       await sleep(Math.random() * 20 * attempt);
     }
   }
