@@ -45,7 +45,7 @@ export interface CheckpointerOptions {
  *
  * The thread starts when the first checkpoint is due (`intervalMs` after start), not at start: a thread costs a
  * V8 isolate and loading the driver again (about 50 ms of CPU), which a starting bridge has better uses for,
- * and a bridge stopped within a second (a test's, a `--check`) needs no thread at all.
+ * and a bridge stopped within a second (a test's) needs no thread at all.
  */
 export function createCheckpointer(db: Db, logger: Logger, options: CheckpointerOptions = {}) {
   const intervalMs = options.intervalMs ?? 1000;
