@@ -231,7 +231,7 @@ async function schemaOf(client: pg.Client): Promise<string> {
 }
 
 /** Runs `fn` on a connection of its own to `url`. */
-async function connected<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function connected<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

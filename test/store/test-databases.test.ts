@@ -1,22 +1,15 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import { connected, createTestDatabase } from '../helpers/postgres.js';
 
 /**
  * The Postgres suites' databases (test/helpers/postgres.ts): a migrated one is emptied after its test and handed
  * to the next, which must not be able to tell it from a fresh copy of the template.
  */
 
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = async <T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> =>
+  (await connected(url, (client) => client.query<T>(text, values))).rows;
 
 const addIntake = (url: string, key: string) =>
   sql<{ id: string }>(
