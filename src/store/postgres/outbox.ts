@@ -7,18 +7,24 @@ import { all, changes, filteredQuery, LANE_LOCK_CLASS, one, type PgConn, PLANNED
  * id 11 before id 10, and 11 would run first. Each enqueue first takes a transaction-scoped advisory lock on
  * its lane (in the same statement, so also outside a transaction): a lane's enqueues commit in id order.
  * A priority-0 job lifts the pending jobs of its lane too. `lane_head`: no pending job of the lane is before it.
+ *
+ * Both lane lookups walk `outbox_lane` in id order (LANE_HEAD, LANE_JOBS), whatever the statistics say: see
+ * LANE_ORDERED.
  */
 const ENQUEUE = `
   WITH locked AS (SELECT pg_advisory_xact_lock(${LANE_LOCK_CLASS}, hashtext($3::text))),
-  lifted AS (
-    UPDATE outbox SET priority = 0
-    WHERE $9::integer = 0 AND lane = $3::text AND status = 'pending' AND priority > 0
-      AND EXISTS (SELECT 1 FROM locked))
+  behind AS (
+    SELECT p.id FROM outbox p
+    WHERE $9::integer = 0 AND p.lane = $3::text AND p.status = 'pending' AND p.priority > 0
+      AND EXISTS (SELECT 1 FROM locked)
+    ORDER BY p.id FOR UPDATE),
+  lifted AS (UPDATE outbox SET priority = 0 WHERE id = ANY(ARRAY(SELECT id FROM behind)))
   INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host)
   SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint, $6::bigint, $7::bigint, $8::text, $9::integer, $10::text
   FROM locked
-  RETURNING id,
-    NOT EXISTS (SELECT 1 FROM outbox p WHERE p.lane = $3::text AND p.status = 'pending' AND p.id < outbox.id) AS lane_head`;
+  RETURNING id, coalesce((
+    SELECT p.id FROM outbox p WHERE p.lane = $3::text AND p.status = 'pending' ORDER BY p.id LIMIT 1
+  ) > outbox.id, true) AS lane_head`;
 
 const JOB_TYPES = ['text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'integer', 'text'];
 
@@ -41,17 +47,20 @@ function enqueueManySql(n: number): string {
   locked AS (
     SELECT count(pg_advisory_xact_lock(${LANE_LOCK_CLASS}, hashtext(l.lane))) AS lanes
     FROM (SELECT DISTINCT lane FROM jobs ORDER BY lane) AS l),
-  lifted AS (
-    UPDATE outbox SET priority = 0
-    WHERE lane IN (SELECT lane FROM jobs WHERE priority = 0) AND status = 'pending' AND priority > 0
-      AND EXISTS (SELECT 1 FROM locked)),
+  behind AS (
+    SELECT p.id FROM outbox p
+    WHERE p.lane = ANY(ARRAY(SELECT lane FROM jobs WHERE priority = 0)) AND p.status = 'pending' AND p.priority > 0
+      AND EXISTS (SELECT 1 FROM locked)
+    ORDER BY p.lane, p.id FOR UPDATE),
+  lifted AS (UPDATE outbox SET priority = 0 WHERE id = ANY(ARRAY(SELECT id FROM behind))),
   inserted AS (
     INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host)
     SELECT token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host
     FROM jobs CROSS JOIN locked ORDER BY n
     RETURNING id, lane)
-  SELECT id, NOT EXISTS (
-    SELECT 1 FROM outbox p WHERE p.lane = inserted.lane AND p.status = 'pending' AND p.id < inserted.id) AS lane_head
+  SELECT id, coalesce((
+    SELECT p.id FROM outbox p WHERE p.lane = inserted.lane AND p.status = 'pending' ORDER BY p.id LIMIT 1
+  ) > inserted.id, true) AS lane_head
   FROM inserted ORDER BY id`;
 }
 
@@ -103,8 +112,9 @@ const CLAIM = `${PLANNED_PER_CALL}
   WHERE outbox.id = ANY(ARRAY(SELECT id FROM picked))
   RETURNING outbox.*`;
 
-/** The outbox's ordered walks, planned without sorts (UNSORTED in conn.ts); exported for the plan test. */
+/** The outbox's ordered walks and lane lookups, planned without sorts (UNSORTED in conn.ts); for the plan test. */
 export const OUTBOX_WALKS = { READY, NEXT_RUN_AT, CLAIM };
+export const OUTBOX_ENQUEUES = { ENQUEUE, enqueueManySql };
 
 const byUrgency = (a: OutboxRow, b: OutboxRow) => a.priority - b.priority || a.run_at_ms - b.run_at_ms || a.id - b.id;
 
@@ -113,7 +123,7 @@ const NO_FILTER: ReadyFilter = { closedGates: [], fullKinds: [] };
 /** SQL for the outbox on Postgres; the same statements and contract as src/store/sqlite/outbox.ts. */
 export function createOutboxStore(db: PgConn): OutboxStore {
   async function enqueueInLane(job: NewJob, nowMs: number): Promise<{ id: number; laneHead: boolean }> {
-    const row = await one<{ id: number; lane_head: boolean }>(db, ENQUEUE, [...jobValues(job, nowMs)]);
+    const row = (await db.unsorted<{ id: number; lane_head: boolean }>(ENQUEUE, [...jobValues(job, nowMs)])).rows[0];
     if (!row) throw new Error('INSERT … RETURNING id returned no row');
     return { id: row.id, laneHead: row.lane_head };
   }
@@ -131,11 +141,12 @@ export function createOutboxStore(db: PgConn): OutboxStore {
         sql = enqueueManySql(jobs.length);
         manySql.set(jobs.length, sql);
       }
-      const rows = await all<{ id: number; lane_head: boolean }>(
-        db,
-        sql,
-        jobs.flatMap((job) => jobValues(job, nowMs)),
-      );
+      const rows = (
+        await db.unsorted<{ id: number; lane_head: boolean }>(
+          sql,
+          jobs.flatMap((job) => jobValues(job, nowMs)),
+        )
+      ).rows;
       if (rows.length !== jobs.length) throw new Error(`enqueued ${rows.length} of ${jobs.length} jobs`);
       const seen = new Set<string>();
       return rows.map((row, i) => {

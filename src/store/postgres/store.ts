@@ -8,7 +8,16 @@ import type { Logger } from '../../logger.js';
 import { loadMigrations } from '../migrations.js';
 import type { ExternalChange, Repos, Signal, Store, Tx } from '../store.js';
 import { createApprovalStore } from './approvals.js';
-import { createPrepared, isRetryable, type PgConn, queryUnsorted, typeParsers, withClient } from './conn.js';
+import {
+  createPrepared,
+  isRetryable,
+  type PgConn,
+  queryUnsorted,
+  type Send,
+  typeParsers,
+  unsortedIn,
+  withClient,
+} from './conn.js';
 import { createPostgresCopy } from './copy.js';
 import { createDigestStore } from './digests.js';
 import { createEventFeedStore } from './event-feed.js';
@@ -124,6 +133,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   const origin = randomUUID();
   const prepared = createPrepared();
+  const send: Send = (client, text, values) => prepared.run(client, text, values);
   const als = new AsyncLocalStorage<TxContext>();
   const current = () => {
     const ctx = als.getStore();
@@ -185,9 +195,15 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const ctx = current();
       return ctx ? fn(ctx.client) : inTransaction(fn);
     },
-    unsorted: (text, values) => {
+    unsorted: async <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => {
       const ctx = current();
-      return ctx ? ctx.client.query(text, values) : queryUnsorted(pool, text, values);
+      if (ctx) return unsortedIn<R>(ctx.client, text, values, send);
+      try {
+        return await queryUnsorted<R>(pool, text, values, send);
+      } catch (err) {
+        if (!prepared.stale(err)) throw err;
+        return queryUnsorted<R>(pool, text, values);
+      }
     },
   };
   const repos = createRepos(poolConn);
@@ -215,7 +231,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           const clientConn: PgConn = {
             query: (text, values) => prepared.run(client, text, values),
             atomic: (f) => f(client),
-            unsorted: (text, values) => client.query(text, values),
+            unsorted: (text, values) => unsortedIn(client, text, values, send),
           };
           const ctx: TxContext = { client, repos: createRepos(clientConn), signals: new Set(), open: true };
           signals = ctx.signals;

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
 import { SchemaTooNewError } from '../../../src/errors.js';
 import { createPurgatory, type Purgatory } from '../../../src/purgatory.js';
-import { createPrepared, PLANNED_PER_CALL, UNSORTED } from '../../../src/store/postgres/conn.js';
+import { createPrepared, PLANNED_PER_CALL, UNSORTED, unsortedIn } from '../../../src/store/postgres/conn.js';
 import { MAX_REENTRY_PAYLOAD } from '../../../src/store/postgres/notify.js';
-import { OUTBOX_WALKS } from '../../../src/store/postgres/outbox.js';
+import { OUTBOX_ENQUEUES, OUTBOX_WALKS } from '../../../src/store/postgres/outbox.js';
 import { openPostgresStore } from '../../../src/store/postgres/store.js';
 import type { ExternalChange, Store } from '../../../src/store/store.js';
 import { createReentryWaiters } from '../../../src/waiters.js';
@@ -293,7 +293,11 @@ describe('postgres only', () => {
     }
   });
 
-  async function walksInOrder(store: Store, admin: pg.Client): Promise<void> {
+  /**
+   * What autovacuum last saw: a table of finished jobs. Then a burst it has not analyzed: 3,000 pending jobs in
+   * 2,500 lanes `token:t<n>` (500 lanes with a second job, not runnable behind their head), all of priority 1.
+   */
+  async function burstUnanalyzed(admin: pg.Client): Promise<void> {
     const insert = (n: number, status: string, from: number) =>
       admin.query(
         `INSERT INTO outbox (token_id, kind, lane, payload, status, run_at_ms, created_ms, updated_ms, priority)
@@ -301,23 +305,33 @@ describe('postgres only', () => {
          FROM generate_series($3::int, $3::int + $1::int - 1) g`,
         [n, status, from, from === 0 ? n : 2500],
       );
-    // What autovacuum last saw: a table of finished jobs. Then a burst it has not analyzed: 3,000 pending jobs in
-    // 2,500 lanes (500 lanes with a second job, not runnable behind their head).
     await insert(3000, 'done', 0);
     await admin.query('ANALYZE outbox');
     await insert(3000, 'pending', 10_000);
+  }
+
+  /** The plan of `text` as the store runs it: inside a transaction, with UNSORTED. */
+  async function planOf(admin: pg.Client, text: string, values: unknown[]): Promise<string> {
+    await admin.query('BEGIN');
+    try {
+      await admin.query(UNSORTED);
+      return (await admin.query(`EXPLAIN ${text}`, values)).rows
+        .map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN'])
+        .join('\n');
+    } finally {
+      await admin.query('ROLLBACK');
+    }
+  }
+
+  async function walksInOrder(store: Store, admin: pg.Client): Promise<void> {
+    await burstUnanalyzed(admin);
     const params = {
       READY: [10_000_000, [], [], 8, null],
       NEXT_RUN_AT: [[], [], null],
       CLAIM: [10_000_000, [], [], 8, null, 'w', 60_000],
     };
     for (const [name, text] of Object.entries(OUTBOX_WALKS)) {
-      await admin.query('BEGIN');
-      await admin.query(UNSORTED);
-      const plan = (await admin.query(`EXPLAIN ${text}`, params[name as keyof typeof params])).rows
-        .map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN'])
-        .join('\n');
-      await admin.query('ROLLBACK');
+      const plan = await planOf(admin, text, params[name as keyof typeof params]);
       expect(plan, name).not.toMatch(/\bSort\b/);
       expect(plan, name).toMatch(/using outbox_lane on outbox p/);
       if (name !== 'NEXT_RUN_AT') expect(plan, name).toMatch(/Index Scan using outbox_ready on outbox o\b/);
@@ -327,6 +341,62 @@ describe('postgres only', () => {
     expect(claimed.map((r) => r.token_id)).toEqual(Array.from({ length: 8 }, (_, i) => `t${10_000 + i}`));
     expect(await store.outbox.nextRunAt({ closedGates: [], fullKinds: [] })).toBe(500 + 10_008);
   }
+
+  it('enqueues after a burst its statistics do not know of by looking the lane up, not scanning every pending job', async () => {
+    const store = await open();
+    const admin = new pg.Client({ connectionString: pgdb.url() });
+    await admin.connect();
+    try {
+      await burstUnanalyzed(admin);
+      // A settle's batch: an urgent job in a busy lane (t7 has two pending jobs: 10,007 and 12,507) and one in a lane
+      // of its own. Each lookup must go to the lane in `outbox_lane`; a scan of `outbox_due` or `outbox_ready`
+      // filtered by lane reads all 3,000 pending jobs (what stale statistics made Postgres plan before).
+      const job = (lane: string, priority: number) => ['t', 'k', lane, '{}', 1, 1, 1, null, priority, null];
+      const plans = {
+        one: await planOf(admin, OUTBOX_ENQUEUES.ENQUEUE, job('token:t7', 0)),
+        many: await planOf(admin, OUTBOX_ENQUEUES.enqueueManySql(2), [...job('token:t7', 0), ...job('new', 1)]),
+      };
+      for (const [name, plan] of Object.entries(plans)) {
+        expect(plan, name).not.toMatch(/outbox_due|outbox_ready|Seq Scan on outbox/);
+        // The lift's lookup and the head's lookup.
+        expect(plan.match(/Index (Only )?Scan using outbox_lane on outbox p/g), name).toHaveLength(2);
+      }
+      // And they do what they did: the busy lane's pending jobs are lifted to priority 0, the new job is not its
+      // head there, and a job alone in its lane is.
+      const enqueued = await store.transaction((tx) =>
+        tx.outbox.enqueueMany(
+          [
+            { kind: 'slack.update', lane: 'token:t7', priority: 0 },
+            { kind: 'post', lane: 'alone' },
+          ],
+          1,
+        ),
+      );
+      expect(enqueued.map((e) => e.laneHead)).toEqual([false, true]);
+      const lane = await admin.query<{ token_id: string | null; priority: number }>(
+        `SELECT token_id, priority FROM outbox WHERE lane = 'token:t7' AND status = 'pending' ORDER BY id`,
+      );
+      expect(lane.rows).toEqual([
+        { token_id: 't10007', priority: 0 },
+        { token_id: 't12507', priority: 0 },
+        { token_id: null, priority: 0 },
+      ]);
+      const single = await store.outbox.enqueueInLane({ kind: 'post', lane: 'token:t8' }, 1);
+      expect(single.laneHead).toBe(false);
+      // Inside a transaction the settings go back after the statement: the rest of it is planned as usual.
+      await admin.query('BEGIN');
+      const inside = await unsortedIn(
+        admin,
+        "SELECT current_setting('enable_sort') AS sort, current_setting('jit') AS jit",
+      );
+      const later = await admin.query("SELECT current_setting('enable_sort') AS sort, current_setting('jit') AS jit");
+      await admin.query('COMMIT');
+      expect(inside.rows).toEqual([{ sort: 'off', jit: 'off' }]);
+      expect(later.rows).toEqual([{ sort: 'on', jit: 'on' }]);
+    } finally {
+      await admin.end();
+    }
+  });
 
   it('skips the jobs another claim holds locked instead of waiting for its transaction', async () => {
     const [a, b] = [await open(), await open()];
