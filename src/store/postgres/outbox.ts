@@ -8,8 +8,9 @@ import { all, changes, filteredQuery, LANE_LOCK_CLASS, one, type PgConn, PLANNED
  * its lane (in the same statement, so also outside a transaction): a lane's enqueues commit in id order.
  * A priority-0 job lifts the pending jobs of its lane too. `lane_head`: no pending job of the lane is before it.
  *
- * Both lane lookups walk `outbox_lane` in id order (LANE_HEAD, LANE_JOBS), whatever the statistics say: see
- * LANE_ORDERED.
+ * Both lane lookups (`behind`, the jobs to lift; `lane_head`) ask for the lane's pending jobs in id order, and run
+ * with sorts off (`db.unsorted`): only `outbox_lane` answers them then, whatever the statistics say (UNSORTED in
+ * conn.ts). The lifted rows are locked first and updated by id, so the update too goes through that index.
  */
 const ENQUEUE = `
   WITH locked AS (SELECT pg_advisory_xact_lock(${LANE_LOCK_CLASS}, hashtext($3::text))),
