@@ -27,6 +27,8 @@ interface Wakes {
   /** The jobs enqueued, one entry per gate and place in their lane, so a worker can tell a wake it cannot act on. */
   outbox: Map<string, EnqueuedJobs>;
   events: { seq: number; event: NewEvent }[];
+  /** The open transaction's `atCommit` (see TransactionBody): where `plan` leaves its enqueue. */
+  atCommit?: (call: Promise<unknown>) => void;
 }
 
 /**
@@ -90,13 +92,13 @@ export function createCore({
   }
 
   /**
-   * What the other processes hear of a write, sent with its commit: settled tokens first (a long-poll elsewhere
-   * answers from the reentry carried here), then each kind of job enqueued, then one word of new events.
+   * What the other processes hear of a write, sent with its commit: settled tokens (a long-poll elsewhere answers
+   * from the reentry carried here), then one word of new events. Enqueued jobs are told by the store's enqueue
+   * itself, which knows where each went in its lane without a round trip back here (see `plan`).
    */
   function signalAll(wakes: Wakes, signal: (s: Signal) => void): void {
     for (const [id, { reentry }] of wakes.settled)
       signal({ kind: 'settled', tokenId: id, ...(reentry ? { reentry } : {}) });
-    for (const job of wakes.outbox.values()) signal({ kind: 'outbox', ...job });
     if (wakes.events.length > 0) signal({ kind: 'event' });
   }
 
@@ -110,9 +112,9 @@ export function createCore({
     if (outer) return store.transaction((tx) => fn(instrument(tx, outer)));
     const fresh = (): Wakes => ({ settled: new Map(), outbox: new Map(), events: [] });
     let wakes = fresh();
-    const result = await store.transaction(async (tx, signal) => {
+    const result = await store.transaction(async (tx, signal, atCommit) => {
       // A retried transaction starts over: forget what the failed attempt did.
-      wakes = fresh();
+      wakes = { ...fresh(), atCommit };
       const done = await writing.run(wakes, () => fn(instrument(tx, wakes)));
       signalAll(wakes, signal);
       return done;
@@ -123,10 +125,18 @@ export function createCore({
     return result;
   }
 
-  /** The planners' jobs in one round trip, in planner order (a lane's jobs run in that order). */
+  /**
+   * The planners' jobs in one statement, in planner order (a lane's jobs run in that order). Inside a write, the
+   * statement is left for the commit: nothing after it needs its result before then, and on Postgres it goes out
+   * with the COMMIT, one round trip fewer while an answer holds the audit log's head (see TransactionBody).
+   */
   async function plan(tx: Tx, change: Change, nowMs: number): Promise<number> {
     const jobs = planners.flatMap((planner) => planner(change).map((job) => ({ tokenId: change.token.id, ...job })));
-    if (jobs.length > 0) await tx.outbox.enqueueMany(jobs, nowMs);
+    if (jobs.length === 0) return 0;
+    const enqueuing = tx.outbox.enqueueMany(jobs, nowMs);
+    const atCommit = writing.getStore()?.atCommit;
+    if (atCommit) atCommit(enqueuing);
+    else await enqueuing;
     return jobs.length;
   }
 

@@ -82,6 +82,17 @@ export type Signal =
   | { kind: 'subscriptions' };
 
 /**
+ * A transaction's work. `atCommit(call)`: a store call made in it whose result `fn` does not wait for (the last
+ * statements of a write). On Postgres it goes out with the COMMIT instead of a round trip ahead of it; either
+ * way the transaction commits only if it succeeds, and the transaction's promise settles after it does.
+ */
+export type TransactionBody<T> = (
+  tx: Tx,
+  signal: (s: Signal) => void,
+  atCommit: (call: Promise<unknown>) => void,
+) => Promise<T>;
+
+/**
  * The purgatory's storage, one interface over two engines (src/store/sqlite, src/store/postgres). Everything
  * above it is written once against this; SQL lives only in the engine folders.
  */
@@ -91,10 +102,10 @@ export interface Store extends Repos {
   readonly location: string;
   /**
    * Runs `fn` in one write transaction with the repos bound to it: committed when `fn` resolves, rolled back
-   * when it throws. `signals` returned through `tx` are sent to the other processes when it commits. `fn` must
-   * do no I/O but the store's: on SQLite transactions run one at a time per process.
+   * when it throws. `signal`s are sent to the other processes when it commits. `fn` must do no I/O but the
+   * store's: on SQLite transactions run one at a time per process.
    */
-  transaction<T>(fn: (tx: Tx, signal: (s: Signal) => void) => Promise<T>): Promise<T>;
+  transaction<T>(fn: TransactionBody<T>): Promise<T>;
   /** Calls `listener` when another process commits something (see ExternalChange); starts watching on first use. */
   onExternalChange(listener: (change: ExternalChange) => void): () => void;
   /** The schema version the database is at, and the newest this build knows. */

@@ -1,47 +1,35 @@
-import { jobValues, laneOf, type NewJob, type OutboxRow, type OutboxStore, type ReadyFilter } from '../outbox.js';
+import { jobValues, type NewJob, type OutboxRow, type OutboxStore, type ReadyFilter } from '../outbox.js';
 import { all, changes, filteredQuery, LANE_LOCK_CLASS, one, type PgConn, PLANNED_PER_CALL } from './conn.js';
+import { CHANNEL } from './notify.js';
 
 /**
- * Jobs of a lane run in id order, and readers take the lowest pending id as the lane's head. An identity is
- * handed out at INSERT but seen at COMMIT, so two transactions enqueueing on one lane could otherwise commit
- * id 11 before id 10, and 11 would run first. Each enqueue first takes a transaction-scoped advisory lock on
- * its lane (in the same statement, so also outside a transaction): a lane's enqueues commit in id order.
- * A priority-0 job lifts the pending jobs of its lane too. `lane_head`: no pending job of the lane is before it.
+ * Enqueues `n` jobs in one statement, their columns in jobValues' order, ten parameters a job, then the store's
+ * origin. Jobs of a lane run in id order, and readers take the lowest pending id as the lane's head. An identity
+ * is handed out at INSERT but seen at COMMIT, so two transactions enqueueing on one lane could otherwise commit
+ * id 11 before id 10, and 11 would run first: each distinct lane is first locked with a transaction-scoped
+ * advisory lock (in lane order, so two batches cannot deadlock on each other; in the same statement, so also
+ * outside a transaction), and a lane's enqueues commit in id order. A priority-0 job lifts the pending jobs of its
+ * lane too. The jobs go in in the order given.
+ *
+ * `lane_head`: no pending job of the lane is before it. It is read with the statement's snapshot, which does not
+ * hold the batch's own rows, so of several jobs in one lane only the first counts.
  *
  * Both lane lookups (`behind`, the jobs to lift; `lane_head`) ask for the lane's pending jobs in id order, and run
  * with sorts off (`db.unsorted`): only `outbox_lane` answers them then, whatever the statistics say (UNSORTED in
  * conn.ts). The lifted rows are locked first and updated by id, so the update too goes through that index.
- */
-const ENQUEUE = `
-  WITH locked AS (SELECT pg_advisory_xact_lock(${LANE_LOCK_CLASS}, hashtext($3::text))),
-  behind AS (
-    SELECT p.id FROM outbox p
-    WHERE $9::integer = 0 AND p.lane = $3::text AND p.status = 'pending' AND p.priority > 0
-      AND EXISTS (SELECT 1 FROM locked)
-    ORDER BY p.id FOR UPDATE),
-  lifted AS (UPDATE outbox SET priority = 0 WHERE id = ANY(ARRAY(SELECT id FROM behind)))
-  INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host)
-  SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint, $6::bigint, $7::bigint, $8::text, $9::integer, $10::text
-  FROM locked
-  RETURNING id, coalesce((
-    SELECT p.id FROM outbox p WHERE p.lane = $3::text AND p.status = 'pending' ORDER BY p.id LIMIT 1
-  ) > outbox.id, true) AS lane_head`;
-
-const JOB_TYPES = ['text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'integer', 'text'];
-
-/**
- * ENQUEUE for `n` jobs in one round trip, their columns in jobValues' order, ten parameters a job. Each distinct
- * lane is locked (in lane order, so two batches cannot deadlock on each other), lanes with a priority-0 job are
- * lifted, and the jobs go in in the order given. A VALUES list (not unnest over arrays) keeps the statement
- * prepared once: Postgres planned the array form again on every call (0.3 ms). `lane_head` is read with the
- * statement's snapshot, which does not hold the batch's own rows: of several jobs in one lane only the first can
- * be its head (enqueueMany sees to it).
+ *
+ * The statement also tells the other processes (NOTIFY, sent when the transaction commits) which gates its jobs
+ * wait on and which went in behind another job of their lane, once per kind: the payload of signalPayload's
+ * `outbox`. Sent from here, the jobs' signals need no round trip back to this process before the COMMIT, so an
+ * answer's jobs can go out with it (TransactionBody's `atCommit`). A VALUES list (not unnest over arrays) keeps
+ * the statement prepared once: Postgres planned the array form again on every call (0.3 ms).
  */
 function enqueueManySql(n: number): string {
   const rows = Array.from(
     { length: n },
     (_, i) => `(${JOB_TYPES.map((type, c) => `$${i * JOB_TYPES.length + c + 1}::${type}`).join(', ')}, ${i})`,
   );
+  const origin = `$${n * JOB_TYPES.length + 1}::text`;
   return `
   WITH jobs (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host, n) AS (
     VALUES ${rows.join(', ')}),
@@ -58,12 +46,24 @@ function enqueueManySql(n: number): string {
     INSERT INTO outbox (token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host)
     SELECT token_id, kind, lane, payload, run_at_ms, created_ms, updated_ms, gate, priority, host
     FROM jobs CROSS JOIN locked ORDER BY n
-    RETURNING id, lane)
-  SELECT id, coalesce((
-    SELECT p.id FROM outbox p WHERE p.lane = inserted.lane AND p.status = 'pending' ORDER BY p.id LIMIT 1
-  ) > inserted.id, true) AS lane_head
-  FROM inserted ORDER BY id`;
+    RETURNING id, lane, gate),
+  heads AS (
+    SELECT id, gate, id = min(id) OVER (PARTITION BY lane) AND coalesce((
+      SELECT p.id FROM outbox p WHERE p.lane = inserted.lane AND p.status = 'pending' ORDER BY p.id LIMIT 1
+    ) > inserted.id, true) AS lane_head
+    FROM inserted),
+  notified AS (
+    SELECT pg_notify('${CHANNEL}', json_strip_nulls(json_build_object(
+      'kind', 'outbox', 'gate', k.gate, 'behind', CASE WHEN k.lane_head THEN NULL ELSE true END, 'origin', ${origin}
+    ))::text)
+    FROM (SELECT DISTINCT gate, lane_head FROM heads) AS k)
+  SELECT id, lane_head FROM heads CROSS JOIN (SELECT count(*) FROM notified) AS sent ORDER BY id`;
 }
+
+const JOB_TYPES = ['text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'integer', 'text'];
+
+/** One job: the common case (enqueueManySql's statement for one). */
+const ENQUEUE = enqueueManySql(1);
 
 /**
  * A lane head behind no closed gate ($gates), of a kind with free slots ($kinds), for this replica's host
@@ -121,42 +121,36 @@ const byUrgency = (a: OutboxRow, b: OutboxRow) => a.priority - b.priority || a.r
 
 const NO_FILTER: ReadyFilter = { closedGates: [], fullKinds: [] };
 
-/** SQL for the outbox on Postgres; the same statements and contract as src/store/sqlite/outbox.ts. */
-export function createOutboxStore(db: PgConn): OutboxStore {
-  async function enqueueInLane(job: NewJob, nowMs: number): Promise<{ id: number; laneHead: boolean }> {
-    const row = (await db.unsorted<{ id: number; lane_head: boolean }>(ENQUEUE, [...jobValues(job, nowMs)])).rows[0];
-    if (!row) throw new Error('INSERT … RETURNING id returned no row');
-    return { id: row.id, laneHead: row.lane_head };
+/**
+ * SQL for the outbox on Postgres; the same statements and contract as src/store/sqlite/outbox.ts. `origin` names
+ * the store in the NOTIFYs its enqueues send.
+ */
+export function createOutboxStore(db: PgConn, origin: string): OutboxStore {
+  /** Statement texts by batch size (a settle plans two or three jobs; each size is prepared once per connection). */
+  const manySql = new Map<number, string>([[1, ENQUEUE]]);
+
+  async function enqueueMany(jobs: readonly NewJob[], nowMs: number): Promise<{ id: number; laneHead: boolean }[]> {
+    if (jobs.length === 0) return [];
+    let sql = manySql.get(jobs.length);
+    if (sql === undefined) {
+      sql = enqueueManySql(jobs.length);
+      manySql.set(jobs.length, sql);
+    }
+    const values = [...jobs.flatMap((job) => jobValues(job, nowMs)), origin];
+    const { rows } = await db.unsorted<{ id: number; lane_head: boolean }>(sql, values);
+    if (rows.length !== jobs.length) throw new Error(`enqueued ${rows.length} of ${jobs.length} jobs`);
+    return rows.map((row) => ({ id: row.id, laneHead: row.lane_head }));
   }
 
-  /** Statement texts by batch size (a settle plans two or three jobs; each size is prepared once per connection). */
-  const manySql = new Map<number, string>();
+  async function enqueueInLane(job: NewJob, nowMs: number): Promise<{ id: number; laneHead: boolean }> {
+    const [enqueued] = await enqueueMany([job], nowMs);
+    if (!enqueued) throw new Error('the enqueue returned no row');
+    return enqueued;
+  }
 
   return {
     enqueueInLane,
-    async enqueueMany(jobs: readonly NewJob[], nowMs: number): Promise<{ id: number; laneHead: boolean }[]> {
-      if (jobs.length === 0) return [];
-      if (jobs.length === 1) return [await enqueueInLane(jobs[0] as NewJob, nowMs)];
-      let sql = manySql.get(jobs.length);
-      if (sql === undefined) {
-        sql = enqueueManySql(jobs.length);
-        manySql.set(jobs.length, sql);
-      }
-      const rows = (
-        await db.unsorted<{ id: number; lane_head: boolean }>(
-          sql,
-          jobs.flatMap((job) => jobValues(job, nowMs)),
-        )
-      ).rows;
-      if (rows.length !== jobs.length) throw new Error(`enqueued ${rows.length} of ${jobs.length} jobs`);
-      const seen = new Set<string>();
-      return rows.map((row, i) => {
-        const lane = laneOf(jobs[i] as NewJob);
-        const first = !seen.has(lane);
-        seen.add(lane);
-        return { id: row.id, laneHead: first && row.lane_head };
-      });
-    },
+    enqueueMany,
     async enqueue(job: NewJob, nowMs: number): Promise<number> {
       return (await enqueueInLane(job, nowMs)).id;
     },

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { RodizioError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { loadMigrations } from '../migrations.js';
-import type { ExternalChange, Repos, Signal, Store, Tx } from '../store.js';
+import type { ExternalChange, Repos, Signal, Store, TransactionBody } from '../store.js';
 import { createApprovalStore } from './approvals.js';
 import {
   createPrepared,
@@ -48,12 +48,13 @@ export interface PostgresStoreOptions {
 const MAX_ATTEMPTS = 5;
 const TIMEOUT_MS = 30_000;
 
-function createRepos(db: PgConn): Repos {
+/** The repos on `db`; `origin` names this store in the NOTIFYs its enqueues send (see signalPayload). */
+function createRepos(db: PgConn, origin: string): Repos {
   const events = createEventStore(db);
   return {
     tokens: createTokenStore(db, events),
     events,
-    outbox: createOutboxStore(db),
+    outbox: createOutboxStore(db, origin),
     notes: createNoteStore(db),
     approvals: createApprovalStore(db),
     followups: createFollowupStore(db),
@@ -88,8 +89,24 @@ interface TxContext {
   client: pg.PoolClient;
   repos: Repos;
   signals: Set<string>;
+  /** Its calls whose results wait for the COMMIT (see TransactionBody). */
+  atCommit: (call: Promise<unknown>) => void;
   /** False once it has committed or rolled back: work scheduled from inside it then runs on its own. */
   open: boolean;
+}
+
+/** in_failed_sql_transaction: a statement refused because an earlier one in the transaction failed. */
+const IN_FAILED_TRANSACTION = '25P02';
+
+/** The first of `calls` to fail, once all have settled: what a transaction failed on. */
+async function firstFailure(calls: Promise<unknown>[]): Promise<unknown> {
+  const failed = (await Promise.allSettled(calls)).find((c): c is PromiseRejectedResult => c.status === 'rejected');
+  return failed?.reason;
+}
+
+/** The command tag Postgres ended a COMMIT's round trip with (the last of several statements sent together). */
+function endedWith(result: pg.QueryResult | pg.QueryResult[]): string {
+  return (Array.isArray(result) ? result.at(-1) : result)?.command ?? '';
 }
 
 /**
@@ -142,10 +159,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   /**
    * BEGIN … COMMIT on one pooled client, run again whole after a serialization failure or deadlock. `beforeCommit`
-   * gives SQL without parameters sent in the same round trip as the COMMIT (the transaction's NOTIFYs).
+   * gives SQL without parameters sent in the same round trip as the COMMIT (the transaction's NOTIFYs). Calls the
+   * body hands to `atCommit` are already on the wire, ahead of the COMMIT: it waits for them after sending it.
    */
   async function inTransaction<T>(
-    body: (client: pg.PoolClient) => Promise<T>,
+    body: (client: pg.PoolClient, atCommit: (call: Promise<unknown>) => void) => Promise<T>,
     beforeCommit: (client: pg.PoolClient) => string | undefined = () => undefined,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -153,18 +171,42 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       const outcome = await withClient(
         pool,
         async (client, broke) => {
+          const pending: Promise<unknown>[] = [];
+          const atCommit = (call: Promise<unknown>) => {
+            call.catch(() => {}); // awaited below; a failure fails the transaction there
+            pending.push(call);
+          };
           try {
             // Not awaited before the body runs: its first statement follows BEGIN on the wire (the connection is
             // pipelined), saving a round trip in every transaction. Postgres runs them in order. BEGIN fails only
             // when the connection or the server does, and then so does what follows it.
             const begun = client.query('BEGIN');
             begun.catch(() => {}); // awaited below, after the body: its error is rethrown there
-            const result = await body(client);
-            await begun;
+            const result = await body(client, atCommit);
             const last = beforeCommit(client);
-            await client.query(last === undefined ? 'COMMIT' : `${last}; COMMIT`);
+            const committing = client.query(last === undefined ? 'COMMIT' : `${last}; COMMIT`);
+            committing.catch(() => {}); // awaited below
+            await begun;
+            // A call left for the commit that failed made Postgres abort the transaction: it then answers the
+            // COMMIT with ROLLBACK (or refuses the NOTIFY sent with it), and the call's error is the one to report.
+            let ended: string;
+            try {
+              ended = endedWith(await committing);
+            } catch (err) {
+              throw (await firstFailure(pending)) ?? err;
+            }
+            if (ended !== 'COMMIT') {
+              throw (await firstFailure(pending)) ?? new Error(`Postgres ended the transaction with ${ended}`);
+            }
+            // Committed: every call ran. One rejected now failed in this process, after its statement.
+            await Promise.all(pending);
             return { value: result };
-          } catch (err) {
+          } catch (caught) {
+            // A statement after a failed call left for the commit is refused for it: report the call's error.
+            const err =
+              (caught as { code?: unknown })?.code === IN_FAILED_TRANSACTION
+                ? ((await firstFailure(pending)) ?? caught)
+                : caught;
             // A failed ROLLBACK means the connection itself is gone: release it as broken so the pool drops it.
             await client.query('ROLLBACK').catch(broke);
             if (attempt >= MAX_ATTEMPTS || !(isRetryable(err) || prepared.stale(err))) throw err;
@@ -206,7 +248,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       }
     },
   };
-  const repos = createRepos(poolConn);
+  const repos = createRepos(poolConn, origin);
 
   const collect = (ctx: TxContext) => (s: Signal) => {
     ctx.signals.add(signalPayload(s, origin));
@@ -222,21 +264,22 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     ...repos,
     copy: createPostgresCopy(poolConn),
 
-    transaction<T>(fn: (tx: Tx, signal: (s: Signal) => void) => Promise<T>): Promise<T> {
+    transaction<T>(fn: TransactionBody<T>): Promise<T> {
       const outer = current();
-      if (outer) return fn(outer.repos, collect(outer));
+      if (outer) return fn(outer.repos, collect(outer), outer.atCommit);
       let signals = new Set<string>();
       return inTransaction(
-        async (client) => {
+        async (client, atCommit) => {
           const clientConn: PgConn = {
             query: (text, values) => prepared.run(client, text, values),
             atomic: (f) => f(client),
             unsorted: (text, values) => unsortedIn(client, text, values, send),
           };
-          const ctx: TxContext = { client, repos: createRepos(clientConn), signals: new Set(), open: true };
+          const repos = createRepos(clientConn, origin);
+          const ctx: TxContext = { client, repos, signals: new Set(), atCommit, open: true };
           signals = ctx.signals;
           try {
-            return await als.run(ctx, () => fn(ctx.repos, collect(ctx)));
+            return await als.run(ctx, () => fn(ctx.repos, collect(ctx), atCommit));
           } finally {
             ctx.open = false;
           }

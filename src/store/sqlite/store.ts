@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino } from 'pino';
 import type { Logger } from '../../logger.js';
 import { loadMigrations } from '../migrations.js';
-import type { ExternalChange, Repos, Signal, Store, Tx } from '../store.js';
+import type { ExternalChange, Repos, Store, TransactionBody } from '../store.js';
 import { createApprovalStore } from './approvals.js';
 import { createChangeWatcher } from './change-watcher.js';
 import { createCheckpointer } from './checkpointer.js';
@@ -93,7 +93,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     }
     return prepared;
   };
-  const inTx = new AsyncLocalStorage<true>();
+  /** The open transaction's calls to wait for before its COMMIT (see TransactionBody). */
+  const inTx = new AsyncLocalStorage<Promise<unknown>[]>();
   /** Settles when the transaction now open (if any) has finished. */
   let current: Promise<unknown> | undefined;
   let tail: Promise<unknown> = Promise.resolve();
@@ -107,10 +108,20 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   let watcher: ReturnType<typeof createChangeWatcher> | undefined;
   const external = new Set<(change: ExternalChange) => void>();
 
-  async function run<T>(fn: (tx: Tx, signal: (s: Signal) => void) => Promise<T>): Promise<T> {
+  /** Waits for `call` before the transaction's COMMIT; its failure rolls the transaction back. */
+  const atCommitOf =
+    (pending: Promise<unknown>[]) =>
+    (call: Promise<unknown>): void => {
+      call.catch(() => {}); // awaited before COMMIT, which its failure stops
+      pending.push(call);
+    };
+
+  async function run<T>(fn: TransactionBody<T>): Promise<T> {
     db.prepare('BEGIN IMMEDIATE').run();
     try {
-      const result = await inTx.run(true, () => fn(repos().raw, () => {}));
+      const pending: Promise<unknown>[] = [];
+      const result = await inTx.run(pending, () => fn(repos().raw, () => {}, atCommitOf(pending)));
+      await Promise.all(pending);
       db.prepare('COMMIT').run();
       return result;
     } catch (err) {
@@ -176,9 +187,10 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     },
     copy,
 
-    transaction<T>(fn: (tx: Tx, signal: (s: Signal) => void) => Promise<T>): Promise<T> {
+    transaction<T>(fn: TransactionBody<T>): Promise<T> {
       // Inside a transaction already: join it (what a savepoint-free nested call would see anyway).
-      if (inTx.getStore()) return fn(repos().raw, () => {});
+      const open = inTx.getStore();
+      if (open) return fn(repos().raw, () => {}, atCommitOf(open));
       const next = tail.then(() => {
         const p = run(fn);
         current = p;

@@ -56,6 +56,54 @@ describe('postgres only', () => {
     expect(heardByB).toEqual([]);
   });
 
+  it('tells another store what a commit enqueued: each gate once, and which jobs went in behind their lane', async () => {
+    const [a, b] = [await open(), await open()];
+    const heard: ExternalChange[] = [];
+    a.onExternalChange((c) => heard.push(c));
+    const outbox = () => heard.filter((c) => c.kind === 'outbox');
+    // The listener connects in the background: enqueue until it hears one (or give up after 5 s).
+    for (let i = 0; i < 50 && outbox().length === 0; i++) {
+      await b.transaction((tx) =>
+        tx.outbox.enqueueMany([{ kind: 'card', lane: `first-${i}`, gate: 'slack.post:C1' }], 1),
+      );
+      await sleep(100);
+    }
+    expect(outbox()).toContainEqual({ kind: 'outbox', gate: 'slack.post:C1' });
+    heard.length = 0;
+    // One commit: two jobs in a lane that has a pending job (both behind), one alone (its head), two gates.
+    await b.transaction(async (tx, _signal, atCommit) => {
+      atCommit(
+        tx.outbox.enqueueMany(
+          [
+            { kind: 'update', lane: 'first-0', gate: 'slack.update', priority: 0 },
+            { kind: 'reply', lane: 'first-0', gate: 'slack.post:C1' },
+            { kind: 'hook', lane: 'alone' },
+          ],
+          1,
+        ),
+      );
+    });
+    // A rolled-back enqueue tells no one.
+    await expect(
+      b.transaction(async (tx) => {
+        await tx.outbox.enqueue({ kind: 'never', lane: 'gone', gate: 'never' }, 1);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await b.transaction((tx) => tx.outbox.enqueue({ kind: 'marker', lane: 'marker', gate: 'marker' }, 1));
+    for (let i = 0; i < 50 && !outbox().some((c) => 'gate' in c && c.gate === 'marker'); i++) await sleep(100);
+    expect(new Set(outbox().map((c) => JSON.stringify(c)))).toEqual(
+      new Set(
+        [
+          { kind: 'outbox', gate: 'slack.update', behind: true },
+          { kind: 'outbox', gate: 'slack.post:C1', behind: true },
+          { kind: 'outbox' },
+          { kind: 'outbox', gate: 'marker' },
+        ].map((c) => JSON.stringify(c)),
+      ),
+    );
+  });
+
   it('lets exactly one of several concurrent settles win across two stores, and one lease of a job', async () => {
     // Not in the shared suite: two SQLite stores in one process block each other's event loop on the write lock.
     const [a, b] = [await open(), await open()];
@@ -353,8 +401,12 @@ describe('postgres only', () => {
       // filtered by lane reads all 3,000 pending jobs (what stale statistics made Postgres plan before).
       const job = (lane: string, priority: number) => ['t', 'k', lane, '{}', 1, 1, 1, null, priority, null];
       const plans = {
-        one: await planOf(admin, OUTBOX_ENQUEUES.ENQUEUE, job('token:t7', 0)),
-        many: await planOf(admin, OUTBOX_ENQUEUES.enqueueManySql(2), [...job('token:t7', 0), ...job('new', 1)]),
+        one: await planOf(admin, OUTBOX_ENQUEUES.ENQUEUE, [...job('token:t7', 0), 'origin']),
+        many: await planOf(admin, OUTBOX_ENQUEUES.enqueueManySql(2), [
+          ...job('token:t7', 0),
+          ...job('new', 1),
+          'origin',
+        ]),
       };
       for (const [name, plan] of Object.entries(plans)) {
         expect(plan, name).not.toMatch(/outbox_due|outbox_ready|Seq Scan on outbox/);

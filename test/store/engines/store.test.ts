@@ -94,6 +94,42 @@ describe.each(engines)('$engine store', ({ engine, setup }) => {
       expect(await s.outbox.count('pending')).toBe(0);
     });
 
+    it('commits a call left for the commit, and resolves only once it has', async () => {
+      let enqueued: number | undefined;
+      const done = await s.transaction(async (tx, _signal, atCommit) => {
+        await tx.tokens.insert(tokenRow('t1'));
+        atCommit(
+          tx.outbox.enqueueMany([{ kind: 'post', tokenId: 't1' }], 1).then(([job]) => {
+            enqueued = job?.id;
+          }),
+        );
+        // Nested transactions leave theirs with the outer one.
+        await s.transaction(async (nested, _s, nestedAtCommit) => {
+          nestedAtCommit(nested.outbox.enqueue({ kind: 'reply', tokenId: 't1' }, 2));
+        });
+        return 'ok';
+      });
+      expect(done).toBe('ok');
+      expect(enqueued).toBeGreaterThan(0);
+      const jobs = (await s.outbox.list({ limit: 10 })).sort((a, b) => a.id - b.id);
+      expect(jobs.map((j) => j.kind)).toEqual(['post', 'reply']);
+    });
+
+    it('rolls back when a call left for the commit fails, and rejects with its error', async () => {
+      await s.tokens.insert(tokenRow('t1'));
+      const failing = s.transaction(async (tx, _signal, atCommit) => {
+        await tx.tokens.insert(tokenRow('t2'));
+        // A job without a kind: refused by the database (NOT NULL), after the body has moved on.
+        atCommit(tx.outbox.enqueueMany([{ kind: null as unknown as string, tokenId: 't2' }], 1));
+        return 'ok';
+      });
+      await expect(failing).rejects.toThrow(/kind/);
+      expect(await s.tokens.get('t2')).toBeUndefined();
+      expect(await s.outbox.count('pending')).toBe(0);
+      // The store is usable afterwards.
+      expect(await s.transaction(async (tx) => tx.tokens.insert(tokenRow('t3')))).toBe(true);
+    });
+
     it('joins a nested transaction and store-level calls to the open one', async () => {
       const inner = s.transaction(async (tx) => {
         await tx.tokens.insert(tokenRow('t1'));
