@@ -95,10 +95,15 @@ async function around<R extends pg.QueryResultRow>(
   const first = before.map((sql) => client.query(sql));
   const result = statement(client);
   const last = after.map((sql) => client.query(sql));
-  const settled = await Promise.allSettled([result, ...first, ...last]);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
+  const failure = await firstFailure([result, ...first, ...last]);
+  if (failure !== undefined) throw failure;
   return result;
+}
+
+/** The first of `calls` to fail (in the order given), once all have settled; undefined when none failed. */
+export async function firstFailure(calls: Promise<unknown>[]): Promise<unknown> {
+  const failed = (await Promise.allSettled(calls)).find((c): c is PromiseRejectedResult => c.status === 'rejected');
+  return failed?.reason;
 }
 
 /** Runs `text` on a client of `pool` between BEGIN, UNSORTED and COMMIT, all sent at once (the pool pipelines). */

@@ -10,6 +10,7 @@ import type { ExternalChange, Repos, Signal, Store, TransactionBody } from '../s
 import { createApprovalStore } from './approvals.js';
 import {
   createPrepared,
+  firstFailure,
   isRetryable,
   type PgConn,
   queryUnsorted,
@@ -97,12 +98,6 @@ interface TxContext {
 
 /** in_failed_sql_transaction: a statement refused because an earlier one in the transaction failed. */
 const IN_FAILED_TRANSACTION = '25P02';
-
-/** The first of `calls` to fail, once all have settled: what a transaction failed on. */
-async function firstFailure(calls: Promise<unknown>[]): Promise<unknown> {
-  const failed = (await Promise.allSettled(calls)).find((c): c is PromiseRejectedResult => c.status === 'rejected');
-  return failed?.reason;
-}
 
 /** The command tag Postgres ended a COMMIT's round trip with (the last of several statements sent together). */
 function endedWith(result: pg.QueryResult | pg.QueryResult[]): string {
