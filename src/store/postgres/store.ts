@@ -9,6 +9,7 @@ import { loadMigrations } from '../migrations.js';
 import type { ExternalChange, Repos, Signal, Store, TransactionBody } from '../store.js';
 import { createApprovalStore } from './approvals.js';
 import {
+  corked,
   createPrepared,
   firstFailure,
   isRetryable,
@@ -175,9 +176,11 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
             // Not awaited before the body runs: its first statement follows BEGIN on the wire (the connection is
             // pipelined), saving a round trip in every transaction. Postgres runs them in order. BEGIN fails only
             // when the connection or the server does, and then so does what follows it.
-            const begun = client.query('BEGIN');
+            // The body runs up to its first wait with the socket held, so BEGIN and that statement go out in one
+            // write (see `corked`).
+            const [begun, running] = corked(client, () => [client.query('BEGIN'), body(client, atCommit)] as const);
             begun.catch(() => {}); // awaited below, after the body: its error is rethrown there
-            const result = await body(client, atCommit);
+            const result = await running;
             const last = beforeCommit(client);
             const committing = client.query(last === undefined ? 'COMMIT' : `${last}; COMMIT`);
             committing.catch(() => {}); // awaited below

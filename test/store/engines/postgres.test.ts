@@ -1,6 +1,7 @@
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
 import { SchemaTooNewError } from '../../../src/errors.js';
 import { createPurgatory, type Purgatory } from '../../../src/purgatory.js';
@@ -448,6 +449,32 @@ describe('postgres only', () => {
     } finally {
       await admin.end();
     }
+  });
+
+  it('sends what it pipelines in one write: BEGIN with the first statement, a setting with its statement', async () => {
+    const store = await open();
+    await store.tokens.insert(tokenRow('t1'));
+    // Every write this process makes to a Postgres socket (net.Socket's own two ways to write).
+    const port = Number(new URL(pgdb.url()).port);
+    const written: string[] = [];
+    const socket = net.Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => void>;
+    for (const method of ['_write', '_writev'] as const) {
+      const original = socket[method];
+      const spy = vi.spyOn(socket, method).mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+        if (this.remotePort === port) written.push(method);
+        return original.apply(this, args);
+      });
+      afterTest(() => spy.mockRestore());
+    }
+    await store.transaction(async (tx) => {
+      await tx.tokens.get('t1'); // BEGIN and this: one write
+      await tx.outbox.enqueueMany([{ kind: 'hook', lane: 'alone' }], 1); // sorts off, the INSERT, sorts on: one
+    }); // COMMIT: one
+    expect(written).toHaveLength(3);
+    written.length = 0;
+    // Outside a transaction, a walk planned without sorts: BEGIN, the settings, the walk and COMMIT in one write.
+    expect(await store.outbox.ready(2, 10)).toHaveLength(1);
+    expect(written).toHaveLength(1);
   });
 
   it('skips the jobs another claim holds locked instead of waiting for its transaction', async () => {
