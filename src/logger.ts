@@ -3,41 +3,62 @@ import { createPrettyStream } from './log-format.js';
 
 export type { Logger } from 'pino';
 
+/** What a secret is replaced with in a log line. */
+const CENSOR = '[redacted]';
+
 /**
- * Paths pino blanks out. `*` matches exactly one level, so each secret-bearing key is listed at the depths
- * where rodizio's own code binds it.
+ * Keys whose values never reach a log line: at the top of the logged object (or a child logger's bindings) and
+ * one level down, under any key (`{ config: { botToken } }`).
  */
-export const REDACT_PATHS = [
+export const SECRET_KEYS = [
   'authorization',
+  'token',
+  'secret',
+  'apiTokens',
+  'adminToken',
+  'botToken',
+  'appToken',
+  'signingSecret',
+  'githubToken',
+  'privateKey',
+  'webhookSecret',
+  'frozen_state',
+] as const;
+
+/** Deeper paths pino blanks out (its `redact`): the request headers that carry credentials. */
+export const REDACT_PATHS = [
+  ...SECRET_KEYS,
   'headers.authorization',
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-slack-signature"]',
-  '*.authorization',
-  'token',
-  '*.token',
-  'secret',
-  '*.secret',
-  'apiTokens',
-  '*.apiTokens',
-  'adminToken',
-  '*.adminToken',
-  'botToken',
-  '*.botToken',
-  'appToken',
-  '*.appToken',
-  'signingSecret',
-  '*.signingSecret',
-  'githubToken',
-  '*.githubToken',
-  'privateKey',
-  '*.privateKey',
-  'webhookSecret',
-  '*.webhookSecret',
   'req.headers["x-hub-signature-256"]',
-  'frozen_state',
-  '*.frozen_state',
 ];
+
+/**
+ * The secret keys one level down, under any key. pino's own redaction can say this (`*.token`), but a path that
+ * starts with `*` runs its redactor on every key of every line, parsing each path again: 12.5 µs a request log
+ * line against 1.6 µs without (`npm run bench -- logger`). This looks at the object values only, and copies
+ * nothing unless a secret is there: 1.7 µs.
+ */
+function censorNested(obj: Record<string, unknown>): Record<string, unknown> {
+  let out = obj;
+  for (const key of Object.keys(obj)) {
+    const value = obj[key];
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+    let censored: object | undefined;
+    for (const secret of SECRET_KEYS) {
+      if (!Object.hasOwn(value, secret)) continue;
+      // A shallow copy that keeps the prototype and the hidden properties (an Error's message and stack).
+      censored ??= Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value)) as object;
+      Object.defineProperty(censored, secret, { value: CENSOR, enumerable: true, writable: true, configurable: true });
+    }
+    if (!censored) continue;
+    if (out === obj) out = { ...obj };
+    out[key] = censored;
+  }
+  return out;
+}
 
 export interface CreateLoggerOptions {
   level?: string;
@@ -56,15 +77,27 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const config: LoggerOptions = {
     name: options.name ?? 'rodizio',
     level: options.level ?? 'info',
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACT_PATHS, censor: CENSOR },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: { level: (label) => ({ level: label }), log: censorNested, bindings: censorNested },
   };
   const format = options.format ?? 'auto';
   const pretty = format === 'pretty' || (format === 'auto' && !options.destination && process.stdout.isTTY === true);
-  if (pretty) {
-    const out = options.destination ?? process.stdout;
-    return pino(config, createPrettyStream(out, { color: !options.destination && process.stdout.isTTY === true }));
-  }
-  return options.destination ? pino(config, options.destination) : pino(config);
+  const root = pretty
+    ? pino(
+        config,
+        createPrettyStream(options.destination ?? process.stdout, {
+          color: !options.destination && process.stdout.isTTY === true,
+        }),
+      )
+    : options.destination
+      ? pino(config, options.destination)
+      : pino(config);
+  // pino runs `formatters.bindings` on the root's bindings only: a child's go through here. Children inherit the
+  // method (pino makes each with Object.create), so grandchildren do too.
+  const child = root.child;
+  root.child = function (this: Logger, bindings, childOptions) {
+    return child.call(this, censorNested(bindings), childOptions);
+  } as typeof root.child;
+  return root;
 }

@@ -14,6 +14,7 @@ import { benchCreateEngines } from './engines.js';
 import { benchEventFanout } from './events.js';
 import { benchClickToFlip, benchHungReceivers } from './field.js';
 import { cpuProbeMs, type Figure } from './lib.js';
+import { benchLogger } from './logger.js';
 import { benchMcpClick, benchMcpGrants } from './mcp.js';
 import { benchMetrics } from './metrics.js';
 import { benchCrossReplicaClick } from './replicas-click.js';
@@ -38,6 +39,7 @@ const sections: [string, (dir: string) => Promise<Figure[]> | Figure[]][] = [
   ['events: fan-out to 100 streams', (d) => benchEventFanout(d)],
   ['start: npm start to a healthy bridge', (d) => benchStartup(d)],
   ['digest: render 500 pending tokens within Block Kit limits', () => benchDigest()],
+  ['logger: a request log line with secrets redacted', () => benchLogger()],
   ['metrics: /metrics scrape with 100k tokens in the store', (d) => benchMetrics(d)],
   ['mcp: request_permission over stdio, click → tool result', (d) => benchMcpClick(d)],
   ['mcp: request_permission answered by a grant, 1,000 grants', (d) => benchMcpGrants(d)],
