@@ -97,7 +97,8 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   // method (pino makes each with Object.create), so grandchildren do too.
   const child = root.child;
   root.child = function (this: Logger, bindings, childOptions) {
-    return child.call(this, censorNested(bindings), childOptions);
+    // No bindings is pino's to refuse, with its own message.
+    return child.call(this, bindings ? censorNested(bindings) : bindings, childOptions);
   } as typeof root.child;
   return root;
 }

@@ -36,6 +36,10 @@ describe('logger', () => {
     // Logging copied what it censored: the objects the caller holds still work.
     expect(slack.botToken).toBe('xoxb-2');
     expect(failure.token).toBe('xoxb-3');
+    // A child without bindings is refused as pino refuses it.
+    expect(() => logger.child(undefined as unknown as Record<string, unknown>)).toThrow(
+      'missing bindings for child Pino',
+    );
   });
 
   it('leaves lines without secrets as they were', () => {
