@@ -135,6 +135,6 @@ export async function benchBigStore(dir: string, n = 100_000): Promise<Figure[]>
       target: '< 10 ms',
       ok: runnerPageMs < 10,
     },
-    { name: 'store: peak RSS of the bench process so far', value: mib(process.resourceUsage().maxRSS * 1024) },
+    { name: 'store: peak RSS of the process running this section', value: mib(process.resourceUsage().maxRSS * 1024) },
   ];
 }

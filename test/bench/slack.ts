@@ -183,6 +183,6 @@ export async function benchBurst(dir: string, n = 1000, intervalMs = 1000): Prom
       value: `${((clock.now() - start) / 1000).toFixed(0)} s`,
     },
     { name: 'burst: wall-clock time of the run', value: `${wallSeconds.toFixed(1)} s` },
-    { name: 'peak RSS of the bench process so far', value: mib(process.resourceUsage().maxRSS * 1024) },
+    { name: 'peak RSS of the process running this section', value: mib(process.resourceUsage().maxRSS * 1024) },
   ];
 }

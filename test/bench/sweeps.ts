@@ -99,7 +99,10 @@ export async function benchSweeps(dir: string, n = 100_000, due = 1000): Promise
     name: 'outbox jobs those three sweeps wrote (reminders, escalations, GitHub calls, card updates)',
     value: String((await purgatory.store.outbox.count('pending')) - jobsBefore),
   });
-  figures.push({ name: 'peak RSS of the bench process so far', value: mib(process.resourceUsage().maxRSS * 1024) });
+  figures.push({
+    name: 'peak RSS of the process running this section',
+    value: mib(process.resourceUsage().maxRSS * 1024),
+  });
   await store.close();
   return figures;
 }
