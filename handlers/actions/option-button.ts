@@ -70,8 +70,13 @@ export function createOptionHandler(deps: HandlerDeps) {
         ...(decoded.sha ? { sha: decoded.sha } : {}),
       },
     );
+    if (!fresh) return ack();
+    // The click is recorded: processing starts first, and the ack is written on the next turn of the event loop,
+    // while the answer's first statement is already on its way to the database.
+    const processing = deps.intake.process(id, { token });
+    await new Promise<void>((resolve) => setImmediate(resolve));
     await ack();
-    if (fresh) await deps.intake.process(id, { token });
+    await processing;
   };
 }
 
