@@ -77,6 +77,7 @@ async function runSection(
   dir: string,
   reportFile: string,
 ) {
+  // Start-up's garbage (loading the modules) is collected before the probe and the measurement.
   global.gc?.();
   const probe = cpuProbeMs();
   process.stdout.write(`running ${name}… (CPU probe ${probe.toFixed(0)} ms)\n`);
